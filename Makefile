@@ -1,0 +1,41 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench java clean
+
+# Spark 4 needs Java 17 or newer; stop before creating anything when it is missing.
+java:
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+	  echo "error: Java 17 or newer is required (found: $${v:-none})." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless" >&2; \
+	  echo "  macOS:         brew install openjdk@17" >&2; \
+	  echo "  then make sure 'java -version' prints 17 or newer, or set JAVA_HOME." >&2; \
+	  exit 1; \
+	fi
+
+# The venv is (re)installed when it is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: java $(STAMP)
+	$(BIN)/etl run jobs/sample_orders.py --env local
+
+test: java $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check etl_framework jobs tests
+	$(BIN)/ruff format --check etl_framework jobs tests
+
+bench: java $(STAMP)
+	@echo "no benchmarks yet: the benchmark suite lands with its own issue" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) warehouse state spark-warehouse metastore_db derby.log

@@ -1,0 +1,18 @@
+"""etl_framework: the AWS Glue programming model on plain Apache Spark.
+
+    >>> from etl_framework import EtlContext, get_resolved_options
+"""
+
+from .args import getResolvedOptions, get_resolved_options
+from .context import EtlContext
+from .errors import ConfigError, EtlError, JobArgumentError
+
+__all__ = [
+    "ConfigError",
+    "EtlContext",
+    "EtlError",
+    "JobArgumentError",
+    "getResolvedOptions",
+    "get_resolved_options",
+]
+__version__ = "0.1.0"

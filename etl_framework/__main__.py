@@ -1,0 +1,7 @@
+"""``python -m etl_framework`` is the ``etl`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

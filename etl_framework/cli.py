@@ -1,0 +1,117 @@
+"""The ``etl`` command.
+
+    etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
+    etl runs [JOB] [--env PROFILE] [--limit N]
+
+Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
+state dir or cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+from .config import Profile, load_profile
+from .errors import EtlError
+from .launcher import parse_run_request, run_job
+from .logs import get_logger, setup_logging
+from .runs import RunHistory
+
+log = get_logger("cli")
+
+RUN_USAGE = """usage: etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
+
+JOB is a file (jobs/orders.py), a name under jobs/ (orders) or an importable module.
+With a local profile the job runs in this process; with a cluster profile it is submitted with
+spark-submit to the profile's master. --dry-run prints that spark-submit command instead.
+Every other --key value pair is passed to the job (Glue's --JOB_NAME, --job-bookmark-option, ...).
+"""
+
+
+def _profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", default="local", help="profile name in conf/ or a YAML path (default: local)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a profile key, e.g. state_dir=/tmp/state")
+    parser.add_argument("--conf", dest="confs", action="append", default=[], metavar="SPARK_KEY=VALUE",
+                        help="add a Spark setting, e.g. spark.sql.shuffle.partitions=4")
+
+
+def _profile(ns: argparse.Namespace) -> Profile:
+    return load_profile(ns.env, ns.sets, ns.confs)
+
+
+def cmd_run(tokens: list[str]) -> int:
+    req = parse_run_request(tokens)
+    if req.help or req.job is None:
+        print(RUN_USAGE, file=sys.stdout if req.help else sys.stderr)
+        return 0 if req.help else 2
+    profile = load_profile(req.env, req.sets, req.confs)
+    setup_logging(profile.log_level)
+    if profile.spark.is_local and not req.dry_run:
+        record = run_job(req.job, req.job_argv, profile)
+        return 0 if record.status == "SUCCEEDED" else 1
+    if profile.spark.is_local:
+        raise EtlError(f"--dry-run: profile {profile.source} is local ({profile.spark.master}); nothing is submitted")
+    from .submit import shell_command, spark_submit_command
+
+    cmd = spark_submit_command(req, profile)
+    if req.dry_run:
+        print(shell_command(cmd))
+        return 0
+    log.info("submitting %s to %s", req.job, profile.spark.master)
+    started = time.time()
+    code = subprocess.call(cmd)
+    if code != 0:
+        print(f"etl: job {req.job} failed on {profile.spark.master}: spark-submit exited with {code} "
+              f"after {time.time() - started:.1f}s", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_runs(ns: argparse.Namespace) -> int:
+    records = RunHistory(_profile(ns).state_dir).list(ns.job, ns.limit)
+    if not records:
+        print("no runs recorded" + (f" for job {ns.job}" if ns.job else ""))
+        return 0
+    print(f"{'RUN ID':<34} {'JOB':<20} {'STATUS':<10} {'STARTED':<19} {'DURATION':>9} {'READ':>8} {'WRITTEN':>8} "
+          f"{'ERRORS':>7}  ERROR")
+    for r in records:
+        started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
+        duration = f"{r.duration:.1f}s" if r.duration is not None else "-"
+        m = r.metrics
+        print(f"{r.run_id:<34} {r.job:<20} {r.status:<10} {started:<19} {duration:>9} {m.get('read', 0):>8} "
+              f"{m.get('written', 0):>8} {m.get('errors', 0):>7}  {r.error or ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="etl", description="Run Glue-style jobs on plain Apache Spark.",
+                                     allow_abbrev=False)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run a job (see: etl run --help)", add_help=False)
+    runs = sub.add_parser("runs", help="list recorded runs, newest first", allow_abbrev=False)
+    runs.add_argument("job", nargs="?", help="only this job's runs")
+    runs.add_argument("--limit", type=int, default=50)
+    _profile_options(runs)
+    runs.set_defaults(handler=cmd_runs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "run":
+            return cmd_run(argv[1:])
+        ns = build_parser().parse_args(argv)
+        return ns.handler(ns)
+    except EtlError as exc:
+        print(f"etl: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

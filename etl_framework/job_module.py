@@ -1,0 +1,91 @@
+"""Finding and executing a job module.
+
+A job is a Python module: a file (``jobs/orders.py``), the name of a file under ``jobs/``
+(``orders``) or any importable module (``mypkg.jobs.orders``). It may be
+
+* a Glue-style script whose top-level code reads ``sys.argv`` with ``get_resolved_options``, or
+* a module that defines ``main(ctx, args)``, called with an ``EtlContext`` and a dict of every
+  ``--key value`` job argument.
+
+The module's top level runs once per run, with ``sys.argv`` set to the job's arguments.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .args import parse_job_args
+from .errors import JobNotFoundError
+
+
+@dataclass(frozen=True)
+class JobModule:
+    """Where a job's code lives: a file path or an importable module name."""
+
+    name: str
+    path: Path | None = None
+    module: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return str(self.path) if self.path else str(self.module)
+
+
+def jobs_dir() -> Path:
+    """Where bare job names are looked up: ``$ETL_JOBS_DIR`` or ``./jobs``."""
+    return Path(os.environ.get("ETL_JOBS_DIR", "jobs"))
+
+
+def resolve_job(spec: str) -> JobModule:
+    """Turn ``etl run``'s JOB argument into a JobModule, or raise JobNotFoundError."""
+    candidate = Path(spec)
+    if spec.endswith(".py") or os.sep in spec:
+        if candidate.is_file():
+            return JobModule(candidate.stem, path=candidate.resolve())
+        raise JobNotFoundError(f"job {spec!r}: no such file")
+    in_jobs = jobs_dir() / f"{spec}.py"
+    if in_jobs.is_file():
+        return JobModule(spec, path=in_jobs.resolve())
+    try:
+        found = importlib.util.find_spec(spec)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        raise JobNotFoundError(f"job {spec!r}: not a file, not {in_jobs}, and not an importable module")
+    return JobModule(spec.rsplit(".", 1)[-1], module=spec)
+
+
+def execute(job: JobModule, argv: list[str], make_context: Callable[[], Any]) -> None:
+    """Run the job's top level with ``sys.argv = [ref, *argv]``, then ``main(ctx, args)`` if defined."""
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [job.ref, *argv]
+    if job.path:
+        sys.path.insert(0, str(job.path.parent))  # a script may import its sibling modules
+    try:
+        module = _load(job)
+        main = getattr(module, "main", None)
+        if callable(main):
+            main(make_context(), parse_job_args(argv))
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+
+
+def _load(job: JobModule) -> ModuleType:
+    # A fresh module object every time, so that a job's top level runs once per run even when
+    # several runs share one process (tests, notebooks).
+    if job.path:
+        spec = importlib.util.spec_from_file_location(f"etl_job_{job.name}", job.path)
+    else:
+        spec = importlib.util.find_spec(job.module)  # type: ignore[arg-type]
+    if spec is None or spec.loader is None:
+        raise JobNotFoundError(f"job {job.ref!r}: cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

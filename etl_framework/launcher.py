@@ -1,0 +1,184 @@
+"""The launcher: runs one job, records it in the run history and prints a summary line.
+
+``etl run`` calls it in-process for local profiles and submits this very file to Spark for cluster
+profiles, so it is also a valid ``spark-submit`` application on its own (an EMR step, Airflow's
+``SparkSubmitOperator``)::
+
+    spark-submit --master spark://host:7077 --py-files etl_framework.zip \\
+        $(python -c 'import etl_framework.launcher as l; print(l.__file__)') \\
+        --env conf/standalone.yaml jobs/sample_orders.py --JOB_NAME orders
+
+Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB [--key value ...]``;
+everything that is not one of the launcher's options goes to the job.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+# Absolute imports: spark-submit executes this file as a script, not as part of the package.
+from etl_framework.config import Profile, load_profile
+from etl_framework.context import EtlContext
+from etl_framework.errors import EtlError
+from etl_framework.job_module import JobModule, execute, resolve_job
+from etl_framework.logs import get_logger, setup_logging
+from etl_framework.runs import RunHistory, RunRecord, new_run_id
+from etl_framework.runtime import ActiveRun, activate
+
+log = get_logger("launcher")
+
+
+@dataclass
+class RunRequest:
+    """``etl run``'s command line, split into the launcher's options and the job's arguments."""
+
+    job: str | None = None
+    env: str = "local"
+    sets: list[str] = field(default_factory=list)
+    confs: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    help: bool = False
+    job_argv: list[str] = field(default_factory=list)
+
+    def launcher_options(self) -> list[str]:
+        """The profile options again, as the launcher takes them."""
+        out = ["--env", self.env]
+        for item in self.sets:
+            out += ["--set", item]
+        for item in self.confs:
+            out += ["--conf", item]
+        return out
+
+
+_VALUED = {"--env": "env", "--set": "sets", "--conf": "confs"}
+
+
+def parse_run_request(tokens: list[str]) -> RunRequest:
+    """Split ``[options] JOB [options and job args]``: ``--env``, ``--set``, ``--conf``, ``--dry-run``
+    belong to the launcher wherever they stand; the first bare word is JOB; the rest is the job's."""
+    req = RunRequest()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        name, eq, inline = token.partition("=")
+        if name in _VALUED:
+            if eq:
+                value = inline
+            elif i + 1 < len(tokens):
+                value, i = tokens[i + 1], i + 1
+            else:
+                raise EtlError(f"{name} needs a value")
+            attr = _VALUED[name]
+            if attr == "env":
+                req.env = value
+            else:
+                getattr(req, attr).append(value)
+        elif token == "--dry-run":
+            req.dry_run = True
+        elif token in ("-h", "--help") and req.job is None:
+            req.help = True
+        elif req.job is None and not token.startswith("-"):
+            req.job = token
+        else:
+            req.job_argv.append(token)
+        i += 1
+    return req
+
+
+def job_argv_with_defaults(job: JobModule, job_argv: list[str], run_id: str) -> tuple[str, list[str]]:
+    """Glue always passes ``--JOB_NAME`` (and ``--JOB_RUN_ID``); add them when the caller did not."""
+    argv = list(job_argv)
+    name = _value_of(argv, "--JOB_NAME")
+    if name is None:
+        name = job.name
+        argv += ["--JOB_NAME", name]
+    if _value_of(argv, "--JOB_RUN_ID") is None:
+        argv += ["--JOB_RUN_ID", run_id]
+    return name, argv
+
+
+def _value_of(argv: list[str], flag: str) -> str | None:
+    for i, item in enumerate(argv):
+        if item == flag and i + 1 < len(argv):
+            return argv[i + 1]
+        if item.startswith(flag + "="):
+            return item.split("=", 1)[1]
+    return None
+
+
+def run_job(job_spec: str, job_argv: list[str], profile: Profile, stop_session: bool = True) -> RunRecord:
+    """Run one job to completion on a session built from ``profile``; never raises for a job failure.
+
+    >>> from etl_framework.config import load_profile
+    >>> record = run_job("jobs/sample_orders.py", [], load_profile("local"))  # doctest: +SKIP
+    >>> record.status  # doctest: +SKIP
+    'SUCCEEDED'
+    """
+    from etl_framework.session import build_session  # pyspark is imported only when a job runs
+
+    setup_logging(profile.log_level)
+    job = resolve_job(job_spec)
+    run_id = new_run_id()
+    job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
+    history = RunHistory(profile.state_dir)
+    history.start(job_name, {"job": job.ref, "argv": argv, "profile": profile.source}, run_id)
+    run = ActiveRun(job_name, run_id, profile, {})
+    log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
+    status, error, spark = "SUCCEEDED", None, None
+    try:
+        spark = build_session(profile, job_name)
+        with activate(run):
+            execute(job, argv, lambda: EtlContext(spark))
+    except SystemExit as exc:  # a Glue script may call sys.exit()
+        if exc.code not in (None, 0):
+            status, error = "FAILED", f"SystemExit: {exc.code}"
+    except BaseException as exc:  # noqa: BLE001 - every failure is recorded, then reported
+        status, error = "FAILED", f"{type(exc).__name__}: {exc}"
+        log.error("job %s failed: %s\n%s", job_name, error, traceback.format_exc())
+        if isinstance(exc, KeyboardInterrupt):
+            status = "STOPPED"
+    finally:
+        if spark is not None and stop_session:
+            spark.stop()
+    record = history.finish(run_id, status, error, run.metrics.as_dict())
+    print(summary_line(record), flush=True)
+    return record
+
+
+def summary_line(record: RunRecord) -> str:
+    m = record.metrics
+    parts = [
+        f"job={record.job}",
+        f"run_id={record.run_id}",
+        f"status={record.status}",
+        f"duration={record.duration:.1f}s",
+        f"read={m.get('read', 0)}",
+        f"written={m.get('written', 0)}",
+        f"errors={m.get('errors', 0)}",
+    ]
+    if record.error:
+        parts.append(f"error={record.error!r}")
+    return "etl run summary: " + " ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """spark-submit entry point; returns the process exit code."""
+    req = parse_run_request(list(sys.argv[1:] if argv is None else argv))
+    if req.help or req.job is None:
+        print(__doc__)
+        return 0 if req.help else 2
+    started = time.time()
+    try:
+        profile = load_profile(req.env, req.sets, req.confs)
+        record = run_job(req.job, req.job_argv, profile)
+    except EtlError as exc:
+        print(f"etl: job {req.job}: {exc} ({time.time() - started:.1f}s)", file=sys.stderr)
+        return 1
+    return 0 if record.status == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

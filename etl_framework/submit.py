@@ -1,0 +1,92 @@
+"""Building the ``spark-submit`` command for cluster profiles.
+
+The framework travels as a zip on ``--py-files`` (built once per content, so a printed command
+keeps working), the job file beside it, and the launcher is the application.
+
+    >>> from etl_framework.config import load_profile
+    >>> from etl_framework.launcher import parse_run_request
+    >>> req = parse_run_request(["jobs/sample_orders.py", "--env", "standalone"])
+    >>> cmd = spark_submit_command(req, load_profile("standalone"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shlex
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import etl_framework
+
+from .config import Profile, profile_path
+from .job_module import resolve_job
+from .launcher import RunRequest
+
+PACKAGE_DIR = Path(etl_framework.__file__).parent
+LAUNCHER = PACKAGE_DIR / "launcher.py"
+
+
+def spark_home() -> Path:
+    """The Spark distribution that ships inside the pyspark package (or ``$SPARK_HOME``)."""
+    if os.environ.get("SPARK_HOME"):
+        return Path(os.environ["SPARK_HOME"])
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
+def package_zip() -> Path:
+    """Zip the ``etl_framework`` package for ``--py-files``; the name carries a content hash."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(PACKAGE_DIR.rglob("*.py")):
+            info = zipfile.ZipInfo(str(path.relative_to(PACKAGE_DIR.parent)), date_time=(2020, 1, 1, 0, 0, 0))
+            zf.writestr(info, path.read_bytes())
+    data = buffer.getvalue()
+    target = Path(tempfile.gettempdir()) / "etl_framework-submit" / f"etl_framework-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    return target
+
+
+def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
+    """The full argv of ``spark-submit`` for ``req`` on ``profile``'s master."""
+    job = resolve_job(req.job or "")
+    spark = profile.spark
+    conf = dict(spark.conf)
+    # The driver in client mode is this machine: use this interpreter (it has our dependencies).
+    # Executors default to it as well, which is right for a cluster on this machine; on a real
+    # cluster the profile names the executors' Python (see conf/emr.yaml).
+    conf.setdefault("spark.pyspark.driver.python", sys.executable)
+    conf.setdefault("spark.pyspark.python", sys.executable)
+    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", spark.master, "--deploy-mode", spark.deploy_mode]
+    cmd += ["--name", spark.app_name or job.name]
+    for key, value in conf.items():
+        cmd += ["--conf", f"{key}={value}"]
+    cmd += spark.submit_args
+    py_files = [str(package_zip())]
+    if job.path:
+        py_files.append(str(job.path))
+    cmd += ["--py-files", ",".join(py_files)]
+    # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
+    job_ref = job.ref if spark.deploy_mode == "client" or not job.path else job.path.stem
+    profile_ref = str(profile_path(req.env).resolve())
+    cmd += [str(LAUNCHER), "--env", profile_ref]
+    for item in req.sets:
+        cmd += ["--set", item]
+    for item in req.confs:
+        cmd += ["--conf", item]
+    cmd += [job_ref, *req.job_argv]
+    return cmd
+
+
+def shell_command(cmd: list[str]) -> str:
+    """``cmd`` quoted for a POSIX shell (what ``etl run --dry-run`` prints)."""
+    return shlex.join(cmd)

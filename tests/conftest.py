@@ -1,0 +1,43 @@
+"""Shared fixtures: the repository root, an ``etl`` command runner and per-test profiles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ETL = [sys.executable, "-m", "etl_framework"]
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_etl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: int = 300) -> Result:
+    """Run the ``etl`` command as a user would, in a fresh process."""
+    proc = subprocess.run(
+        [*ETL, *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> dict[str, Path]:
+    """A private warehouse and state dir, and the ``--set`` options that point a profile at them."""
+    warehouse, state = tmp_path / "warehouse", tmp_path / "state"
+    return {"warehouse": warehouse, "state": state, "sets": [f"warehouse_dir={warehouse}", f"state_dir={state}"]}
+
+
+def set_args(dirs: dict) -> list[str]:
+    out: list[str] = []
+    for item in dirs["sets"]:
+        out += ["--set", item]
+    return out
