@@ -1,9 +1,9 @@
 """etl_framework: the AWS Glue programming model on plain Apache Spark.
 
-    >>> from etl_framework import EtlContext, get_resolved_options
+>>> from etl_framework import EtlContext, get_resolved_options
 """
 
-from .args import getResolvedOptions, get_resolved_options
+from .args import get_resolved_options, getResolvedOptions
 from .context import EtlContext
 from .errors import ConfigError, EtlError, JobArgumentError
 

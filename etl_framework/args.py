@@ -1,9 +1,9 @@
 """Job arguments the way AWS Glue hands them to a script: ``--NAME value`` pairs in ``sys.argv``.
 
-    >>> from etl_framework import get_resolved_options
-    >>> args = get_resolved_options(["job.py", "--JOB_NAME", "orders", "--day", "2026-11-01"], ["JOB_NAME", "day"])
-    >>> args["JOB_NAME"], args["day"], args["job_bookmark_option"]
-    ('orders', '2026-11-01', 'job-bookmark-disable')
+>>> from etl_framework import get_resolved_options
+>>> args = get_resolved_options(["job.py", "--JOB_NAME", "orders", "--day", "2026-11-01"], ["JOB_NAME", "day"])
+>>> args["JOB_NAME"], args["day"], args["job_bookmark_option"]
+('orders', '2026-11-01', 'job-bookmark-disable')
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from .runs import RunHistory
 
 log = get_logger("cli")
 
-RUN_USAGE = """usage: etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
+RUN_USAGE = """usage: etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run]
+                   [--key value ...]
 
 JOB is a file (jobs/orders.py), a name under jobs/ (orders) or an importable module.
 With a local profile the job runs in this process; with a cluster profile it is submitted with
@@ -34,10 +35,22 @@ Every other --key value pair is passed to the job (Glue's --JOB_NAME, --job-book
 
 def _profile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", default="local", help="profile name in conf/ or a YAML path (default: local)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a profile key, e.g. state_dir=/tmp/state")
-    parser.add_argument("--conf", dest="confs", action="append", default=[], metavar="SPARK_KEY=VALUE",
-                        help="add a Spark setting, e.g. spark.sql.shuffle.partitions=4")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a profile key, e.g. state_dir=/tmp/state",
+    )
+    parser.add_argument(
+        "--conf",
+        dest="confs",
+        action="append",
+        default=[],
+        metavar="SPARK_KEY=VALUE",
+        help="add a Spark setting, e.g. spark.sql.shuffle.partitions=4",
+    )
 
 
 def _profile(ns: argparse.Namespace) -> Profile:
@@ -66,8 +79,11 @@ def cmd_run(tokens: list[str]) -> int:
     started = time.time()
     code = subprocess.call(cmd)
     if code != 0:
-        print(f"etl: job {req.job} failed on {profile.spark.master}: spark-submit exited with {code} "
-              f"after {time.time() - started:.1f}s", file=sys.stderr)
+        print(
+            f"etl: job {req.job} failed on {profile.spark.master}: spark-submit exited with {code} "
+            f"after {time.time() - started:.1f}s",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -77,20 +93,25 @@ def cmd_runs(ns: argparse.Namespace) -> int:
     if not records:
         print("no runs recorded" + (f" for job {ns.job}" if ns.job else ""))
         return 0
-    print(f"{'RUN ID':<34} {'JOB':<20} {'STATUS':<10} {'STARTED':<19} {'DURATION':>9} {'READ':>8} {'WRITTEN':>8} "
-          f"{'ERRORS':>7}  ERROR")
+    print(
+        f"{'RUN ID':<34} {'JOB':<20} {'STATUS':<10} {'STARTED':<19} {'DURATION':>9} {'READ':>8} {'WRITTEN':>8} "
+        f"{'ERRORS':>7}  ERROR"
+    )
     for r in records:
         started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
         duration = f"{r.duration:.1f}s" if r.duration is not None else "-"
         m = r.metrics
-        print(f"{r.run_id:<34} {r.job:<20} {r.status:<10} {started:<19} {duration:>9} {m.get('read', 0):>8} "
-              f"{m.get('written', 0):>8} {m.get('errors', 0):>7}  {r.error or ''}")
+        print(
+            f"{r.run_id:<34} {r.job:<20} {r.status:<10} {started:<19} {duration:>9} {m.get('read', 0):>8} "
+            f"{m.get('written', 0):>8} {m.get('errors', 0):>7}  {r.error or ''}"
+        )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="etl", description="Run Glue-style jobs on plain Apache Spark.",
-                                     allow_abbrev=False)
+    parser = argparse.ArgumentParser(
+        prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run a job (see: etl run --help)", add_help=False)
     runs = sub.add_parser("runs", help="list recorded runs, newest first", allow_abbrev=False)

@@ -47,7 +47,11 @@ def package_zip() -> Path:
             info = zipfile.ZipInfo(str(path.relative_to(PACKAGE_DIR.parent)), date_time=(2020, 1, 1, 0, 0, 0))
             zf.writestr(info, path.read_bytes())
     data = buffer.getvalue()
-    target = Path(tempfile.gettempdir()) / "etl_framework-submit" / f"etl_framework-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    target = (
+        Path(tempfile.gettempdir())
+        / "etl_framework-submit"
+        / f"etl_framework-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    )
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
@@ -66,7 +70,13 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     # cluster the profile names the executors' Python (see conf/emr.yaml).
     conf.setdefault("spark.pyspark.driver.python", sys.executable)
     conf.setdefault("spark.pyspark.python", sys.executable)
-    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", spark.master, "--deploy-mode", spark.deploy_mode]
+    cmd = [
+        str(spark_home() / "bin" / "spark-submit"),
+        "--master",
+        spark.master,
+        "--deploy-mode",
+        spark.deploy_mode,
+    ]
     cmd += ["--name", spark.app_name or job.name]
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]

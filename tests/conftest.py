@@ -24,7 +24,12 @@ class Result:
 def run_etl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: int = 300) -> Result:
     """Run the ``etl`` command as a user would, in a fresh process."""
     proc = subprocess.run(
-        [*ETL, *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        [*ETL, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -33,7 +38,11 @@ def run_etl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, tim
 def dirs(tmp_path: Path) -> dict[str, Path]:
     """A private warehouse and state dir, and the ``--set`` options that point a profile at them."""
     warehouse, state = tmp_path / "warehouse", tmp_path / "state"
-    return {"warehouse": warehouse, "state": state, "sets": [f"warehouse_dir={warehouse}", f"state_dir={state}"]}
+    return {
+        "warehouse": warehouse,
+        "state": state,
+        "sets": [f"warehouse_dir={warehouse}", f"state_dir={state}"],
+    }
 
 
 def set_args(dirs: dict) -> list[str]:

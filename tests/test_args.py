@@ -1,6 +1,6 @@
 import pytest
 
-from etl_framework import JobArgumentError, getResolvedOptions, get_resolved_options
+from etl_framework import JobArgumentError, get_resolved_options, getResolvedOptions
 from etl_framework.args import parse_job_args
 
 

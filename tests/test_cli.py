@@ -45,8 +45,18 @@ def test_bad_profile_override_is_reported(dirs):
 
 
 def test_dry_run_prints_spark_submit_command(dirs):
-    result = run_etl("run", "jobs/sample_orders.py", "--env", "standalone", "--dry-run", "--JOB_NAME", "orders",
-                     "--conf", "spark.sql.shuffle.partitions=3", *set_args(dirs))
+    result = run_etl(
+        "run",
+        "jobs/sample_orders.py",
+        "--env",
+        "standalone",
+        "--dry-run",
+        "--JOB_NAME",
+        "orders",
+        "--conf",
+        "spark.sql.shuffle.partitions=3",
+        *set_args(dirs),
+    )
     assert result.code == 0, result.stderr
     argv = shlex.split(result.stdout.strip())
     assert argv[0].endswith("bin/spark-submit")
