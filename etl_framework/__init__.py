@@ -5,10 +5,13 @@
 
 from .args import get_resolved_options, getResolvedOptions
 from .context import EtlContext
+from .dynamicframe import DynamicFrame, ErrorThresholdExceeded
 from .errors import ConfigError, EtlError, JobArgumentError
 
 __all__ = [
     "ConfigError",
+    "DynamicFrame",
+    "ErrorThresholdExceeded",
     "EtlContext",
     "EtlError",
     "JobArgumentError",

@@ -3,14 +3,96 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from pyspark import SparkContext
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from .config import Profile
+from .errors import EtlError
 from .logs import get_logger
 from .metrics import RunMetrics
 from .runtime import active_run
+
+if TYPE_CHECKING:
+    from .dynamicframe import DynamicFrame
+
+
+class DynamicFrameReader:
+    """``ctx.create_dynamic_frame``: Glue's reader object."""
+
+    def __init__(self, ctx: EtlContext):
+        self._ctx = ctx
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: dict[str, Any] | None = None,
+        format: str | None = None,
+        format_options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """Read files (``connection_type`` ``"file"`` or ``"s3"``) into a DynamicFrame.
+
+        >>> dyf = ctx.create_dynamic_frame.from_options(  # doctest: +SKIP
+        ...     "s3", {"paths": ["s3a://exports/orders/"], "recurse": True}, "json", transformation_ctx="orders")
+        """
+        from .sources import read_from_options
+
+        return read_from_options(
+            self._ctx, connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def from_catalog(self, database: str, table_name: str, **kwargs: Any) -> DynamicFrame:
+        raise EtlError(f"from_catalog({database}.{table_name}): the data catalog is not available yet")
+
+
+class DynamicFrameWriter:
+    """``ctx.write_dynamic_frame``: Glue's writer object."""
+
+    def __init__(self, ctx: EtlContext):
+        self._ctx = ctx
+
+    def from_options(
+        self,
+        frame: DynamicFrame,
+        connection_type: str,
+        connection_options: dict[str, Any] | None = None,
+        format: str | None = None,
+        format_options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:
+        """Write a DynamicFrame to files; returns the frame.
+
+        >>> ctx.write_dynamic_frame.from_options(dyf, "s3", {"path": "s3a://lake/orders",  # doctest: +SKIP
+        ...     "partitionKeys": ["order_date"]}, "parquet")
+        """
+        from .sinks import write_from_options
+
+        return write_from_options(
+            self._ctx, frame, connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+
+class DataFrameReader:
+    """``ctx.create_data_frame``: the same sources, returned as Spark DataFrames."""
+
+    def __init__(self, ctx: EtlContext):
+        self._ctx = ctx
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: dict[str, Any] | None = None,
+        format: str | None = None,
+        format_options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DataFrame:
+        return self._ctx.create_dynamic_frame.from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx
+        ).toDF()
 
 
 class EtlContext:
@@ -33,6 +115,48 @@ class EtlContext:
         self.metrics: RunMetrics = run.metrics if run else RunMetrics()
         self.job_name: str | None = run.job if run else None
         self.run_id: str | None = run.run_id if run else None
+        self.create_dynamic_frame = DynamicFrameReader(self)
+        self.write_dynamic_frame = DynamicFrameWriter(self)
+        self.create_data_frame = DataFrameReader(self)
+
+    def create_dynamic_frame_from_options(
+        self,
+        connection_type: str,
+        connection_options: dict | None = None,
+        format: str | None = None,
+        format_options: dict | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        return self.create_dynamic_frame.from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx, **kwargs
+        )
+
+    def write_dynamic_frame_from_options(
+        self,
+        frame: DynamicFrame,
+        connection_type: str,
+        connection_options: dict | None = None,
+        format: str | None = None,
+        format_options: dict | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:
+        return self.write_dynamic_frame.from_options(
+            frame, connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def create_data_frame_from_options(
+        self,
+        connection_type: str,
+        connection_options: dict | None = None,
+        format: str | None = None,
+        format_options: dict | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DataFrame:
+        return self.create_data_frame.from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx, **kwargs
+        )
 
     @property
     def spark(self) -> SparkSession:

@@ -1,13 +1,25 @@
-"""Counters a run reports in its summary: records read, written and in error."""
+"""Counters a run reports in its summary: records read, written and in error.
+
+Sources register a Spark ``Observation`` (filled by the first action that reads them, at no extra
+cost); sinks add what they wrote. Observations that no action ever reached are left out.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+
+from pyspark.sql import Observation
+
+
+def _completed(observation: Observation) -> bool:
+    # Observation.get blocks until an action has run; ask the JVM side whether one has.
+    jo = getattr(observation, "_jo", None)
+    return jo is not None and jo.future().isCompleted()
 
 
 @dataclass
 class RunMetrics:
-    """Mutable counters shared by the readers, writers and transforms of one run.
+    """Counters shared by the readers, writers and transforms of one run.
 
     >>> m = RunMetrics()
     >>> m.add(read=10, errors=1)
@@ -18,11 +30,22 @@ class RunMetrics:
     read: int = 0
     written: int = 0
     errors: int = 0
+    observations: list[Observation] = field(default_factory=list)
 
     def add(self, read: int = 0, written: int = 0, errors: int = 0) -> None:
         self.read += read
         self.written += written
         self.errors += errors
 
+    def watch(self, observation: Observation) -> None:
+        """Add an observation with ``read`` and ``errors`` metrics once its first action has run."""
+        self.observations.append(observation)
+
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        out = {"read": self.read, "written": self.written, "errors": self.errors}
+        for observation in self.observations:
+            if _completed(observation):
+                values = observation.get
+                out["read"] += int(values.get("read") or 0)
+                out["errors"] += int(values.get("errors") or 0)
+        return out

@@ -1,0 +1,109 @@
+"""Error records: input that could not become a record, or a record a transform could not process.
+
+Each error record carries the step that produced it, the source file (when known), the raw text and
+the reason. A DynamicFrame keeps the steps that led to it, each with its error records and its
+``stageThreshold`` / ``totalThreshold``, so ``errorsCount()`` counts all errors,
+``stageErrorsCount()`` only its own step's, and the limits are checked when the frame is written or
+``assertErrorThreshold()`` is called (counting costs a pass, so it happens only where a limit is set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ..errors import EtlError
+
+ERROR_SCHEMA = "transformation_ctx string, stage string, source string, record string, message string"
+
+
+class ErrorThresholdExceeded(EtlError):
+    """More error records than a transform's ``stageThreshold`` or ``totalThreshold`` allows."""
+
+
+def error_records(df: DataFrame, stage: str, ctx: str, source: Column, record: Column, message: Column) -> DataFrame:
+    """Shape rows of ``df`` as error records."""
+    return df.select(
+        F.lit(ctx).alias("transformation_ctx"),
+        F.lit(stage).alias("stage"),
+        source.cast("string").alias("source"),
+        record.cast("string").alias("record"),
+        message.cast("string").alias("message"),
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transform or source in a frame's lineage."""
+
+    transform: str
+    ctx: str = ""
+    info: str = ""
+    errors: DataFrame | None = None
+    stage_threshold: int = 0
+    total_threshold: int = 0
+
+    def describe(self) -> str:
+        return (
+            self.transform
+            + (f" (transformation_ctx {self.ctx!r})" if self.ctx else "")
+            + (f": {self.info}" if self.info else "")
+        )
+
+
+@dataclass(frozen=True)
+class ErrorLog:
+    """The steps that led to a frame; the last one is the frame's own."""
+
+    spark: SparkSession
+    steps: tuple[Step, ...] = ()
+
+    def then(self, step: Step) -> ErrorLog:
+        return ErrorLog(self.spark, self.steps + (step,))
+
+    def merged_with(self, other: ErrorLog, step: Step) -> ErrorLog:
+        """The log of a step with two inputs (join, union)."""
+        return ErrorLog(self.spark, self.steps + other.steps + (step,))
+
+    def _frames(self, steps: tuple[Step, ...]) -> list[DataFrame]:
+        return [s.errors for s in steps if s.errors is not None]
+
+    def all(self) -> DataFrame:
+        frames = self._frames(self.steps)
+        if not frames:
+            return self.spark.createDataFrame([], ERROR_SCHEMA)
+        out = frames[0]
+        for frame in frames[1:]:
+            out = out.unionByName(frame)
+        return out
+
+    def count(self) -> int:
+        return sum(frame.count() for frame in self._frames(self.steps))
+
+    def stage_count(self) -> int:
+        last = self.steps[-1] if self.steps else None
+        return last.errors.count() if last is not None and last.errors is not None else 0
+
+    def check(self) -> None:
+        """Raise ErrorThresholdExceeded for the first step whose limit is exceeded (0 = no limit)."""
+        total = 0
+        counts: dict[int, int] = {}
+        for i, step in enumerate(self.steps):
+            if not (step.stage_threshold or step.total_threshold):
+                continue
+            for j in range(len(counts), i + 1):  # count each step's errors once
+                errors = self.steps[j].errors
+                counts[j] = errors.count() if errors is not None else 0
+            total = sum(counts[j] for j in range(i + 1))
+            if step.stage_threshold and counts[i] > step.stage_threshold:
+                raise ErrorThresholdExceeded(
+                    f"{step.describe()}: {counts[i]} error records in this step exceed "
+                    f"stageThreshold {step.stage_threshold}"
+                )
+            if step.total_threshold and total > step.total_threshold:
+                raise ErrorThresholdExceeded(
+                    f"{step.describe()}: {total} error records up to this step exceed "
+                    f"totalThreshold {step.total_threshold}"
+                )

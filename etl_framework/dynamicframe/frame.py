@@ -1,0 +1,222 @@
+"""DynamicFrame: a Spark DataFrame plus a Glue schema that may hold choice types, plus error records.
+
+>>> from etl_framework import EtlContext, DynamicFrame
+>>> ctx = EtlContext(spark)  # doctest: +SKIP
+>>> dyf = ctx.create_dynamic_frame.from_options("file", {"paths": ["orders/"]}, "json")  # doctest: +SKIP
+>>> dyf.resolveChoice(specs=[("total", "cast:double")]).printSchema()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ..types import StructType, choice_paths, from_spark, has_choice, render_schema
+from . import mapping
+from .errors import ErrorLog, Step
+from .resolve import resolve_choice
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+
+
+class DynamicFrame:
+    """A distributed collection of self-describing records (Glue's ``DynamicFrame``)."""
+
+    def __init__(
+        self,
+        df: DataFrame,
+        glue_ctx: EtlContext,
+        name: str = "",
+        schema: StructType | None = None,
+        errors: ErrorLog | None = None,
+    ):
+        self._df = df
+        self.glue_ctx = glue_ctx
+        self.name = name
+        self._schema = schema if schema is not None else from_spark(df.schema)
+        self._errors = errors or ErrorLog(df.sparkSession)
+
+    # --- construction and conversion ------------------------------------------------------------
+
+    @classmethod
+    def fromDF(cls, dataframe: DataFrame, glue_ctx: EtlContext, name: str) -> DynamicFrame:  # noqa: N802
+        """Wrap a Spark DataFrame (Glue's ``DynamicFrame.fromDF``)."""
+        return cls(dataframe, glue_ctx, name)
+
+    from_df = fromDF
+
+    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:  # noqa: N802
+        """The records as a Spark DataFrame. Unresolved choices become structs with one field per
+        type (as ``make_struct``); resolve them first to get plain columns."""
+        frame = self.resolveChoice(choice="make_struct") if has_choice(self._schema) else self
+        return frame._df
+
+    to_df = toDF
+
+    def _derive(self, columns: list[Column] | DataFrame, schema: StructType, step: Step) -> DynamicFrame:
+        """The frame a transform produces: new columns and schema, the step appended to the lineage."""
+        df = columns if isinstance(columns, DataFrame) else self._df.select(*columns)
+        return DynamicFrame(df, self.glue_ctx, step.ctx or self.name, schema, self._errors.then(step))
+
+    # --- schema and inspection ----------------------------------------------------------------
+
+    def schema(self) -> StructType:
+        """The Glue schema (type objects, choices included)."""
+        return self._schema
+
+    def printSchema(self) -> None:  # noqa: N802
+        print(render_schema(self._schema), end="")
+
+    print_schema = printSchema
+
+    def show(self, num_rows: int = 20) -> None:
+        """Print the first ``num_rows`` records as JSON, one per line."""
+        record = F.to_json(F.struct(*[F.col(f"`{n}`") for n in self._df.columns]))
+        for row in self._df.select(record.alias("r")).limit(num_rows).collect():
+            print(row.r)
+
+    def count(self) -> int:
+        return self._df.count()
+
+    def getNumPartitions(self) -> int:  # noqa: N802
+        return self._df.rdd.getNumPartitions()
+
+    def repartition(
+        self,
+        num_partitions: int,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        step = Step("repartition", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(self._df.repartition(num_partitions), self._schema, step)
+
+    def coalesce(
+        self,
+        num_partitions: int,
+        shuffle: bool = False,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        df = self._df.repartition(num_partitions) if shuffle else self._df.coalesce(num_partitions)
+        step = Step("coalesce", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(df, self._schema, step)
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def errorsCount(self) -> int:  # noqa: N802
+        """Error records of every step that led to this frame."""
+        return self._errors.count()
+
+    def stageErrorsCount(self) -> int:  # noqa: N802
+        """Error records of this frame's own step."""
+        return self._errors.stage_count()
+
+    def errorsAsDynamicFrame(self) -> DynamicFrame:  # noqa: N802
+        """The error records (transformation_ctx, stage, source, record, message) as a frame."""
+        return DynamicFrame(self._errors.all(), self.glue_ctx, f"{self.name}_errors")
+
+    errors_count = errorsCount
+    errors_as_dynamic_frame = errorsAsDynamicFrame
+
+    def assertErrorThreshold(self) -> None:  # noqa: N802
+        """Raise ErrorThresholdExceeded if a step that led here has more errors than its
+        ``stageThreshold`` / ``totalThreshold`` allows."""
+        self._errors.check()
+
+    # --- transforms ---------------------------------------------------------------------------
+
+    def resolveChoice(
+        self,
+        specs: Sequence[tuple[str, str]] | None = None,
+        choice: str = "",  # noqa: N802
+        database: str | None = None,
+        table_name: str | None = None,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,  # noqa: N803
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        """Resolve choice fields: ``specs=[("price", "cast:double")]`` or ``choice="make_cols"``."""
+        if database or table_name:
+            choice = choice or "match_catalog"
+        df, schema = resolve_choice(self._df, self._schema, list(specs) if specs else None, choice)
+        step = Step("resolveChoice", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(df, schema, step)
+
+    resolve_choice = resolveChoice
+
+    def apply_mapping(
+        self,
+        mappings: Sequence[Sequence[str]],
+        case_sensitive: bool = False,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Map, rename, cast and nest fields: ``[("customer.id", "string", "customer_id", "long"), ...]``."""
+        columns, schema = mapping.apply_mapping(self._schema, mappings, case_sensitive)
+        step = Step("apply_mapping", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(columns, schema, step)
+
+    applyMapping = apply_mapping  # noqa: N815
+
+    def select_fields(
+        self,
+        paths: Sequence[str],
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        columns, schema = mapping.select_fields(self._schema, paths)
+        step = Step("select_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(columns, schema, step)
+
+    def drop_fields(
+        self,
+        paths: Sequence[str],
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        df, schema = mapping.drop_fields(self._df, self._schema, paths)
+        step = Step("drop_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(df, schema, step)
+
+    def rename_field(
+        self,
+        oldName: str,
+        newName: str,
+        transformation_ctx: str = "",
+        info: str = "",  # noqa: N803
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        columns, schema = mapping.rename_field(self._schema, oldName, newName)
+        step = Step("rename_field", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return self._derive(columns, schema, step)
+
+    # --- helpers for sinks --------------------------------------------------------------------
+
+    def unresolved_choices(self) -> list[str]:
+        """Paths of choices that are still unresolved."""
+        return choice_paths(self._schema)
+
+    @property
+    def dataframe(self) -> DataFrame:
+        """The underlying DataFrame as is (choices as VARIANT columns)."""
+        return self._df
+
+    def __repr__(self) -> str:
+        return f"DynamicFrame(name={self.name!r}, schema={self._schema.simple_string()})"

@@ -1,0 +1,137 @@
+"""apply_mapping, select_fields, drop_fields and rename_field as Spark projections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ..errors import EtlError
+from ..logs import get_logger
+from ..types import DataType, Field, StructType, type_from_name
+from .paths import ELEMENT, column_at, find_field, format_path, parse_path, rewrite, struct_or_null, type_at
+from .resolve import cast_value
+
+log = get_logger("transforms")
+
+_KEEP_SOURCE_TYPE = {"struct", "array", "map", "choice"}
+
+
+def _normalize(mapping: Sequence) -> tuple[str, str | None, str, str]:
+    if isinstance(mapping, (list, tuple)) and len(mapping) == 4:
+        return tuple(mapping)  # type: ignore[return-value]
+    if isinstance(mapping, (list, tuple)) and len(mapping) == 3:
+        source, target, target_type = mapping  # Glue's short form: (source, target, type)
+        return source, None, target, target_type
+    raise EtlError(f"apply_mapping: a mapping is (source_path, source_type, target_path, target_type), got {mapping!r}")
+
+
+def apply_mapping(
+    schema: StructType, mappings: Sequence[Sequence[str]], case_sensitive: bool = False
+) -> tuple[list[Column], StructType]:
+    """The select list and schema of the mapped frame. Unmapped fields are dropped; dotted target
+    paths build nested structs; a source path that is not in the frame maps to nothing."""
+    tree: dict[str, object] = {}
+    for mapping in mappings:
+        source, _source_type, target, target_type = _normalize(mapping)
+        steps = parse_path(source)
+        if ELEMENT in steps:
+            raise EtlError(f"apply_mapping: source {source!r}: array elements cannot be mapped one by one")
+        t = type_at(schema, steps, case_sensitive)
+        if t is None:
+            log.warning("apply_mapping: source field %r is not in the frame; %r is left out", source, target)
+            continue
+        if target_type.lower() in _KEEP_SOURCE_TYPE:
+            new_type, value = t, column_at(steps, schema, case_sensitive)
+        else:
+            try:
+                new_type = type_from_name(target_type)
+            except ValueError as exc:
+                raise EtlError(f"apply_mapping {source!r} -> {target!r}: {exc}") from exc
+            value = cast_value(column_at(steps, schema, case_sensitive), t, new_type)
+        node = tree
+        target_steps = parse_path(target)
+        for step in target_steps[:-1]:
+            child = node.setdefault(step, {})
+            if not isinstance(child, dict):
+                raise EtlError(f"apply_mapping: target {target!r} nests under {step!r}, which is already a field")
+            node = child
+        if target_steps[-1] in node:
+            raise EtlError(f"apply_mapping: target {target!r} is mapped twice")
+        node[target_steps[-1]] = (value, new_type)
+    fields = _build(tree)
+    return [c.alias(n) for n, c, _ in fields], StructType(Field(n, t) for n, _, t in fields)
+
+
+def _build(tree: dict) -> list[tuple[str, Column, DataType]]:
+    out = []
+    for name, node in tree.items():
+        if isinstance(node, dict):
+            children = _build(node)
+            out.append(
+                (name, F.struct(*[c.alias(n) for n, c, _ in children]), StructType(Field(n, t) for n, _, t in children))
+            )
+        else:
+            out.append((name, *node))
+    return out
+
+
+def select_fields(schema: StructType, paths: Sequence[str]) -> tuple[list[Column], StructType]:
+    """Keep only ``paths`` (a nested path keeps its struct with just that field)."""
+    wanted: dict = {}
+    for path in paths:
+        node = wanted
+        steps = parse_path(path)
+        for step in steps:
+            node = node.setdefault(step, {})
+        node[None] = True  # the whole field
+    fields = _select(schema, wanted, None)
+    return [c.alias(n) for n, c, _ in fields], StructType(Field(n, t) for n, _, t in fields)
+
+
+def _select(struct: StructType, wanted: dict, parent: Column | None) -> list[tuple[str, Column, DataType]]:
+    out = []
+    for f in struct.fields:
+        if f.name not in wanted:
+            continue
+        col = F.col(f"`{f.name.replace('`', '``')}`") if parent is None else parent.getField(f.name)
+        node = wanted[f.name]
+        if None in node or not isinstance(f.dataType, StructType):
+            out.append((f.name, col, f.dataType))
+            continue
+        children = _select(f.dataType, node, col)
+        if children:
+            out.append(
+                (
+                    f.name,
+                    struct_or_null(col, [(n, c) for n, c, _ in children]),
+                    StructType(Field(n, t) for n, _, t in children),
+                )
+            )
+    return out
+
+
+def drop_fields(df: DataFrame, schema: StructType, paths: Sequence[str]) -> tuple[DataFrame, StructType]:
+    """Remove each path (nested and array-element paths too); paths not in the frame are skipped."""
+    for path in paths:
+        steps = parse_path(path)
+        if type_at(schema, steps) is None:
+            log.warning("drop_fields: %r is not in the frame", path)
+            continue
+        columns, schema = rewrite(schema, steps, lambda name, col, t: ([], []))
+        df = df.select(*columns)
+    return df, schema
+
+
+def rename_field(schema: StructType, old: str, new: str) -> tuple[list[Column], StructType]:
+    steps = parse_path(old)
+    if type_at(schema, steps) is None:
+        raise EtlError(f"rename_field: no field {old!r} in the frame (top-level fields: {schema.names()})")
+    new_steps = parse_path(new)
+    if new_steps[:-1] != steps[:-1] and len(new_steps) > 1:
+        raise EtlError(f"rename_field: {new!r} must stay in the same struct as {old!r} ({format_path(steps[:-1])})")
+    parent = type_at(schema, steps[:-1]) if len(steps) > 1 else schema
+    if isinstance(parent, StructType) and find_field(parent, new_steps[-1]) is not None:
+        raise EtlError(f"rename_field: {new!r} already exists")
+    return rewrite(schema, steps, lambda name, col, t: ([(new_steps[-1], col, t)], []))

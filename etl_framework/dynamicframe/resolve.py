@@ -1,0 +1,114 @@
+"""resolveChoice: turn ChoiceType fields into plain types with Glue's actions, as Spark expressions.
+
+* ``cast:TYPE`` casts every value to TYPE (Spark cast rules); values that cannot be cast become null.
+* ``project:TYPE`` keeps the values that already are TYPE; values of other types become null.
+* ``make_cols`` puts each alternative in its own column ``<name>_<type>``: the first takes the
+  field's place, the others are appended after the last field of the same struct.
+* ``make_struct`` makes the field a struct with one field per alternative, named by the type.
+* ``match_catalog`` casts to the type of the column in a catalog table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ..errors import EtlError
+from ..types import ChoiceType, DataType, Field, StructType, choice_paths, spark_ddl, type_from_name
+from .paths import Replacement, parse_path, rewrite, struct_or_null, type_at
+from .variants import get_as, kind
+
+ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
+
+
+def _alternatives(path: str, t: DataType) -> dict[str, DataType]:
+    if isinstance(t, ChoiceType):
+        if not t.choices:
+            raise EtlError(f"resolveChoice: the alternatives of choice {path!r} are unknown (a VARIANT column)")
+        return dict(sorted(t.choices.items()))
+    return {t.name: t}
+
+
+def _target(path: str, t: DataType, type_name: str) -> DataType:
+    if isinstance(t, ChoiceType) and type_name.lower() in t.choices:
+        return t.choices[type_name.lower()]  # project:struct / cast:array keep the alternative's shape
+    try:
+        return type_from_name(type_name)
+    except ValueError as exc:
+        raise EtlError(f"resolveChoice {path!r}: {exc}") from exc
+
+
+def cast_value(col: Column, source: DataType, target: DataType) -> Column:
+    """``col`` (of Glue type ``source``) cast to ``target``; null where the cast fails."""
+    if isinstance(source, ChoiceType):
+        return get_as(col, target)
+    if source == target:
+        return col
+    return col.try_cast(spark_ddl(target))
+
+
+def project_value(col: Column, source: DataType, target: DataType) -> Column:
+    """``col`` where its value is of type ``target``, else null."""
+    if isinstance(source, ChoiceType):
+        return F.when(kind(col) == target.name, get_as(col, target))
+    if source.name == target.name:
+        return col
+    return F.lit(None).cast(spark_ddl(target))
+
+
+def _replacement(path: str, action: str) -> Callable[[str, Column, DataType], Replacement]:
+    name, _, arg = action.partition(":")
+    name = name.strip().lower()
+    if name not in ACTIONS:
+        raise EtlError(
+            f"resolveChoice {path!r}: unknown action {action!r} (expected cast:TYPE, project:TYPE, "
+            "make_cols, make_struct or match_catalog)"
+        )
+    if name in ("cast", "project") and not arg:
+        raise EtlError(f"resolveChoice {path!r}: action {action!r} needs a type, e.g. {name}:long")
+    if name == "match_catalog":
+        raise EtlError(
+            f"resolveChoice {path!r}: match_catalog needs the data catalog, which is not available yet; "
+            "use cast:TYPE with the catalog column's type"
+        )
+
+    def replace(field: str, col: Column, t: DataType) -> Replacement:
+        if name in ("cast", "project"):
+            target = _target(path, t, arg)
+            fn = cast_value if name == "cast" else project_value
+            return [(field, fn(col, t, target), target)], []
+        alternatives = _alternatives(path, t)
+        parts = [(alt, project_value(col, t, at), at) for alt, at in alternatives.items()]
+        if name == "make_struct":
+            struct = struct_or_null(col, [(alt, c) for alt, c, _ in parts])
+            return [(field, struct, StructType(Field(alt, at) for alt, _, at in parts))], []
+        cols = [(f"{field}_{alt}", c, at) for alt, c, at in parts]
+        return cols[:1], cols[1:]
+
+    return replace
+
+
+def resolve_choice(
+    df: DataFrame, schema: StructType, specs: list[tuple[str, str]] | None, choice: str
+) -> tuple[DataFrame, StructType]:
+    """Apply the specs one after the other (a later spec sees the fields an earlier one made)."""
+    if specs and choice:
+        raise EtlError("resolveChoice: give either specs or choice, not both")
+    if not specs and not choice:
+        raise EtlError(
+            "resolveChoice: give specs=[(path, action), ...] or choice='ACTION' "
+            "(or database and table_name for match_catalog)"
+        )
+    if choice:
+        specs = [(p, choice) for p in choice_paths(schema)]
+    for path, action in specs or []:
+        if not isinstance(path, str) or not isinstance(action, str):
+            raise EtlError(f"resolveChoice: each spec must be a (path, action) pair of strings, got {(path, action)!r}")
+        steps = parse_path(path)
+        if type_at(schema, steps) is None:
+            raise EtlError(f"resolveChoice: no field {path!r} in the frame (top-level fields: {schema.names()})")
+        columns, schema = rewrite(schema, steps, _replacement(path, action))
+        df = df.select(*columns)
+    return df, schema

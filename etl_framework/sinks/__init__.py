@@ -1,0 +1,28 @@
+"""Sinks: where DynamicFrames are written (files now; JDBC, Delta and the catalog as they land)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import EtlError
+from .files import UnresolvedChoiceError, write_files
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+    from ..dynamicframe import DynamicFrame
+
+__all__ = ["UnresolvedChoiceError", "write_from_options"]
+
+
+def write_from_options(
+    ctx: EtlContext,
+    frame: DynamicFrame,
+    connection_type: str,
+    connection_options: dict[str, Any] | None,
+    format: str | None,
+    format_options: dict[str, Any] | None,
+    transformation_ctx: str = "",
+) -> DynamicFrame:
+    if (connection_type or "").lower() in ("file", "s3"):
+        return write_files(ctx, frame, connection_options or {}, format or "", format_options, transformation_ctx)
+    raise EtlError(f"connection_type {connection_type!r} is not supported yet for writing (supported: file, s3)")

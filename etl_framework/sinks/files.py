@@ -1,0 +1,120 @@
+"""File sinks: ``write_dynamic_frame.from_options(connection_type="s3"|"file", ...)``.
+
+Glue's S3 sink adds new files to the target path (append); ``connection_options["mode"]`` may say
+``overwrite``, ``error`` or ``ignore`` instead. ``partitionKeys`` lay the output out in Hive-style
+``key=value`` folders.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import Observation
+from pyspark.sql import functions as F
+
+from ..dynamicframe.frame import DynamicFrame
+from ..errors import EtlError
+from ..logs import get_logger
+from ..types import StringType
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+
+log = get_logger("sink")
+
+_FORMATS = {
+    "json": "json",
+    "csv": "csv",
+    "parquet": "parquet",
+    "glueparquet": "parquet",
+    "orc": "orc",
+    "text": "text",
+    "xml": "xml",
+}
+# Formats that can hold a VARIANT value (written as its JSON text).
+_HOLDS_CHOICE = {"json"}
+_MODES = ("append", "overwrite", "error", "errorifexists", "ignore")
+
+
+class UnresolvedChoiceError(EtlError):
+    """A frame with choice fields is written to a format whose columns have one type each."""
+
+
+def write_files(
+    ctx: EtlContext,
+    frame: DynamicFrame,
+    connection_options: dict[str, Any],
+    fmt: str,
+    format_options: dict[str, Any] | None = None,
+    transformation_ctx: str = "",
+) -> DynamicFrame:
+    """Write ``frame``; return it (as Glue does). Raises before writing anything when the frame's
+    error thresholds are exceeded or when it holds choices the format cannot store."""
+    options = dict(connection_options or {})
+    format_options = dict(format_options or {})
+    path = options.get("path")
+    if not path or not isinstance(path, str):
+        raise EtlError(f"connection option 'path' is required for a file sink, got {path!r}")
+    spark_format = _FORMATS.get((fmt or "").lower())
+    if spark_format is None:
+        raise EtlError(f"format {fmt!r} is not supported for file sinks; use one of {', '.join(sorted(_FORMATS))}")
+    mode = str(options.get("mode", "append")).lower()
+    if mode not in _MODES:
+        raise EtlError(f"connection option 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")
+    choices = frame.unresolved_choices()
+    if choices and spark_format not in _HOLDS_CHOICE:
+        raise UnresolvedChoiceError(
+            f"cannot write {fmt} to {path}: fields {', '.join(choices)} are unresolved choices; "
+            f"resolve them first, e.g. frame.resolveChoice(specs=[({choices[0]!r}, 'cast:string')]) "
+            "or choice='make_cols'"
+        )
+    partition_keys = list(options.get("partitionKeys") or [])
+    missing = [k for k in partition_keys if k not in frame.schema().names()]
+    if missing:
+        raise EtlError(
+            f"connection option 'partitionKeys': {missing} not in the frame's fields {frame.schema().names()}"
+        )
+    frame.assertErrorThreshold()
+
+    df = frame.dataframe
+    if spark_format == "text":
+        fields = [f for f in frame.schema() if f.name not in partition_keys]
+        if len(fields) != 1 or not isinstance(fields[0].dataType, StringType):
+            raise EtlError(f"format text writes one string field per record; the frame has {frame.schema().names()}")
+    if spark_format in ("csv", "text"):
+        # CSV and text cannot hold nested values: write them as JSON text.
+        df = df.select(
+            *[
+                F.to_json(F.col(f"`{f.name}`")).alias(f.name)
+                if f.dataType.name in ("struct", "array", "map", "choice")
+                else F.col(f"`{f.name}`")
+                for f in frame.schema()
+            ]
+        )
+    observation = Observation()
+    df = df.observe(observation, F.count(F.lit(1)).alias("written"))
+    writer = df.write.format(spark_format).mode(mode)
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
+    compression = format_options.get("compression", options.get("compression"))
+    if compression:
+        writer = writer.option("compression", compression)
+    if spark_format == "csv":
+        writer = writer.option("header", str(format_options.get("writeHeader", True)).lower())
+        writer = writer.option("sep", format_options.get("separator", ","))
+        if format_options.get("quoteChar"):
+            writer = writer.option("quote", format_options["quoteChar"])
+    if spark_format == "xml":
+        writer = writer.option("rowTag", format_options.get("rowTag", "record"))
+        writer = writer.option("rootTag", format_options.get("rootTag", "records"))
+    writer.save(path)
+    written = int(observation.get.get("written") or 0)
+    ctx.metrics.add(written=written)
+    log.info(
+        "wrote %d records as %s to %s%s",
+        written,
+        fmt,
+        path,
+        f" (partitioned by {', '.join(partition_keys)})" if partition_keys else "",
+    )
+    return frame

@@ -1,0 +1,31 @@
+"""Sources: where DynamicFrames come from (files now; JDBC, Delta and the catalog as they land)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import EtlError
+from .readers import FileSource
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+    from ..dynamicframe import DynamicFrame
+
+FILE_CONNECTIONS = ("file", "s3")
+
+
+def read_from_options(
+    ctx: EtlContext,
+    connection_type: str,
+    connection_options: dict[str, Any] | None,
+    format: str | None,
+    format_options: dict[str, Any] | None,
+    transformation_ctx: str = "",
+) -> DynamicFrame:
+    if (connection_type or "").lower() in FILE_CONNECTIONS:
+        if not format:
+            raise EtlError(f"connection_type {connection_type!r} needs a format (json, csv, parquet, ...)")
+        return FileSource(ctx, connection_options or {}, format, format_options, transformation_ctx).read()
+    raise EtlError(
+        f"connection_type {connection_type!r} is not supported yet (supported: {', '.join(FILE_CONNECTIONS)})"
+    )

@@ -1,0 +1,105 @@
+"""Listing the files of a file source through Hadoop's FileSystem API.
+
+The same code lists ``file://``, plain local paths, ``hdfs://`` and ``s3a://`` (where the cluster
+has the connector). Hidden files (``_SUCCESS``, ``.crc``, names starting with ``_`` or ``.``) are
+skipped as Spark skips them; ``exclusions`` are Glue's glob patterns (``**`` crosses folders).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+from ..errors import EtlError
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str  # fully qualified URI
+    size: int
+    modified_ms: int
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "{":
+            end = pattern.index("}", i)
+            out += "(" + "|".join(re.escape(x) for x in pattern[i + 1 : end].split(",")) + ")"
+            i = end + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + "$")
+
+
+def exclusion_patterns(value: object) -> list[re.Pattern[str]]:
+    """Glue passes exclusions as a JSON string (``'["**.pdf"]'``); a Python list is accepted too."""
+    if value in (None, "", []):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EtlError(f"connection option 'exclusions' must be a list of glob patterns, got {value!r}")
+    return [_glob_regex(v) for v in value]
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(("_", ".")) or name.endswith(".crc")
+
+
+def list_files(
+    spark: SparkSession, paths: list[str], recurse: bool = True, exclusions: object = None
+) -> list[FileInfo]:
+    """Every data file under ``paths`` (files or folders, globs allowed), sorted by path."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    patterns = exclusion_patterns(exclusions)
+    found: dict[str, FileInfo] = {}
+    for root in paths:
+        hpath = jvm.org.apache.hadoop.fs.Path(root)
+        fs = hpath.getFileSystem(conf)
+        statuses = fs.globStatus(hpath)
+        if not statuses:
+            raise EtlError(f"connection option 'paths': {root} does not exist")
+        for status in statuses:
+            base = status.getPath().toString().rstrip("/")
+            if status.isFile():
+                candidates = [status]
+            else:
+                iterator = fs.listFiles(status.getPath(), recurse)
+                candidates = []
+                while iterator.hasNext():
+                    candidates.append(iterator.next())
+            for st in candidates:
+                uri = st.getPath().toString()
+                relative = uri[len(base) + 1 :] if uri.startswith(base + "/") else st.getPath().getName()
+                if any(_hidden(part) for part in relative.split("/")):
+                    continue
+                if any(p.match(relative) or p.match(uri) for p in patterns):
+                    continue
+                found[uri] = FileInfo(uri, st.getLen(), st.getModificationTime())
+    return [found[k] for k in sorted(found)]
+
+
+def common_base(spark: SparkSession, paths: list[str]) -> str | None:
+    """The single folder given in ``paths``, for partition discovery (``basePath``); else None."""
+    if len(paths) != 1:
+        return None
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(paths[0])
+    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if fs.exists(hpath) and fs.getFileStatus(hpath).isDirectory():
+        return fs.makeQualified(hpath).toString()
+    return None

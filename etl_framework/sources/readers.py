@@ -1,0 +1,254 @@
+"""Format readers for file sources: JSON, XML and CSV with choice inference; Parquet, ORC, text as is.
+
+Each reader returns a DynamicFrame whose first lineage step holds the malformed records as error
+records (raw text, file, reason). Counting of records read and in error rides along the job's
+first action through ``DataFrame.observe``, so no extra pass is spent on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import DataFrame, Observation
+from pyspark.sql import functions as F
+
+from ..dynamicframe.errors import ErrorLog, Step, error_records
+from ..dynamicframe.frame import DynamicFrame
+from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
+from ..dynamicframe.variants import kind
+from ..errors import EtlError
+from ..types import StructType, from_spark
+from .files import FileInfo, common_base, list_files
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+
+CORRUPT = "_corrupt_record"
+SOURCE_FILE = "_source_file"
+_COMPRESSION = {None, "", "none", "gzip", "bzip2", "bz2", "gz"}
+
+
+def _flag(options: dict[str, Any], name: str, default: bool = False) -> bool:
+    value = options.get(name, default)
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise EtlError(f"format option {name!r} must be true or false, got {value!r}")
+        return value.lower() == "true"
+    return bool(value)
+
+
+def _paths(connection_options: dict[str, Any]) -> list[str]:
+    paths = connection_options.get("paths", connection_options.get("path"))
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths or not all(isinstance(p, str) and p for p in paths):
+        raise EtlError(f"connection option 'paths' must list one or more files or folders, got {paths!r}")
+    return list(paths)
+
+
+class FileSource:
+    """A file source as Glue's ``from_options(connection_type="s3"|"file", ...)`` describes it."""
+
+    def __init__(
+        self,
+        ctx: EtlContext,
+        connection_options: dict[str, Any],
+        fmt: str,
+        format_options: dict[str, Any] | None,
+        transformation_ctx: str = "",
+    ):
+        self.ctx = ctx
+        self.spark = ctx.spark_session
+        self.options = dict(connection_options or {})
+        self.format = (fmt or "").lower()
+        self.format_options = dict(format_options or {})
+        self.transformation_ctx = transformation_ctx
+        self.paths = _paths(self.options)
+        compression = self.options.get("compressionType", self.format_options.get("compression"))
+        if compression not in _COMPRESSION:
+            raise EtlError(f"connection option 'compressionType': {compression!r} is not one of gzip, bzip2")
+
+    def list(self) -> list[FileInfo]:
+        return list_files(self.spark, self.paths, _flag(self.options, "recurse", True), self.options.get("exclusions"))
+
+    def read(self, files: list[FileInfo] | None = None) -> DynamicFrame:
+        """Read ``files`` (default: every file the options select) into a DynamicFrame."""
+        files = self.list() if files is None else files
+        reader = _READERS.get(self.format)
+        if reader is None:
+            hint = " (it needs the spark-avro JAR on the classpath)" if self.format == "avro" else ""
+            raise EtlError(
+                f"format {self.format!r} is not supported for file sources{hint}; "
+                f"use one of {', '.join(sorted(_READERS))}"
+            )
+        if not files:
+            empty = self.spark.createDataFrame([], "dummy string").select()
+            return DynamicFrame(
+                empty,
+                self.ctx,
+                self.transformation_ctx,
+                StructType(),
+                ErrorLog(self.spark).then(Step(f"read {self.format}", self.transformation_ctx)),
+            )
+        return reader(self, [f.path for f in files])
+
+    # --- helpers shared by the readers ---------------------------------------------------------
+
+    def base_options(self) -> dict[str, str]:
+        base = common_base(self.spark, self.paths)
+        return {"basePath": base} if base else {}
+
+    def observed(self, raw: DataFrame, errors: Any) -> DataFrame:
+        """Count records read and malformed during whatever action first runs through ``raw``."""
+        observation = Observation()
+        raw = raw.observe(observation, F.count(F.lit(1)).alias("read"), F.count(errors).alias("errors"))
+        self.ctx.metrics.watch(observation)
+        return raw
+
+    def frame(self, data: DataFrame, schema: StructType, errors: DataFrame | None) -> DynamicFrame:
+        step = Step(f"read {self.format}", self.transformation_ctx, "", errors)
+        return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step))
+
+
+def _semistructured(source: FileSource, raw: DataFrame, what: str) -> DynamicFrame:
+    """Common path of JSON and XML: records as VARIANT, malformed ones as errors, then inference."""
+    raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    raw = source.observed(raw, F.col(CORRUPT))
+    json_path = source.format_options.get("jsonPath")
+    records = raw.where(F.col(CORRUPT).isNull())
+    if json_path:
+        records = records.select(
+            F.try_variant_get("v", _array_path(json_path), "array<variant>").alias("a"), SOURCE_FILE, CORRUPT
+        ).select(F.explode("a").alias("v"), SOURCE_FILE, CORRUPT)
+    # A document that is a top-level array holds one record per element.
+    records = records.select(
+        F.explode(
+            F.when(kind(F.col("v")) == "array", F.try_variant_get("v", "$", "array<variant>")).otherwise(F.array("v"))
+        ).alias("v"),
+        SOURCE_FILE,
+        CORRUPT,
+    )
+    not_object = records.where(kind(F.col("v")) != "struct")
+    valid = records.where(kind(F.col("v")) == "struct")
+    stage = f"read {source.format}"
+    # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
+    malformed = raw.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
+    errors = error_records(
+        malformed,
+        stage,
+        source.transformation_ctx,
+        F.col(SOURCE_FILE),
+        F.col(CORRUPT),
+        F.lit(f"malformed {what} record"),
+    )
+    errors = errors.unionByName(
+        error_records(
+            not_object,
+            stage,
+            source.transformation_ctx,
+            F.col(SOURCE_FILE),
+            F.to_json("v"),
+            F.lit(f"{what} record is not an object"),
+        )
+    )
+    schema = infer_variant_schema(valid, "v")
+    return source.frame(valid.select(*variant_columns(schema, "v")), schema, errors)
+
+
+def _array_path(json_path: str) -> str:
+    """Glue's ``jsonPath`` selects the records inside a document: ``$.orders[*]`` or ``$[*]``."""
+    path = json_path.strip()
+    if not path.endswith("[*]"):
+        raise EtlError(f"format option 'jsonPath' {json_path!r}: expected a path to an array, ending in [*]")
+    return path[: -len("[*]")] or "$"
+
+
+def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
+    multiline = _flag(source.format_options, "multiline", False) or bool(source.format_options.get("jsonPath"))
+    raw = (
+        source.spark.read.options(**source.base_options())
+        .option("multiLine", multiline)
+        .option("singleVariantColumn", "v")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .schema(f"v variant, {CORRUPT} string")
+        .json(files)
+    )
+    return _semistructured(source, raw, "JSON")
+
+
+def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
+    row_tag = source.format_options.get("rowTag")
+    if not row_tag:
+        raise EtlError("format option 'rowTag' is required for xml (the element that holds one record)")
+    options = {
+        k: str(v)
+        for k, v in source.format_options.items()
+        if k in ("attributePrefix", "valueTag", "ignoreNamespace", "encoding")
+    }
+    raw = (
+        source.spark.read.format("xml")
+        .options(**source.base_options())
+        .options(**options)
+        .option("rowTag", row_tag)
+        .option("singleVariantColumn", "v")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .schema(f"v variant, {CORRUPT} string")
+        .load(files)
+    )
+    return _semistructured(source, raw, "XML")
+
+
+def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
+    fo = source.format_options
+    header = _flag(fo, "withHeader", False)
+    options = {
+        "sep": fo.get("separator", ","),
+        "quote": fo.get("quoteChar", '"'),
+        "multiLine": str(_flag(fo, "multiLine", False)).lower(),
+        "header": str(header).lower(),
+        "mode": "PERMISSIVE",
+        "columnNameOfCorruptRecord": CORRUPT,
+        **source.base_options(),
+    }
+    if fo.get("escaper"):
+        options["escape"] = fo["escaper"]
+    names = source.spark.read.options(**options).csv(files[:1]).columns
+    if not header:
+        names = [f"col{i}" for i in range(len(names))]
+    schema_ddl = ", ".join(f"`{n.replace('`', '``')}` string" for n in names) + f", {CORRUPT} string"
+    raw = source.spark.read.options(**options).schema(schema_ddl).csv(files)
+    raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    raw = source.observed(raw, F.col(CORRUPT))
+    valid = raw.where(F.col(CORRUPT).isNull()).select(*[F.col(f"`{n}`") for n in names])
+    malformed = raw.where(
+        F.col(CORRUPT).isNotNull() & F.coalesce(*[F.col(f"`{n}`") for n in names], F.lit("")).isNotNull()
+    )
+    errors = error_records(
+        malformed,
+        "read csv",
+        source.transformation_ctx,
+        F.col(SOURCE_FILE),
+        F.col(CORRUPT),
+        F.lit("malformed CSV record"),
+    )
+    schema = infer_csv_schema(valid)
+    return source.frame(valid.select(*csv_columns(schema)), schema, errors)
+
+
+def _columnar(fmt: str):
+    def read(source: FileSource, files: list[str]) -> DynamicFrame:
+        df = source.spark.read.options(**source.base_options()).format(fmt).load(files)
+        df = source.observed(df, F.lit(None))
+        return source.frame(df, from_spark(df.schema), None)
+
+    return read
+
+
+_READERS = {
+    "json": read_json,
+    "xml": read_xml,
+    "csv": read_csv,
+    "parquet": _columnar("parquet"),
+    "orc": _columnar("orc"),
+    "text": _columnar("text"),
+}

@@ -1,0 +1,517 @@
+"""Glue's schema types, including ChoiceType, and their mapping to Spark types.
+
+A DynamicFrame's schema is a :class:`StructType` of these. Every type except ``ChoiceType`` maps to
+the Spark type of the same name; a choice is held in Spark as a ``VARIANT`` whose runtime value has
+one of the choice's alternative types.
+
+    >>> s = StructType([Field("id", ChoiceType([LongType(), StringType()])), Field("name", StringType())])
+    >>> print(render_schema(s))
+    root
+    |-- id: choice
+    |    |-- long
+    |    |-- string
+    |-- name: string
+    <BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from pyspark.sql import types as T
+
+
+class DataType:
+    """Base of Glue's types; equal when structurally equal."""
+
+    name = "unknown"
+
+    def typeName(self) -> str:  # noqa: N802 - Glue's spelling
+        return self.name
+
+    def _key(self) -> tuple:
+        return (self.name,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DataType) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def simple_string(self) -> str:
+        return self.name
+
+
+class NullType(DataType):
+    name = "null"
+
+
+class BooleanType(DataType):
+    name = "boolean"
+
+
+class ByteType(DataType):
+    name = "byte"
+
+
+class ShortType(DataType):
+    name = "short"
+
+
+class IntegerType(DataType):
+    name = "int"
+
+
+class LongType(DataType):
+    name = "long"
+
+
+class FloatType(DataType):
+    name = "float"
+
+
+class DoubleType(DataType):
+    name = "double"
+
+
+class StringType(DataType):
+    name = "string"
+
+
+class BinaryType(DataType):
+    name = "binary"
+
+
+class DateType(DataType):
+    name = "date"
+
+
+class TimestampType(DataType):
+    name = "timestamp"
+
+
+class DecimalType(DataType):
+    name = "decimal"
+
+    def __init__(self, precision: int = 10, scale: int = 2):
+        self.precision, self.scale = precision, scale
+
+    def _key(self) -> tuple:
+        return (self.name, self.precision, self.scale)
+
+    def __repr__(self) -> str:
+        return f"DecimalType({self.precision}, {self.scale})"
+
+    def simple_string(self) -> str:
+        return f"decimal({self.precision},{self.scale})"
+
+
+class ArrayType(DataType):
+    name = "array"
+
+    def __init__(self, elementType: DataType):  # noqa: N803 - Glue's spelling
+        self.elementType = elementType
+
+    def _key(self) -> tuple:
+        return (self.name, self.elementType._key())
+
+    def __repr__(self) -> str:
+        return f"ArrayType({self.elementType!r})"
+
+    def simple_string(self) -> str:
+        return f"array<{self.elementType.simple_string()}>"
+
+
+class MapType(DataType):
+    """Glue's maps have string keys."""
+
+    name = "map"
+
+    def __init__(self, valueType: DataType, keyType: DataType | None = None):  # noqa: N803
+        self.valueType = valueType
+        self.keyType = keyType or StringType()
+
+    def _key(self) -> tuple:
+        return (self.name, self.keyType._key(), self.valueType._key())
+
+    def __repr__(self) -> str:
+        return f"MapType({self.valueType!r})"
+
+    def simple_string(self) -> str:
+        return f"map<{self.keyType.simple_string()},{self.valueType.simple_string()}>"
+
+
+class Field:
+    """A named field of a struct."""
+
+    def __init__(self, name: str, dataType: DataType, properties: dict | None = None):  # noqa: N803
+        self.name, self.dataType, self.properties = name, dataType, dict(properties or {})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Field) and (self.name, self.dataType) == (other.name, other.dataType)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.dataType))
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r}, {self.dataType!r})"
+
+
+class StructType(DataType):
+    name = "struct"
+
+    def __init__(self, fields: Iterable[Field] = ()):
+        self.fields: list[Field] = list(fields)
+
+    def _key(self) -> tuple:
+        return (self.name, tuple((f.name, f.dataType._key()) for f in self.fields))
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __repr__(self) -> str:
+        return f"StructType({self.fields!r})"
+
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def simple_string(self) -> str:
+        return "struct<" + ",".join(f"{f.name}:{f.dataType.simple_string()}" for f in self.fields) + ">"
+
+
+class ChoiceType(DataType):
+    """A field observed with several types; at most one alternative per type name."""
+
+    name = "choice"
+
+    def __init__(self, choices: Iterable[DataType] = ()):
+        self.choices: dict[str, DataType] = {}
+        for choice in choices:
+            self.add(choice)
+
+    def add(self, choice: DataType) -> None:
+        if isinstance(choice, ChoiceType):
+            for c in choice.choices.values():
+                self.add(c)
+        elif not isinstance(choice, NullType):
+            key = choice.name
+            self.choices[key] = merge_types(self.choices[key], choice) if key in self.choices else choice
+
+    def _key(self) -> tuple:
+        return (self.name, tuple(sorted((k, v._key()) for k, v in self.choices.items())))
+
+    def __repr__(self) -> str:
+        return f"ChoiceType({list(self.choices.values())!r})"
+
+    def simple_string(self) -> str:
+        return "choice<" + ",".join(c.simple_string() for _, c in sorted(self.choices.items())) + ">"
+
+
+_ATOMIC = {
+    t.name: t
+    for t in (
+        NullType,
+        BooleanType,
+        ByteType,
+        ShortType,
+        IntegerType,
+        LongType,
+        FloatType,
+        DoubleType,
+        StringType,
+        BinaryType,
+        DateType,
+        TimestampType,
+    )
+}
+_ALIASES = {"integer": "int", "bigint": "long", "tinyint": "byte", "smallint": "short", "bool": "boolean"}
+
+
+def type_from_name(name: str) -> DataType:
+    """A Glue type from its printed name: ``long``, ``int``, ``decimal(12,2)``, ``string``, ...
+
+    >>> type_from_name("decimal(12,2)")
+    DecimalType(12, 2)
+    """
+    text = name.strip().lower()
+    text = _ALIASES.get(text, text)
+    if text in _ATOMIC:
+        return _ATOMIC[text]()
+    match = re.fullmatch(r"decimal(?:\((\d+)\s*,\s*(\d+)\))?", text)
+    if match:
+        return DecimalType(int(match.group(1) or 10), int(match.group(2) or (2 if match.group(1) is None else 0)))
+    raise ValueError(f"unknown type {name!r} (expected one of {', '.join(sorted(_ATOMIC))}, decimal(p,s))")
+
+
+def merge_types(a: DataType, b: DataType) -> DataType:
+    """Combine the types of one field seen in two records, as Glue's inference does: null gives way,
+    structs merge field by field, arrays merge their elements, and different types make a choice.
+
+    >>> merge_types(LongType(), StringType())
+    ChoiceType([LongType(), StringType()])
+    """
+    if isinstance(a, NullType):
+        return b
+    if isinstance(b, NullType) or a == b:
+        return a
+    if isinstance(a, ChoiceType) or isinstance(b, ChoiceType):
+        out = ChoiceType([a])
+        out.add(b)
+        return out.choices.popitem()[1] if len(out.choices) == 1 else out
+    if isinstance(a, StructType) and isinstance(b, StructType):
+        merged = {f.name: f.dataType for f in a.fields}
+        for f in b.fields:
+            merged[f.name] = merge_types(merged[f.name], f.dataType) if f.name in merged else f.dataType
+        return StructType(Field(n, t) for n, t in merged.items())
+    if isinstance(a, ArrayType) and isinstance(b, ArrayType):
+        return ArrayType(merge_types(a.elementType, b.elementType))
+    if isinstance(a, MapType) and isinstance(b, MapType):
+        return MapType(merge_types(a.valueType, b.valueType))
+    if isinstance(a, DecimalType) and isinstance(b, DecimalType):
+        scale = max(a.scale, b.scale)
+        return DecimalType(min(38, max(a.precision - a.scale, b.precision - b.scale) + scale), scale)
+    return ChoiceType([a, b])
+
+
+def has_choice(t: DataType) -> bool:
+    """True when ``t`` is or contains a ChoiceType."""
+    if isinstance(t, ChoiceType):
+        return True
+    if isinstance(t, StructType):
+        return any(has_choice(f.dataType) for f in t.fields)
+    if isinstance(t, ArrayType):
+        return has_choice(t.elementType)
+    if isinstance(t, MapType):
+        return has_choice(t.valueType)
+    return False
+
+
+def choice_paths(t: DataType, prefix: str = "") -> list[str]:
+    """Paths of every ChoiceType in ``t`` (dots for nesting, ``[]`` for array elements).
+
+    >>> price = Field("p", ChoiceType([LongType(), StringType()]))
+    >>> choice_paths(StructType([Field("a", ArrayType(StructType([price])))]))
+    ['a[].p']
+    """
+    if isinstance(t, ChoiceType):
+        return [prefix]
+    if isinstance(t, StructType):
+        return [p for f in t.fields for p in choice_paths(f.dataType, f"{prefix}.{f.name}" if prefix else f.name)]
+    if isinstance(t, ArrayType):
+        return choice_paths(t.elementType, f"{prefix}[]")
+    if isinstance(t, MapType):
+        return choice_paths(t.valueType, f"{prefix}[]")
+    return []
+
+
+# --- Spark conversion -------------------------------------------------------------------------
+
+# A field that was null in every record is held as a string column of nulls: Spark cannot extract
+# a VARIANT into VOID, and most file formats cannot store VOID.
+_TO_SPARK = {
+    NullType: T.StringType,
+    BooleanType: T.BooleanType,
+    ByteType: T.ByteType,
+    ShortType: T.ShortType,
+    IntegerType: T.IntegerType,
+    LongType: T.LongType,
+    FloatType: T.FloatType,
+    DoubleType: T.DoubleType,
+    StringType: T.StringType,
+    BinaryType: T.BinaryType,
+    DateType: T.DateType,
+    TimestampType: T.TimestampType,
+}
+_FROM_SPARK = {v: k for k, v in _TO_SPARK.items() if k is not NullType}
+_FROM_SPARK[T.NullType] = NullType
+_FROM_SPARK[T.TimestampNTZType] = TimestampType
+_FROM_SPARK[T.CharType] = StringType
+_FROM_SPARK[T.VarcharType] = StringType
+
+
+def to_spark(t: DataType) -> T.DataType:
+    """The Spark type that holds values of ``t`` (a choice becomes VARIANT)."""
+    if isinstance(t, ChoiceType):
+        return T.VariantType()
+    if isinstance(t, DecimalType):
+        return T.DecimalType(t.precision, t.scale)
+    if isinstance(t, ArrayType):
+        return T.ArrayType(to_spark(t.elementType), True)
+    if isinstance(t, MapType):
+        return T.MapType(to_spark(t.keyType), to_spark(t.valueType), True)
+    if isinstance(t, StructType):
+        return T.StructType([T.StructField(f.name, to_spark(f.dataType), True) for f in t.fields])
+    return _TO_SPARK[type(t)]()
+
+
+def from_spark(t: T.DataType) -> DataType:
+    """The Glue type of a Spark type; a VARIANT column becomes a choice with unknown alternatives."""
+    if isinstance(t, T.VariantType):
+        return ChoiceType()
+    if isinstance(t, T.DecimalType):
+        return DecimalType(t.precision, t.scale)
+    if isinstance(t, T.ArrayType):
+        return ArrayType(from_spark(t.elementType))
+    if isinstance(t, T.MapType):
+        return MapType(from_spark(t.valueType), from_spark(t.keyType))
+    if isinstance(t, T.StructType):
+        return StructType(Field(f.name, from_spark(f.dataType)) for f in t.fields)
+    for spark_type, glue_type in _FROM_SPARK.items():
+        if isinstance(t, spark_type):
+            return glue_type()
+    raise ValueError(f"Spark type {t.simpleString()} has no Glue equivalent")
+
+
+def spark_ddl(t: DataType) -> str:
+    """``t`` as a Spark SQL type string, for ``CAST`` and ``try_variant_get``."""
+    return to_spark(t).simpleString()
+
+
+# --- schema_of_variant strings ----------------------------------------------------------------
+
+_VARIANT_SCALARS = {
+    "BIGINT": LongType,
+    "INT": IntegerType,
+    "SMALLINT": ShortType,
+    "TINYINT": ByteType,
+    "DOUBLE": DoubleType,
+    "FLOAT": FloatType,
+    "STRING": StringType,
+    "BOOLEAN": BooleanType,
+    "VOID": NullType,
+    "DATE": DateType,
+    "TIMESTAMP": TimestampType,
+    "TIMESTAMP_NTZ": TimestampType,
+    "BINARY": BinaryType,
+}
+
+
+class UnresolvedVariant(DataType):
+    """Marks where ``schema_of_variant`` reported ``VARIANT`` (array elements of mixed types in one
+    record): inference looks deeper there."""
+
+    name = "variant"
+
+
+def parse_variant_schema(text: str) -> DataType:
+    """Parse a ``schema_of_variant`` string (``OBJECT<a: BIGINT, `b c`: ARRAY<STRING>>``).
+
+    JSON numbers with a fraction arrive as DECIMAL(p,s); they are read as ``double``, as Glue reads them.
+
+    >>> parse_variant_schema("OBJECT<`provider id`: BIGINT, tags: ARRAY<STRING>>")
+    StructType([Field('provider id', LongType()), Field('tags', ArrayType(StringType()))])
+    """
+    parser = _VariantSchemaParser(text)
+    out = parser.parse()
+    if parser.pos != len(text):
+        raise ValueError(f"unexpected text at {parser.pos} in variant schema {text!r}")
+    return out
+
+
+class _VariantSchemaParser:
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+
+    def _skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] == " ":
+            self.pos += 1
+
+    def _expect(self, token: str) -> None:
+        self._skip()
+        if not self.text.startswith(token, self.pos):
+            raise ValueError(f"expected {token!r} at {self.pos} in variant schema {self.text!r}")
+        self.pos += len(token)
+
+    def _word(self) -> str:
+        self._skip()
+        match = re.compile(r"[A-Z_]+(\(\d+,\s*\d+\))?").match(self.text, self.pos)
+        if not match:
+            raise ValueError(f"expected a type at {self.pos} in variant schema {self.text!r}")
+        self.pos = match.end()
+        return match.group(0)
+
+    def _name(self) -> str:
+        self._skip()
+        if self.text[self.pos] == "`":
+            out, self.pos = [], self.pos + 1
+            while True:
+                ch = self.text[self.pos]
+                if ch == "`":
+                    if self.text.startswith("``", self.pos):
+                        out.append("`")
+                        self.pos += 2
+                        continue
+                    self.pos += 1
+                    return "".join(out)
+                out.append(ch)
+                self.pos += 1
+        end = self.text.index(":", self.pos)
+        name, self.pos = self.text[self.pos : end], end
+        return name
+
+    def parse(self) -> DataType:
+        word = self._word()
+        if word == "OBJECT":
+            self._expect("<")
+            fields: list[Field] = []
+            self._skip()
+            if self.text.startswith(">", self.pos):
+                self.pos += 1
+                return StructType(fields)
+            while True:
+                name = self._name()
+                self._expect(":")
+                fields.append(Field(name, self.parse()))
+                self._skip()
+                if self.text.startswith(">", self.pos):
+                    self.pos += 1
+                    return StructType(fields)
+                self._expect(",")
+        if word == "ARRAY":
+            self._expect("<")
+            element = self.parse()
+            self._expect(">")
+            return ArrayType(element)
+        if word == "VARIANT":
+            return UnresolvedVariant()
+        if word.startswith("DECIMAL"):
+            return DoubleType()
+        if word in _VARIANT_SCALARS:
+            return _VARIANT_SCALARS[word]()
+        raise ValueError(f"unknown type {word!r} in variant schema {self.text!r}")
+
+
+# --- printing -----------------------------------------------------------------------------------
+
+
+def render_schema(schema: StructType) -> str:
+    """Glue's ``printSchema`` tree: ``root``, ``|-- name: type``, nested levels indented by ``|    ``."""
+    lines = ["root"]
+    for f in schema.fields:
+        _render(lines, f"{f.name}: ", f.dataType, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _render(lines: list[str], label: str, t: DataType, depth: int) -> None:
+    lines.append("|    " * depth + f"|-- {label}{t.name}")
+    if isinstance(t, StructType):
+        for f in t.fields:
+            _render(lines, f"{f.name}: ", f.dataType, depth + 1)
+    elif isinstance(t, ArrayType):
+        _render(lines, "element: ", t.elementType, depth + 1)
+    elif isinstance(t, MapType):
+        _render(lines, "keyType: ", t.keyType, depth + 1)
+        _render(lines, "valueType: ", t.valueType, depth + 1)
+    elif isinstance(t, ChoiceType):
+        for _, choice in sorted(t.choices.items()):
+            _render(lines, "", choice, depth + 1)
