@@ -2,62 +2,48 @@
 
 The export is messy the way real ones are: ``total`` is a number in most files and a text such as
 ``"€29.25"`` in one, ``customer.id`` turns from a number into ``"C-5008"``, ``customer`` is a plain
-name in legacy rows, quantities are sometimes quoted, and a few lines are not JSON at all.
+name in legacy rows, quantities are sometimes quoted, and a few lines are not JSON at all. Reading
+keeps every observed type as a choice; the job decides what each one means.
 
     etl run jobs/sample_orders.py --env local [--source_path DIR] [--target_path DIR]
 
-Output: ``<warehouse>/sales/orders``, partitioned by ``order_date``; malformed lines are counted as
-errors and kept out of the output.
+Output: ``<warehouse>/sales/orders``, partitioned by ``order_date``; malformed lines become error
+records, counted in the run summary and kept out of the output.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from etl_framework import EtlContext
+from etl_framework import DynamicFrame, EtlContext
 
 SAMPLE_DATA = Path(__file__).parent / "sample_data" / "orders"
 
-# Each output column as a Spark SQL expression over the raw record `v` (a VARIANT).
-_CUSTOMER_IS_OBJECT = "schema_of_variant(v:customer) LIKE 'OBJECT%'"
-COLUMNS = {
-    "order_id": "try_variant_get(v, '$.order_id', 'bigint')",
-    "placed_at": "try_variant_get(v, '$.placed_at', 'timestamp')",
-    "status": "try_variant_get(v, '$.status', 'string')",
-    "customer_id": "regexp_replace(try_variant_get(v, '$.customer.id', 'string'), '^C-', '')",
-    "customer_name": f"CASE WHEN {_CUSTOMER_IS_OBJECT} THEN try_variant_get(v, '$.customer.name', 'string') "
-    "ELSE try_variant_get(v, '$.customer', 'string') END",
-    "city": "try_variant_get(v, '$.customer.address.city', 'string')",
-    "country": "try_variant_get(v, '$.customer.address.country', 'string')",
-    "item_count": "CAST(aggregate(try_variant_get(v, '$.items', 'array<variant>'), 0D, "
-    "(acc, i) -> acc + coalesce(try_variant_get(i, '$.qty', 'double'), 0D)) AS INT)",
-    # Totals arrive as numbers or as text with a currency sign.
-    "total_amount": "CAST(coalesce(try_variant_get(v, '$.total', 'decimal(12,2)'), "
-    "try_cast(regexp_replace(try_variant_get(v, '$.total', 'string'), '[^0-9.-]', '') AS DECIMAL(12,2))) "
-    "AS DECIMAL(12,2))",
-    "currency": "try_variant_get(v, '$.currency', 'string')",
-    "coupon_code": "try_variant_get(v, '$.coupon.code', 'string')",
-    "channel": "try_variant_get(v, '$.channel', 'string')",
-}
+CHOICES = [
+    ("total", "make_cols"),  # total_double and total_string: both kept, parsed below
+    ("customer", "make_struct"),  # customer.struct (an object) or customer.string (a legacy name)
+    ("customer.struct.id", "cast:string"),
+    ("items[].qty", "cast:long"),
+]
 
-
-def read_orders(ctx: EtlContext, source: str) -> DataFrame:
-    """Every line as one VARIANT ``v``; a line that is not JSON lands in ``_corrupt_record``."""
-    return (
-        ctx.spark_session.read.option("singleVariantColumn", "v")
-        .option("columnNameOfCorruptRecord", "_corrupt_record")
-        .schema("v variant, _corrupt_record string")
-        .json(source)
-        .select("*", F.col("_metadata.file_path").alias("_source_file"))
-    )
-
-
-def curate(raw: DataFrame) -> DataFrame:
-    out = raw.where("_corrupt_record IS NULL").selectExpr(*(f"{expr} AS {name}" for name, expr in COLUMNS.items()))
-    return out.withColumn("order_date", F.to_date("placed_at"))
+MAPPING = [
+    ("order_id", "long", "order_id", "long"),
+    ("placed_at", "string", "placed_at", "timestamp"),
+    ("status", "string", "status", "string"),
+    ("customer.struct.id", "string", "customer_id", "string"),
+    ("customer.struct.name", "string", "customer_name", "string"),
+    ("customer.string", "string", "legacy_customer_name", "string"),
+    ("customer.struct.address.city", "string", "city", "string"),
+    ("customer.struct.address.country", "string", "country", "string"),
+    ("items", "array", "items", "array"),
+    ("total_double", "double", "total_amount", "decimal(12,2)"),
+    ("total_string", "string", "total_text", "string"),
+    ("currency", "string", "currency", "string"),
+    ("coupon.code", "string", "coupon_code", "string"),
+    ("channel", "string", "channel", "string"),
+]
 
 
 def main(ctx: EtlContext, args: dict[str, str]) -> None:
@@ -65,17 +51,48 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
     source = args.get("source_path", str(SAMPLE_DATA))
     target = args.get("target_path", f"{ctx.warehouse_dir}/sales/orders")
 
-    raw = read_orders(ctx, source).cache()
-    total = raw.count()
-    malformed = raw.where("_corrupt_record IS NOT NULL")
-    errors = malformed.count()
-    for row in malformed.select("_source_file", "_corrupt_record").limit(5).collect():
-        log.warning("malformed record in %s: %.80s", row._source_file, row._corrupt_record)
+    orders = ctx.create_dynamic_frame.from_options(
+        connection_type="file",
+        connection_options={"paths": [source], "recurse": True},
+        format="json",
+        transformation_ctx="orders_source",
+    )
+    orders.printSchema()  # the choices found in the export, in Glue's tree format
+    mapped = orders.resolveChoice(specs=CHOICES, transformation_ctx="resolve_orders").apply_mapping(
+        MAPPING, transformation_ctx="map_orders", totalThreshold=50
+    )
+    mapped.assertErrorThreshold()  # fail before writing when more than 50 records were malformed
 
-    orders = curate(raw)
-    orders.write.mode("overwrite").partitionBy("order_date").parquet(target)
-    written = total - errors
-    raw.unpersist()
-    ctx.metrics.add(read=total, written=written, errors=errors)
-    log.info("wrote %d orders to %s (%d malformed records skipped)", written, target, errors)
+    # Money arrives as a number or as text with a currency sign; legacy rows carry only a name.
+    df = mapped.toDF()
+    curated = df.select(
+        "order_id",
+        "placed_at",
+        F.to_date("placed_at").alias("order_date"),
+        "status",
+        F.regexp_replace("customer_id", "^C-", "").alias("customer_id"),
+        F.coalesce("customer_name", "legacy_customer_name").alias("customer_name"),
+        "city",
+        "country",
+        F.aggregate("items", F.lit(0).cast("bigint"), lambda acc, i: acc + F.coalesce(i.qty, F.lit(0))).alias(
+            "item_count"
+        ),
+        F.coalesce("total_amount", F.regexp_replace("total_text", "[^0-9.-]", "").try_cast("decimal(12,2)")).alias(
+            "total_amount"
+        ),
+        "currency",
+        "coupon_code",
+        "channel",
+    )
+
+    ctx.write_dynamic_frame.from_options(
+        frame=DynamicFrame.fromDF(curated, ctx, "curated_orders"),
+        connection_type="file",
+        connection_options={"path": target, "partitionKeys": ["order_date"], "mode": "overwrite"},
+        format="parquet",
+        transformation_ctx="orders_sink",
+    )
+    errors = orders.errorsAsDynamicFrame().toDF()
+    for row in errors.select("source", "record").limit(5).collect():
+        log.warning("malformed record in %s: %.80s", row.source, row.record)
     print(f"output: {target}")

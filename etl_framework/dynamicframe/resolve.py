@@ -102,7 +102,15 @@ def resolve_choice(
             "(or database and table_name for match_catalog)"
         )
     if choice:
-        specs = [(p, choice) for p in choice_paths(schema)]
+        # One action for every choice, including those that appear inside a resolved one
+        # (a struct alternative that holds a choice of its own).
+        for _ in range(1000):
+            paths = choice_paths(schema)
+            if not paths:
+                break
+            columns, schema = rewrite(schema, parse_path(paths[0]), _replacement(paths[0], choice))
+            df = df.select(*columns)
+        return df, schema
     for path, action in specs or []:
         if not isinstance(path, str) or not isinstance(action, str):
             raise EtlError(f"resolveChoice: each spec must be a (path, action) pair of strings, got {(path, action)!r}")

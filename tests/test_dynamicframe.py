@@ -1,0 +1,214 @@
+"""DynamicFrame transforms through the public API, on JSON data with real type conflicts."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from etl_framework import DynamicFrame, ErrorThresholdExceeded, EtlContext, EtlError
+from etl_framework.types import ChoiceType, LongType, StringType, StructType
+
+PROVIDERS = [
+    {"provider id": 10001, "name": "Southeast Alabama Medical", "charges": 32963.07, "address": {"city": "Dothan"}},
+    {"provider id": 10005, "name": "Marshall Medical", "charges": 15131.85, "address": {"city": "Boaz"}},
+    {"provider id": "AB123", "name": "Crestwood", "charges": "$5777.24", "address": {"city": "Huntsville"}},
+    {
+        "provider id": "10011",
+        "name": "St Vincent's",
+        "charges": 44000.0,
+        "address": {"city": "Birmingham", "zip": 35205},
+    },
+]
+ORDERS = [
+    {"id": 1, "customer": {"id": 7, "name": "Ana"}, "items": [{"sku": "A", "qty": 2}, {"sku": "B", "qty": "3"}]},
+    {"id": 2, "customer": "Legacy Buyer", "items": [{"sku": "C", "qty": 1}]},
+    {"id": 3, "customer": {"id": "C-9", "name": "Bo"}, "items": []},
+]
+
+
+def write_jsonl(path, records, malformed=()):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(r, ensure_ascii=False) for r in records] + list(malformed)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ctx(spark_session):
+    return EtlContext(spark_session)
+
+
+def read(ctx, path, tctx="src"):
+    return ctx.create_dynamic_frame.from_options("file", {"paths": [str(path)]}, "json", transformation_ctx=tctx)
+
+
+@pytest.fixture
+def providers(ctx, tmp_path):
+    return read(ctx, write_jsonl(tmp_path / "providers" / "p.json", PROVIDERS))
+
+
+@pytest.fixture
+def orders(ctx, tmp_path):
+    return read(ctx, write_jsonl(tmp_path / "orders" / "o.json", ORDERS, malformed=['{"id": 4, "custo', "oops"]))
+
+
+def rows(frame, *cols):
+    df = frame.toDF()
+    df = df.orderBy(f"`{df.columns[0]}`")
+    return [tuple(r) for r in df.select(*cols).collect()] if cols else df.collect()
+
+
+def test_choice_is_inferred_over_all_records(providers, capsys):
+    schema = providers.schema()
+    assert schema.field("provider id").dataType == ChoiceType([LongType(), StringType()])
+    assert schema.field("name").dataType == StringType()
+    providers.printSchema()
+    out = capsys.readouterr().out
+    assert "|-- provider id: choice\n|    |-- long\n|    |-- string\n" in out
+    assert "|-- address: struct\n|    |-- city: string\n|    |-- zip: long\n" in out
+
+
+def test_cast_converts_what_it_can_and_nulls_the_rest(providers):
+    resolved = providers.resolveChoice(specs=[("provider id", "cast:long")])
+    assert resolved.schema().field("provider id").dataType == LongType()
+    values = sorted(r["provider id"] for r in rows(resolved) if r["provider id"] is not None)
+    assert values == [10001, 10005, 10011]  # "10011" cast to a number; "AB123" cannot be
+    assert sum(1 for r in rows(resolved) if r["provider id"] is None) == 1
+
+
+def test_project_keeps_only_values_already_of_that_type(providers):
+    resolved = providers.resolve_choice(specs=[("provider id", "project:long")])
+    assert sorted(r["provider id"] for r in rows(resolved) if r["provider id"] is not None) == [10001, 10005]
+    strings = providers.resolveChoice(specs=[("provider id", "project:string")])
+    assert sorted(r["provider id"] for r in rows(strings) if r["provider id"] is not None) == ["10011", "AB123"]
+
+
+def test_make_cols_splits_by_type_like_glue(providers, capsys):
+    resolved = providers.resolveChoice(specs=[("provider id", "make_cols")])
+    got = {(r["provider id_long"], r["provider id_string"]) for r in rows(resolved)}
+    assert got == {(10001, None), (10005, None), (None, "AB123"), (None, "10011")}
+    resolved.printSchema()
+    assert "|-- provider id_long: long\n|-- provider id_string: string\n" in capsys.readouterr().out
+    # the first alternative takes the field's place, the others follow the last field
+    charges = providers.resolveChoice(specs=[("charges", "make_cols")])
+    assert charges.schema().names() == ["address", "charges_double", "name", "provider id", "charges_string"]
+
+
+def test_make_struct_names_fields_by_type(providers):
+    resolved = providers.resolveChoice(specs=[("charges", "make_struct")])
+    t = resolved.schema().field("charges").dataType
+    assert isinstance(t, StructType) and t.names() == ["double", "string"]
+    got = {(r.charges.double, r.charges.string) for r in rows(resolved)}
+    assert got == {(32963.07, None), (15131.85, None), (None, "$5777.24"), (44000.0, None)}
+
+
+def test_choice_applies_to_every_choice_including_nested_ones(orders):
+    resolved = orders.resolveChoice(choice="make_struct")
+    assert resolved.unresolved_choices() == []
+    items = {r.id: [(i.sku, i.qty.long, i.qty.string) for i in r["items"]] for r in rows(resolved)}
+    assert items[1] == [("A", 2, None), ("B", None, "3")]
+
+
+def test_specs_apply_in_order_and_reach_into_structs_and_arrays(orders):
+    resolved = orders.resolveChoice(
+        specs=[("customer", "make_struct"), ("customer.struct.id", "cast:string"), ("items[].qty", "cast:long")]
+    )
+    assert resolved.unresolved_choices() == []
+    by_id = {r.id: r for r in rows(resolved)}
+    assert by_id[1].customer.struct.id == "7" and by_id[3].customer.struct.id == "C-9"
+    assert by_id[2].customer.string == "Legacy Buyer" and by_id[2].customer.struct is None
+    assert [i.qty for i in by_id[1]["items"]] == [2, 3]
+    assert by_id[3]["items"] == []
+
+
+def test_resolve_choice_argument_errors(providers):
+    with pytest.raises(EtlError, match="either specs or choice"):
+        providers.resolveChoice(specs=[("provider id", "cast:long")], choice="make_cols")
+    with pytest.raises(EtlError, match="no field 'provider_id'"):
+        providers.resolveChoice(specs=[("provider_id", "cast:long")])
+    with pytest.raises(EtlError, match="unknown action 'widen'"):
+        providers.resolveChoice(specs=[("provider id", "widen")])
+    with pytest.raises(EtlError, match="unknown type 'longg'"):
+        providers.resolveChoice(specs=[("provider id", "cast:longg")])
+    with pytest.raises(EtlError, match="match_catalog needs the data catalog"):
+        providers.resolveChoice(specs=[("provider id", "match_catalog")])
+
+
+def test_apply_mapping_renames_casts_nests_and_drops(providers):
+    mapped = providers.apply_mapping(
+        [
+            ("provider id", "choice", "provider.id", "long"),
+            ("NAME", "string", "provider.name", "string"),  # case-insensitive by default
+            ("charges", "choice", "charges", "decimal(12,2)"),
+            ("address.city", "string", "city", "string"),
+        ]
+    )
+    assert mapped.schema().names() == ["provider", "charges", "city"]
+    assert mapped.schema().field("provider").dataType.names() == ["id", "name"]
+    got = {(r.provider.id, r.provider.name, r.charges, r.city) for r in rows(mapped)}
+    assert (10001, "Southeast Alabama Medical", Decimal("32963.07"), "Dothan") in got
+    assert (None, "Crestwood", None, "Huntsville") in got  # failed casts give null, as Glue's do
+
+
+def test_apply_mapping_backticks_and_short_form(ctx, tmp_path):
+    frame = read(ctx, write_jsonl(tmp_path / "d" / "x.json", [{"a.b": "5", "c": {"d": 1}}]))
+    mapped = frame.apply_mapping([("`a.b`", "string", "`x.y`", "int"), ("c.d", "out", "string")])
+    assert mapped.schema().names() == ["x.y", "out"]
+    assert rows(mapped, "`x.y`", "out") == [(5, "1")]
+
+
+def test_apply_mapping_case_sensitive_leaves_out_unknown_source(providers):
+    mapped = providers.apply_mapping(
+        [("NAME", "string", "n", "string"), ("name", "string", "m", "string")], case_sensitive=True
+    )
+    assert mapped.schema().names() == ["m"]
+
+
+def test_select_drop_and_rename_fields(orders):
+    picked = orders.select_fields(["id", "customer"])
+    assert picked.schema().names() == ["customer", "id"]
+    dropped = orders.resolveChoice(specs=[("customer", "make_struct")]).drop_fields(["customer.struct", "items[].qty"])
+    assert dropped.schema().field("customer").dataType.names() == ["string"]
+    assert dropped.schema().field("items").dataType.elementType.names() == ["sku"]
+    renamed = orders.rename_field("id", "order_id")
+    assert "order_id" in renamed.schema().names() and "id" not in renamed.schema().names()
+    with pytest.raises(EtlError, match="no field 'nope'"):
+        orders.rename_field("nope", "x")
+
+
+def test_error_records_counts_and_thresholds(orders, tmp_path, ctx):
+    assert orders.count() == 3
+    assert orders.errorsCount() == 2 and orders.stageErrorsCount() == 2
+    errors = orders.errorsAsDynamicFrame().toDF().collect()
+    assert {e.record for e in errors} == {'{"id": 4, "custo', "oops"}
+    assert all(e.source.endswith("o.json") and e.message == "malformed JSON record" for e in errors)
+
+    mapped = orders.apply_mapping([("id", "long", "id", "long")], transformation_ctx="m", totalThreshold=1)
+    assert mapped.stageErrorsCount() == 0 and mapped.errorsCount() == 2
+    with pytest.raises(
+        ErrorThresholdExceeded,
+        match=r"apply_mapping \(transformation_ctx 'm'\): 2 error records "
+        r"up to this step exceed totalThreshold 1",
+    ):
+        mapped.assertErrorThreshold()
+    target = tmp_path / "out"
+    with pytest.raises(ErrorThresholdExceeded):
+        ctx.write_dynamic_frame.from_options(mapped, "file", {"path": str(target)}, "parquet")
+    assert not target.exists()  # nothing written
+    orders.apply_mapping([("id", "long", "id", "long")], totalThreshold=2).assertErrorThreshold()
+
+
+def test_to_df_turns_unresolved_choices_into_structs_and_from_df_wraps(providers, ctx):
+    df = providers.toDF()
+    assert df.schema["provider id"].dataType.simpleString() == "struct<long:bigint,string:string>"
+    wrapped = DynamicFrame.fromDF(df.select("name"), ctx, "names")
+    assert wrapped.count() == 4 and wrapped.schema().names() == ["name"]
+    assert wrapped.repartition(3).getNumPartitions() == 3
+    assert wrapped.repartition(3).coalesce(1).getNumPartitions() == 1
+
+
+def test_show_prints_json_records(providers, capsys):
+    providers.show(2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert all(json.loads(line)["name"] for line in lines)
