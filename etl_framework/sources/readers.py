@@ -117,19 +117,16 @@ def _semistructured(source: FileSource, raw: DataFrame, what: str) -> DynamicFra
     json_path = source.format_options.get("jsonPath")
     records = raw.where(F.col(CORRUPT).isNull())
     if json_path:
-        records = records.select(
-            F.try_variant_get("v", _array_path(json_path), "array<variant>").alias("a"), SOURCE_FILE, CORRUPT
-        ).select(F.explode("a").alias("v"), SOURCE_FILE, CORRUPT)
-    # A document that is a top-level array holds one record per element.
-    records = records.select(
-        F.explode(
-            F.when(kind(F.col("v")) == "array", F.try_variant_get("v", "$", "array<variant>")).otherwise(F.array("v"))
-        ).alias("v"),
-        SOURCE_FILE,
-        CORRUPT,
-    )
-    not_object = records.where(kind(F.col("v")) != "struct")
-    valid = records.where(kind(F.col("v")) == "struct")
+        elements = F.try_variant_get("v", _array_path(json_path), "array<variant>")
+        records = records.select(F.explode(elements).alias("v"), SOURCE_FILE)
+    elif _flag(source.format_options, "multiline"):
+        # A document that is a top-level array holds one record per element.
+        elements = F.when(kind(F.col("v")) == "array", F.try_variant_get("v", "$", "array<variant>"))
+        records = records.select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"), SOURCE_FILE)
+    # The runtime type of each record is computed once and used by both filters below.
+    records = records.select("v", SOURCE_FILE, F.coalesce(kind(F.col("v")), F.lit("null")).alias("_kind"))
+    not_object = records.where(F.col("_kind") != "struct")
+    valid = records.where(F.col("_kind") == "struct")
     stage = f"read {source.format}"
     # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
     malformed = raw.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
