@@ -7,6 +7,7 @@ first action through ``DataFrame.observe``, so no extra pass is spent on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import DataFrame, Observation
@@ -17,7 +18,7 @@ from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
 from ..dynamicframe.variants import kind
 from ..errors import EtlError
-from ..types import StructType, from_spark
+from ..types import StructType, from_spark, spark_ddl
 from .files import FileInfo, common_base, list_files
 
 if TYPE_CHECKING:
@@ -110,46 +111,45 @@ class FileSource:
         return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step))
 
 
-def _semistructured(source: FileSource, raw: DataFrame, what: str) -> DynamicFrame:
-    """Common path of JSON and XML: records as VARIANT, malformed ones as errors, then inference."""
-    raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
-    raw = source.observed(raw, F.col(CORRUPT))
+def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], what: str) -> DynamicFrame:
+    """Common path of JSON and XML.
+
+    Pass 1 reads every record as one VARIANT and infers the schema over all of them. Pass 2 is
+    Spark's native reader with that schema (choice fields typed VARIANT), as fast as a plain read
+    with an explicit schema. Malformed records and records that are not objects become errors.
+    """
+    variant = load(f"v variant, {CORRUPT} string", True).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+    # Inference below is an action over every record: it fills the read/error counts on its way.
+    variant = source.observed(variant, F.col(CORRUPT))
     json_path = source.format_options.get("jsonPath")
-    records = raw.where(F.col(CORRUPT).isNull())
+    records = variant.where(F.col(CORRUPT).isNull())
     if json_path:
         elements = F.try_variant_get("v", _array_path(json_path), "array<variant>")
-        records = records.select(F.explode(elements).alias("v"), SOURCE_FILE)
-    elif _flag(source.format_options, "multiline"):
-        # A document that is a top-level array holds one record per element.
+    else:  # a top-level array holds one record per element, as Spark's readers take it
         elements = F.when(kind(F.col("v")) == "array", F.try_variant_get("v", "$", "array<variant>"))
-        records = records.select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"), SOURCE_FILE)
+    records = records.select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"), SOURCE_FILE)
     # The runtime type of each record is computed once and used by both filters below.
     records = records.select("v", SOURCE_FILE, F.coalesce(kind(F.col("v")), F.lit("null")).alias("_kind"))
-    not_object = records.where(F.col("_kind") != "struct")
     valid = records.where(F.col("_kind") == "struct")
-    stage = f"read {source.format}"
+    schema = infer_variant_schema(valid, "v")
+
+    stage, tctx = f"read {source.format}", source.transformation_ctx
     # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
-    malformed = raw.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
+    malformed = variant.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
     errors = error_records(
-        malformed,
-        stage,
-        source.transformation_ctx,
-        F.col(SOURCE_FILE),
-        F.col(CORRUPT),
-        F.lit(f"malformed {what} record"),
+        malformed, stage, tctx, F.col(SOURCE_FILE), F.col(CORRUPT), F.lit(f"malformed {what} record")
     )
+    not_object = records.where(F.col("_kind") != "struct")
     errors = errors.unionByName(
         error_records(
-            not_object,
-            stage,
-            source.transformation_ctx,
-            F.col(SOURCE_FILE),
-            F.to_json("v"),
-            F.lit(f"{what} record is not an object"),
+            not_object, stage, tctx, F.col(SOURCE_FILE), F.to_json("v"), F.lit(f"{what} record is not an object")
         )
     )
-    schema = infer_variant_schema(valid, "v")
-    return source.frame(valid.select(*variant_columns(schema, "v")), schema, errors)
+    if json_path or not schema.fields:
+        return source.frame(valid.select(*variant_columns(schema, "v")), schema, errors)
+    ddl = ", ".join(f"`{f.name.replace('`', '``')}` {spark_ddl(f.dataType)}" for f in schema)
+    # Malformed records are already error records (pass 1); the data pass drops them.
+    return source.frame(load(ddl, False), schema, errors)
 
 
 def _array_path(json_path: str) -> str:
@@ -162,15 +162,16 @@ def _array_path(json_path: str) -> str:
 
 def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
     multiline = _flag(source.format_options, "multiline", False) or bool(source.format_options.get("jsonPath"))
-    raw = (
-        source.spark.read.options(**source.base_options())
-        .option("multiLine", multiline)
-        .option("singleVariantColumn", "v")
-        .option("columnNameOfCorruptRecord", CORRUPT)
-        .schema(f"v variant, {CORRUPT} string")
-        .json(files)
-    )
-    return _semistructured(source, raw, "JSON")
+
+    def load(schema: str, single_variant: bool) -> DataFrame:
+        reader = source.spark.read.options(**source.base_options()).option("multiLine", multiline)
+        if single_variant:
+            reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
+        else:
+            reader = reader.option("mode", "DROPMALFORMED")
+        return reader.schema(schema).json(files)
+
+    return _semistructured(source, load, "JSON")
 
 
 def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
@@ -182,17 +183,16 @@ def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
         for k, v in source.format_options.items()
         if k in ("attributePrefix", "valueTag", "ignoreNamespace", "encoding")
     }
-    raw = (
-        source.spark.read.format("xml")
-        .options(**source.base_options())
-        .options(**options)
-        .option("rowTag", row_tag)
-        .option("singleVariantColumn", "v")
-        .option("columnNameOfCorruptRecord", CORRUPT)
-        .schema(f"v variant, {CORRUPT} string")
-        .load(files)
-    )
-    return _semistructured(source, raw, "XML")
+
+    def load(schema: str, single_variant: bool) -> DataFrame:
+        reader = source.spark.read.format("xml").options(**source.base_options()).options(**options)
+        if single_variant:
+            reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
+        else:
+            reader = reader.option("mode", "DROPMALFORMED")
+        return reader.option("rowTag", row_tag).schema(schema).load(files)
+
+    return _semistructured(source, load, "XML")
 
 
 def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
