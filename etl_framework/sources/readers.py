@@ -16,7 +16,6 @@ from pyspark.sql import functions as F
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
-from ..dynamicframe.variants import kind
 from ..errors import EtlError
 from ..types import StructType, from_spark, spark_ddl
 from .files import FileInfo, common_base, list_files
@@ -122,16 +121,20 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
     # Inference below is an action over every record: it fills the read/error counts on its way.
     variant = source.observed(variant, F.col(CORRUPT))
     json_path = source.format_options.get("jsonPath")
-    records = variant.where(F.col(CORRUPT).isNull())
+    records = variant.where(F.col(CORRUPT).isNull()).select("v", SOURCE_FILE, F.schema_of_variant("v").alias("_shape"))
+    with_shape = lambda e: F.struct(e.alias("v"), F.schema_of_variant(e).alias("_shape"))  # noqa: E731
     if json_path:
-        elements = F.try_variant_get("v", _array_path(json_path), "array<variant>")
+        elements = F.transform(F.try_variant_get("v", _array_path(json_path), "array<variant>"), with_shape)
     else:  # a top-level array holds one record per element, as Spark's readers take it
-        elements = F.when(kind(F.col("v")) == "array", F.try_variant_get("v", "$", "array<variant>"))
-    records = records.select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"), SOURCE_FILE)
-    # The runtime type of each record is computed once and used by both filters below.
-    records = records.select("v", SOURCE_FILE, F.coalesce(kind(F.col("v")), F.lit("null")).alias("_kind"))
-    valid = records.where(F.col("_kind") == "struct")
-    schema = infer_variant_schema(valid, "v")
+        elements = F.when(
+            F.col("_shape").startswith("ARRAY"),
+            F.transform(F.try_variant_get("v", "$", "array<variant>"), with_shape),
+        ).otherwise(F.array(F.struct("v", "_shape")))
+    # Each record's shape is computed once and serves the filters and the inference below.
+    records = records.select(F.inline(elements), SOURCE_FILE)
+    is_object = F.coalesce(F.col("_shape").startswith("OBJECT"), F.lit(False))
+    valid = records.where(is_object)
+    schema = infer_variant_schema(valid, "v", "_shape")
 
     stage, tctx = f"read {source.format}", source.transformation_ctx
     # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
@@ -139,7 +142,7 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
     errors = error_records(
         malformed, stage, tctx, F.col(SOURCE_FILE), F.col(CORRUPT), F.lit(f"malformed {what} record")
     )
-    not_object = records.where(F.col("_kind") != "struct")
+    not_object = records.where(~is_object)
     errors = errors.unionByName(
         error_records(
             not_object, stage, tctx, F.col(SOURCE_FILE), F.to_json("v"), F.lit(f"{what} record is not an object")
