@@ -93,6 +93,6 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
         transformation_ctx="orders_sink",
     )
     errors = orders.errorsAsDynamicFrame().toDF()
-    for row in errors.select("source", "record").limit(5).collect():
-        log.warning("malformed record in %s: %.80s", row.source, row.record)
+    for row in errors.select("error.source", "error.input").limit(5).collect():
+        log.warning("malformed record in %s: %.80s", row.source, row.input)
     print(f"output: {target}")

@@ -179,9 +179,11 @@ def test_select_drop_and_rename_fields(orders):
 def test_error_records_counts_and_thresholds(orders, tmp_path, ctx):
     assert orders.count() == 3
     assert orders.errorsCount() == 2 and orders.stageErrorsCount() == 2
-    errors = orders.errorsAsDynamicFrame().toDF().collect()
-    assert {e.record for e in errors} == {'{"id": 4, "custo', "oops"}
-    assert all(e.source.endswith("o.json") and e.message == "malformed JSON record" for e in errors)
+    errors = [r.error for r in orders.errorsAsDynamicFrame().toDF().collect()]
+    assert {e.input for e in errors} == {'{"id": 4, "custo', "oops"}
+    assert {e.bytesread for e in errors} == {16, 4}
+    assert all(e.source.endswith("o.json") and e.msg == "malformed JSON record" for e in errors)
+    assert {(e.callsite.site, e.transformation_ctx) for e in errors} == {("read json", "src")}
 
     mapped = orders.apply_mapping([("id", "long", "id", "long")], transformation_ctx="m", totalThreshold=1)
     assert mapped.stageErrorsCount() == 0 and mapped.errorsCount() == 2

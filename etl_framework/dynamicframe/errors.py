@@ -1,7 +1,10 @@
 """Error records: input that could not become a record, or a record a transform could not process.
 
-Each error record carries the step that produced it, the source file (when known), the raw text and
-the reason. A DynamicFrame keeps the steps that led to it, each with its error records and its
+Error records have Glue's shape: one ``error`` struct with ``callsite`` (``site``: the step,
+``info``: the step's ``info`` text), ``msg`` (the reason), ``stackTrace``, ``input`` (the raw text),
+``bytesread``, ``source`` (the file) and ``transformation_ctx``.
+
+A DynamicFrame keeps the steps that led to it, each with its error records and its
 ``stageThreshold`` / ``totalThreshold``, so ``errorsCount()`` counts all errors,
 ``stageErrorsCount()`` only its own step's, and the limits are checked when the frame is written or
 ``assertErrorThreshold()`` is called (counting costs a pass, so it happens only where a limit is set).
@@ -16,22 +19,38 @@ from pyspark.sql import functions as F
 
 from ..errors import EtlError
 
-ERROR_SCHEMA = "transformation_ctx string, stage string, source string, record string, message string"
+ERROR_SCHEMA = (
+    "error struct<callsite: struct<site: string, info: string>, msg: string, stackTrace: string, "
+    "input: string, bytesread: bigint, source: string, transformation_ctx: string>"
+)
 
 
 class ErrorThresholdExceeded(EtlError):
     """More error records than a transform's ``stageThreshold`` or ``totalThreshold`` allows."""
 
 
-def error_records(df: DataFrame, stage: str, ctx: str, source: Column, record: Column, message: Column) -> DataFrame:
+def error_records(
+    df: DataFrame,
+    stage: str,
+    ctx: str,
+    source: Column,
+    record: Column,
+    message: Column,
+    info: str = "",
+    stack_trace: Column | None = None,
+) -> DataFrame:
     """Shape rows of ``df`` as error records."""
-    return df.select(
-        F.lit(ctx).alias("transformation_ctx"),
-        F.lit(stage).alias("stage"),
+    raw = record.cast("string")
+    error = F.struct(
+        F.struct(F.lit(stage).alias("site"), F.lit(info).alias("info")).alias("callsite"),
+        message.cast("string").alias("msg"),
+        (stack_trace if stack_trace is not None else F.lit(None)).cast("string").alias("stackTrace"),
+        raw.alias("input"),
+        F.octet_length(raw).cast("bigint").alias("bytesread"),
         source.cast("string").alias("source"),
-        record.cast("string").alias("record"),
-        message.cast("string").alias("message"),
+        F.lit(ctx).alias("transformation_ctx"),
     )
+    return df.select(error.alias("error"))
 
 
 @dataclass(frozen=True)

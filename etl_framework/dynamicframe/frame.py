@@ -120,7 +120,7 @@ class DynamicFrame:
         return self._errors.stage_count()
 
     def errorsAsDynamicFrame(self) -> DynamicFrame:  # noqa: N802
-        """The error records (transformation_ctx, stage, source, record, message) as a frame."""
+        """The error records as a frame: one ``error`` struct per record, shaped as Glue's."""
         return DynamicFrame(self._errors.all(), self.glue_ctx, f"{self.name}_errors")
 
     errors_count = errorsCount

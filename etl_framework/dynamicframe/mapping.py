@@ -15,6 +15,7 @@ from .resolve import cast_value
 
 log = get_logger("transforms")
 
+# Target types that keep the source field as it is (a whole struct, array, map or choice).
 _KEEP_SOURCE_TYPE = {"struct", "array", "map", "choice"}
 
 
@@ -24,7 +25,13 @@ def _normalize(mapping: Sequence) -> tuple[str, str | None, str, str]:
     if isinstance(mapping, (list, tuple)) and len(mapping) == 3:
         source, target, target_type = mapping  # Glue's short form: (source, target, type)
         return source, None, target, target_type
-    raise EtlError(f"apply_mapping: a mapping is (source_path, source_type, target_path, target_type), got {mapping!r}")
+    if isinstance(mapping, (list, tuple)) and len(mapping) == 2:
+        source, target = mapping  # (source, target): renamed, type kept
+        return source, None, target, "choice"
+    raise EtlError(
+        "apply_mapping: a mapping is (source_path, source_type, target_path, target_type) "
+        f"(or 3- and 2-tuples without the types), got {mapping!r}"
+    )
 
 
 def apply_mapping(

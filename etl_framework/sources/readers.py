@@ -204,7 +204,7 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     options = {
         "sep": fo.get("separator", ","),
         "quote": fo.get("quoteChar", '"'),
-        "multiLine": str(_flag(fo, "multiLine", False)).lower(),
+        "multiLine": str(_flag(fo, "multiLine", False) or _flag(fo, "multiline", False)).lower(),
         "header": str(header).lower(),
         "mode": "PERMISSIVE",
         "columnNameOfCorruptRecord": CORRUPT,
