@@ -210,8 +210,9 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
         "columnNameOfCorruptRecord": CORRUPT,
         **source.base_options(),
     }
-    if fo.get("escaper"):
-        options["escape"] = fo["escaper"]
+    # Glue's CSV has no escape character by default (RFC 4180: a quote inside a quoted value is
+    # doubled); Spark's default is a backslash, so set it explicitly.
+    options["escape"] = fo.get("escaper") or options["quote"]
     names = source.spark.read.options(**options).csv(files[:1]).columns
     if not header:
         names = [f"col{i}" for i in range(len(names))]
@@ -219,10 +220,11 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     raw = source.spark.read.options(**options).schema(schema_ddl).csv(files)
     raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
     raw = source.observed(raw, F.col(CORRUPT))
-    valid = raw.where(F.col(CORRUPT).isNull()).select(*[F.col(f"`{n}`") for n in names])
-    malformed = raw.where(
-        F.col(CORRUPT).isNotNull() & F.coalesce(*[F.col(f"`{n}`") for n in names], F.lit("")).isNotNull()
-    )
+    # Spark refuses a query whose only column read is the corrupt record (a count, say); this
+    # always-true condition makes both filters read the data columns too.
+    reads_data = F.length(F.concat_ws("\u0000", *[F.col(f"`{n}`") for n in names])) >= 0
+    valid = raw.where(F.col(CORRUPT).isNull() & reads_data).select(*[F.col(f"`{n}`") for n in names])
+    malformed = raw.where(F.col(CORRUPT).isNotNull() & reads_data)
     errors = error_records(
         malformed,
         "read csv",
