@@ -1,6 +1,6 @@
 """etl_framework: the AWS Glue programming model on plain Apache Spark.
 
->>> from etl_framework import EtlContext, get_resolved_options
+>>> from etl_framework import DynamicFrame, EtlContext, GlueContext, get_resolved_options
 """
 
 from .args import get_resolved_options, getResolvedOptions
@@ -8,12 +8,16 @@ from .context import EtlContext
 from .dynamicframe import DynamicFrame, ErrorThresholdExceeded
 from .errors import ConfigError, EtlError, JobArgumentError
 
+# Glue scripts create GlueContext(sc); EtlContext takes a SparkContext or a SparkSession.
+GlueContext = EtlContext
+
 __all__ = [
     "ConfigError",
     "DynamicFrame",
     "ErrorThresholdExceeded",
     "EtlContext",
     "EtlError",
+    "GlueContext",
     "JobArgumentError",
     "getResolvedOptions",
     "get_resolved_options",

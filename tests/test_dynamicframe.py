@@ -214,3 +214,9 @@ def test_show_prints_json_records(providers, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert all(json.loads(line)["name"] for line in lines)
+
+
+def test_project_int_keeps_json_integers_for_ported_glue_scripts(providers):
+    resolved = providers.resolveChoice(specs=[("provider id", "project:int")])
+    assert resolved.schema().field("provider id").dataType.typeName() == "int"
+    assert sorted(r["provider id"] for r in rows(resolved) if r["provider id"] is not None) == [10001, 10005]

@@ -49,12 +49,23 @@ def cast_value(col: Column, source: DataType, target: DataType) -> Column:
     return col.try_cast(spark_ddl(target))
 
 
-def project_value(col: Column, source: DataType, target: DataType) -> Column:
-    """``col`` where its value is of type ``target``, else null."""
+# Integers read from JSON are all long here, where Glue says int for those that fit in 32 bits; so
+# that a ported ``project:int`` keeps them, projection matches the whole family of the target.
+_FAMILIES = [{"byte", "short", "int", "long"}, {"float", "double"}]
+
+
+def _same_family(target: str) -> set[str]:
+    return next((f for f in _FAMILIES if target in f), {target})
+
+
+def project_value(col: Column, source: DataType, target: DataType, exact: bool = False) -> Column:
+    """``col`` where its value is of type ``target`` (unless ``exact``, also of its integer or
+    floating-point family, then cast to ``target``), else null."""
+    family = {target.name} if exact else _same_family(target.name)
     if isinstance(source, ChoiceType):
-        return F.when(kind(col) == target.name, get_as(col, target))
-    if source.name == target.name:
-        return col
+        return F.when(kind(col).isin(*sorted(family)), get_as(col, target))
+    if source.name in family:
+        return cast_value(col, source, target)
     return F.lit(None).cast(spark_ddl(target))
 
 
@@ -80,7 +91,7 @@ def _replacement(path: str, action: str) -> Callable[[str, Column, DataType], Re
             fn = cast_value if name == "cast" else project_value
             return [(field, fn(col, t, target), target)], []
         alternatives = _alternatives(path, t)
-        parts = [(alt, project_value(col, t, at), at) for alt, at in alternatives.items()]
+        parts = [(alt, project_value(col, t, at, exact=True), at) for alt, at in alternatives.items()]
         if name == "make_struct":
             struct = struct_or_null(col, [(alt, c) for alt, c, _ in parts])
             return [(field, struct, StructType(Field(alt, at) for alt, _, at in parts))], []
