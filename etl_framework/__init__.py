@@ -5,7 +5,7 @@
 
 from .args import get_resolved_options, getResolvedOptions
 from .context import EtlContext
-from .dynamicframe import DynamicFrame, ErrorThresholdExceeded
+from .dynamicframe import DynamicFrame, DynamicFrameCollection, ErrorThresholdExceeded
 from .errors import ConfigError, EtlError, JobArgumentError
 
 # Glue scripts create GlueContext(sc); EtlContext takes a SparkContext or a SparkSession.
@@ -14,6 +14,7 @@ GlueContext = EtlContext
 __all__ = [
     "ConfigError",
     "DynamicFrame",
+    "DynamicFrameCollection",
     "ErrorThresholdExceeded",
     "EtlContext",
     "EtlError",

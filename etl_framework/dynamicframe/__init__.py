@@ -1,6 +1,7 @@
 """DynamicFrame and its building blocks (schema inference, paths, choice resolution, errors)."""
 
+from .collection import DynamicFrameCollection
 from .errors import ErrorThresholdExceeded
 from .frame import DynamicFrame
 
-__all__ = ["DynamicFrame", "ErrorThresholdExceeded"]
+__all__ = ["DynamicFrame", "DynamicFrameCollection", "ErrorThresholdExceeded"]
