@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from ..types import StructType, choice_paths, from_spark, has_choice, render_schema
 from . import mapping
+from .collection import DynamicFrameCollection
 from .errors import ErrorLog, Step
 from .resolve import resolve_choice
 
@@ -206,6 +207,76 @@ class DynamicFrame:
         columns, schema = mapping.rename_field(self._schema, oldName, newName)
         step = Step("rename_field", transformation_ctx, info, None, stageThreshold, totalThreshold)
         return self._derive(columns, schema, step)
+
+    def relationalize(
+        self,
+        root_table_name: str,
+        staging_path: str,
+        options: dict | None = None,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrameCollection:  # noqa: N803
+        """Flatten nested records into relational tables (see ``relationalize`` module)."""
+        from .relationalize import relationalize
+
+        return relationalize(
+            self, root_table_name, staging_path, options or {}, transformation_ctx, info, stageThreshold, totalThreshold
+        )
+
+    def unnest(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Flatten nested structs into top-level fields named with dots (``address.city``)."""
+        from .relationalize import unnest
+
+        return unnest(self, transformation_ctx, info, stageThreshold, totalThreshold)
+
+    def unnest_ddb_json(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Unwrap DynamoDB JSON (``{"S": "x"}``, ``{"N": "1"}``, ``{"M": {...}}``, ...) into plain fields."""
+        from .relationalize import unnest_ddb_json
+
+        return unnest_ddb_json(self, transformation_ctx, info, stageThreshold, totalThreshold)
+
+    def map(
+        self,
+        f,
+        preservesPartitioning: bool = False,
+        transformation_ctx: str = "",
+        info: str = "",  # noqa: N803
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Apply ``f(record) -> record`` to every record, in Arrow batches; a record whose ``f``
+        raises becomes an error record."""
+        from .python_functions import map_records
+
+        return map_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
+
+    def filter(
+        self,
+        f,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Keep the records for which ``f(record)`` is true, in Arrow batches; a record whose ``f``
+        raises becomes an error record."""
+        from .python_functions import filter_records
+
+        return filter_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
 
     # --- helpers for sinks --------------------------------------------------------------------
 
