@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..types import StructType, choice_paths, from_spark, has_choice, render_schema
-from . import mapping
+from . import combining, mapping, splitting
 from .collection import DynamicFrameCollection
 from .errors import ErrorLog, Step
 from .resolve import resolve_choice
@@ -207,6 +207,128 @@ class DynamicFrame:
         columns, schema = mapping.rename_field(self._schema, oldName, newName)
         step = Step("rename_field", transformation_ctx, info, None, stageThreshold, totalThreshold)
         return self._derive(columns, schema, step)
+
+    def split_fields(
+        self,
+        paths: Sequence[str],
+        name1: str,
+        name2: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrameCollection:  # noqa: N803
+        """``{name1: the given fields, name2: the other fields}``."""
+        step = Step("split_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return splitting.split_fields(self, paths, name1, name2, step)
+
+    def split_rows(
+        self,
+        comparison_dict: dict,
+        name1: str,
+        name2: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrameCollection:  # noqa: N803
+        """``{name1: records meeting every comparison, name2: the rest}``, e.g.
+        ``split_rows({"age": {">": 10, "<": 20}}, "teens", "others")``."""
+        step = Step("split_rows", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return splitting.split_rows(self, comparison_dict, name1, name2, step)
+
+    def join(
+        self,
+        paths1: str | Sequence[str],
+        paths2: str | Sequence[str],
+        frame2: DynamicFrame,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Equijoin with ``frame2`` on key paths (nested paths allowed)."""
+        step = Step("join", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return combining.join(self, paths1, paths2, frame2, step)
+
+    def union(
+        self,
+        other_frame: DynamicFrame,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """The records of both frames; a field typed differently on the two sides becomes a choice."""
+        step = Step("union", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return combining.union(self, other_frame, step)
+
+    def mergeDynamicFrame(
+        self,
+        stage_dynamic_frame: DynamicFrame,
+        primary_keys: Sequence[str],  # noqa: N802
+        transformation_ctx: str = "",
+        options: dict | None = None,
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Stage records replace this frame's records with the same primary keys; records without a
+        match are kept from both sides."""
+        step = Step("mergeDynamicFrame", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        return combining.merge(self, stage_dynamic_frame, primary_keys, step)
+
+    merge_dynamic_frame = mergeDynamicFrame
+
+    def spigot(
+        self,
+        path: str,
+        options: dict | None = None,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Write a sample (``{"topk": 100}`` or ``{"prob": 0.1}``) as JSON to ``path``; return the frame."""
+        from .spigot import spigot
+
+        spigot(self, path, options or {})
+        return self
+
+    def drop_null_fields(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
+    ) -> DynamicFrame:  # noqa: N803
+        """Drop the fields that are null in every record (one aggregation pass)."""
+        from .nulls import drop_null_fields
+
+        return drop_null_fields(
+            self, Step("drop_null_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        )
+
+    def unbox(
+        self,
+        path: str,
+        format: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **options,
+    ) -> DynamicFrame:  # noqa: N803
+        """Parse the JSON or CSV text at ``path`` into a typed value (choices inferred)."""
+        from .unbox import unbox
+
+        step_args = {
+            "transformation_ctx": transformation_ctx,
+            "info": info,
+            "stageThreshold": stageThreshold,
+            "totalThreshold": totalThreshold,
+        }
+        return unbox(self, path, format, options, step_args)
 
     def relationalize(
         self,

@@ -59,16 +59,22 @@ def infer_variant_schema(df: DataFrame, column: str = "v", shape_column: str | N
     ``shape_column`` may hold their ``schema_of_variant`` already."""
     shapes = shape(F.col(column)) if shape_column is None else normalize_shape(F.col(shape_column))
     shapes = df.select(shapes.alias("s")).where("s IS NOT NULL").distinct()
-    merged = merge_shapes([r.s for r in shapes.collect()])
+    merged = resolve_unresolved(df, column, merge_shapes([r.s for r in shapes.collect()]))
+    if isinstance(merged, NullType):
+        return StructType()
+    if not isinstance(merged, StructType):
+        raise ValueError(f"records are not objects (their type is {merged.simple_string()})")
+    return merged
+
+
+def resolve_unresolved(df: DataFrame, column: str, merged: DataType) -> DataType:
+    """Replace every ``UnresolvedVariant`` in ``merged`` (array elements of mixed types within one
+    record) by the types Spark finds at that path, one pass per nesting level."""
     for _ in range(_MAX_DEPTH):
         pending = _unresolved_paths(merged, [])
         if not pending:
             break
         merged = _resolve(df, column, merged, pending)
-    if isinstance(merged, NullType):
-        return StructType()
-    if not isinstance(merged, StructType):
-        raise ValueError(f"records are not objects (their type is {merged.simple_string()})")
     return merged
 
 
@@ -155,7 +161,8 @@ def infer_csv_schema(df: DataFrame) -> StructType:
     """One aggregation over all rows: the set of kinds seen in each (string) column."""
     if not df.columns:
         return StructType()
-    row = df.agg(*[F.collect_set(_csv_kind_of(c)).alias(f"k{i}") for i, c in enumerate(df.columns)]).first()
+    kinds = [F.collect_set(_csv_kind(F.col(f"`{c}`"))).alias(f"k{i}") for i, c in enumerate(df.columns)]
+    row = df.agg(*kinds).first()
     fields = []
     for i, name in enumerate(df.columns):
         seen = sorted(row[f"k{i}"]) if row else []
@@ -169,10 +176,9 @@ def infer_csv_schema(df: DataFrame) -> StructType:
     return StructType(fields)
 
 
-def _csv_kind_of(name: str) -> Column:
+def _csv_kind(value: Column) -> Column:
     """``long`` for integer-looking text that fits a long, ``double`` for decimal-looking text,
     else ``string``; null for null."""
-    value = F.col(f"`{name}`")
     return (
         F.when(value.isNull(), F.lit(None))
         .when(value.rlike(_INTEGER) & value.try_cast("bigint").isNotNull(), F.lit("long"))
@@ -181,13 +187,14 @@ def _csv_kind_of(name: str) -> Column:
     )
 
 
-def csv_columns(schema: StructType) -> list[Column]:
-    """Typed columns from the string columns of a CSV read, per the inferred schema."""
+def csv_columns(schema: StructType, values: dict[str, Column] | None = None) -> list[Column]:
+    """Typed columns from the text of each field (the string columns of a CSV read, or ``values``),
+    per the inferred schema."""
     out = []
     for f in schema:
-        value = F.col(f"`{f.name}`")
+        value = values[f.name] if values else F.col(f"`{f.name}`")
         if isinstance(f.dataType, ChoiceType):
-            kind = _csv_kind_of(f.name)
+            kind = _csv_kind(value)
             col = F.when(kind == "long", value.try_cast("bigint").cast("variant"))
             col = col.when(kind == "double", value.try_cast("double").cast("variant"))
             col = col.when(kind == "string", value.cast("variant"))

@@ -1,0 +1,84 @@
+"""unbox: parse a string field that holds JSON or CSV into a typed value, with choice inference."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import functions as F
+
+from ..errors import EtlError
+from ..types import ChoiceType, StringType, spark_ddl
+from .errors import Step, error_records
+from .inference import csv_columns, infer_csv_schema, merge_shapes, resolve_unresolved
+from .paths import column_at, parse_path, rewrite, type_at
+from .variants import shape
+
+if TYPE_CHECKING:
+    from .frame import DynamicFrame
+
+
+def unbox(frame: DynamicFrame, path: str, format: str, options: dict[str, Any], step_args: dict) -> DynamicFrame:
+    """Replace the string at ``path`` by its parsed value. Text that does not parse becomes an error
+    record and its record leaves the frame."""
+    steps = parse_path(path)
+    t = type_at(frame.schema(), steps)
+    if t is None:
+        raise EtlError(f"unbox: no field {path!r} in the frame ({frame.schema().names()})")
+    if not isinstance(t, (StringType, ChoiceType)):
+        raise EtlError(f"unbox: {path!r} is a {t.name}, not a string")
+    text = column_at(steps, frame.schema())
+    if isinstance(t, ChoiceType):
+        text = F.try_variant_get(text, "$", "string")
+    fmt = (format or "").lower()
+    if fmt == "json":
+        return _unbox_json(frame, steps, text, step_args)
+    if fmt == "csv":
+        return _unbox_csv(frame, steps, text, options, step_args)
+    raise EtlError(f"unbox: format {format!r} is not supported (json, csv)")
+
+
+def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step_args: dict) -> DynamicFrame:
+    df = frame.dataframe.withColumn("__unboxed", parsed).withColumn("__bad", bad)
+    errors = error_records(
+        df.where("__bad"),
+        "unbox",
+        step_args["transformation_ctx"],
+        F.lit(None),
+        F.to_json(F.struct(*[F.col(f"`{n}`") for n in frame.schema().names()])),
+        F.lit(f"unbox: {'.'.join(steps)} does not hold valid {step_args['format']}"),
+        step_args["info"],
+    )
+    good = df.where(~F.col("__bad"))
+    columns, schema = rewrite(frame.schema(), steps, lambda name, col, t: ([(name, F.col("__unboxed"), new_type)], []))
+    step = Step(
+        "unbox",
+        step_args["transformation_ctx"],
+        step_args["info"],
+        errors,
+        step_args["stageThreshold"],
+        step_args["totalThreshold"],
+    )
+    return frame._derive(good.select(*columns), schema, step)
+
+
+def _unbox_json(frame: DynamicFrame, steps, text, step_args: dict) -> DynamicFrame:
+    value = F.try_parse_json(text)
+    probe = frame.dataframe.select(value.alias("v")).where("v IS NOT NULL")
+    shapes = [r.s for r in probe.select(shape(F.col("v")).alias("s")).distinct().collect()]
+    new_type = resolve_unresolved(probe, "v", merge_shapes(shapes))
+    parsed = F.try_variant_get(value, "$", spark_ddl(new_type))
+    bad = F.coalesce(text.isNotNull() & value.isNull(), F.lit(False))
+    return _finish(frame, steps, parsed, new_type, bad, {**step_args, "format": "JSON"})
+
+
+def _unbox_csv(frame: DynamicFrame, steps, text, options: dict[str, Any], step_args: dict) -> DynamicFrame:
+    separator = options.get("separator", options.get("delimiter", ","))
+    parts = F.split(text, re.escape(separator))
+    width = frame.dataframe.select(F.max(F.size(parts)).alias("n")).first().n or 0
+    names = [f"col{i}" for i in range(width)]
+    strings = frame.dataframe.select(*[parts.getItem(i).alias(n) for i, n in enumerate(names)])
+    struct_type = infer_csv_schema(strings)
+    typed = csv_columns(struct_type, {n: parts.getItem(i) for i, n in enumerate(names)})
+    parsed = F.when(text.isNull(), F.lit(None)).otherwise(F.struct(*typed))
+    return _finish(frame, steps, parsed, struct_type, F.lit(False), {**step_args, "format": "CSV"})
