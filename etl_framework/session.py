@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from pyspark.sql import SparkSession
 
@@ -25,6 +26,8 @@ def build_session(profile: Profile, app_name: str) -> SparkSession:
             # Local mode needs no network interface; binding to loopback avoids Spark's warning
             # about the host name and any firewall prompt.
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            # Python workers (map, filter) must run this interpreter, which has pyarrow and pandas.
+            builder = builder.config("spark.pyspark.python", sys.executable)
     conf = {"spark.sql.warehouse.dir": profile.warehouse_dir, **profile.spark.conf}
     for key, value in conf.items():
         builder = builder.config(key, value)

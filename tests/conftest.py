@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Spark's Python workers must run this interpreter (it has pyarrow); set before any session starts.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
 ROOT = Path(__file__).resolve().parent.parent
 ETL = [sys.executable, "-m", "etl_framework"]
 

@@ -1,0 +1,86 @@
+"""DynamicRecord: the record a ``map`` or ``filter`` function receives, as Glue passes it.
+
+A record is a ``dict`` of its fields; nested structs are records too, arrays are lists. As in Glue,
+fields can also be read and set as attributes. A null field is absent from the record (as in
+Glue's self-describing records), so use ``rec.get("zip")`` for fields that may be missing.
+
+>>> rec = DynamicRecord.from_json('{"name": "Ana", "address": {"city": "Dothan"}, "tags": [1, 2]}')
+>>> rec["address"]["city"], rec.name, rec["tags"]
+('Dothan', 'Ana', [1, 2])
+>>> rec["address"]["city"] = "Boaz"
+>>> del rec["tags"]
+>>> rec["total"] = 1.5
+>>> rec.to_json()
+'{"name": "Ana", "address": {"city": "Boaz"}, "total": 1.5}'
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import decimal
+import json
+from typing import Any
+
+
+class MissingField(KeyError, AttributeError):
+    """A field the record does not have: a ``KeyError`` (what Glue's ``rec.x`` raises, which
+    ``filter`` treats as false) that is also an ``AttributeError`` (so ``hasattr`` works)."""
+
+
+class DynamicRecord(dict):
+    """A record: a ``dict`` whose fields are also attributes (``rec.total``), as Glue's is."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # keep Python's protocols (copy, pickle) working
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise MissingField(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise MissingField(name) from None
+
+    @classmethod
+    def from_json(cls, text: str) -> DynamicRecord:
+        """Decode one JSON object; every nested object becomes a DynamicRecord."""
+        record = json.loads(text, object_pairs_hook=cls)
+        if not isinstance(record, cls):
+            raise ValueError(f"a record must be a JSON object, got {type(record).__name__}")
+        return record
+
+    def to_json(self) -> str:
+        """Encode as JSON (see :func:`record_to_json`)."""
+        return record_to_json(self)
+
+
+def _json_default(value: Any) -> Any:
+    """Python values JSON has no type for: decimals become numbers, dates and times ISO strings,
+    bytes base64 text (as Spark's ``to_json`` writes binary), sets and tuples lists."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"a record field cannot hold a {type(value).__name__} value: {value!r}")
+
+
+def record_to_json(record: dict) -> str:
+    """One record as JSON text; NaN and infinity are refused (JSON has no such numbers).
+
+    >>> record_to_json({"paid": decimal.Decimal("1.50"), "day": datetime.date(2024, 1, 2)})
+    '{"paid": 1.5, "day": "2024-01-02"}'
+    """
+    return json.dumps(record, default=_json_default, allow_nan=False, ensure_ascii=False)
