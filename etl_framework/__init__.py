@@ -1,12 +1,13 @@
 """etl_framework: the AWS Glue programming model on plain Apache Spark.
 
->>> from etl_framework import DynamicFrame, EtlContext, GlueContext, get_resolved_options
+>>> from etl_framework import DynamicFrame, EtlContext, GlueContext, Job, get_resolved_options
 """
 
 from .args import get_resolved_options, getResolvedOptions
 from .context import EtlContext
 from .dynamicframe import DynamicFrame, DynamicFrameCollection, ErrorThresholdExceeded
 from .errors import ConfigError, EtlError, JobArgumentError
+from .job import Job
 
 # Glue scripts create GlueContext(sc); EtlContext takes a SparkContext or a SparkSession.
 GlueContext = EtlContext
@@ -19,6 +20,7 @@ __all__ = [
     "EtlContext",
     "EtlError",
     "GlueContext",
+    "Job",
     "JobArgumentError",
     "getResolvedOptions",
     "get_resolved_options",

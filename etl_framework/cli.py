@@ -2,6 +2,7 @@
 
     etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
     etl runs [JOB] [--env PROFILE] [--limit N]
+    etl bookmarks show|reset|rewind|set JOB [...]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -108,6 +109,25 @@ def cmd_runs(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bookmarks(ns: argparse.Namespace) -> int:
+    from .bookmarks import admin
+    from .bookmarks.store import BookmarkStore
+
+    store = BookmarkStore(_profile(ns).state_dir)
+    if ns.action == "show":
+        print(admin.show(store, ns.job))
+        return 0
+    if ns.action == "reset":
+        version = admin.reset(store, ns.job)
+    elif ns.action == "rewind":
+        version = admin.rewind(store, ns.job, ns.to_run)
+    else:
+        keys = ns.keys.split(",") if ns.keys else None
+        version = admin.set_high_water(store, ns.job, ns.ctx, ns.high_water, ns.type, keys)
+    print(f"job {ns.job!r}: wrote bookmark version {version.version} ({version.note})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
@@ -119,6 +139,30 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=int, default=50)
     _profile_options(runs)
     runs.set_defaults(handler=cmd_runs)
+
+    bookmarks = sub.add_parser("bookmarks", help="show or change a job's bookmark state", allow_abbrev=False)
+    actions = bookmarks.add_subparsers(dest="action", required=True)
+    for name, text in [
+        ("show", "print every version of the state"),
+        ("reset", "read everything next run"),
+        ("rewind", "go back to what a run committed"),
+        ("set", "set a source's mark by hand"),
+    ]:
+        action = actions.add_parser(name, help=text, allow_abbrev=False)
+        action.add_argument("job")
+        _profile_options(action)
+        action.set_defaults(handler=cmd_bookmarks)
+        if name == "rewind":
+            action.add_argument("--to-run", required=True, metavar="RUN_ID")
+        if name == "set":
+            action.add_argument("--ctx", required=True, help="the source's transformation_ctx")
+            action.add_argument(
+                "--high-water",
+                required=True,
+                help="files: epoch ms or ISO date-time; JDBC: key values, comma-separated",
+            )
+            action.add_argument("--type", choices=("files", "jdbc"), help="needed when the source has no state")
+            action.add_argument("--keys", help="JDBC key columns, comma-separated")
     return parser
 
 

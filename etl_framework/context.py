@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 
-from .config import Profile
+from .config import Profile, absolute_location
 from .errors import EtlError
 from .logs import get_logger
 from .metrics import RunMetrics
 from .runtime import active_run
 
 if TYPE_CHECKING:
+    from .bookmarks.session import BookmarkSession
     from .dynamicframe import DynamicFrame
 
 
@@ -98,7 +99,8 @@ class DataFrameReader:
 class EtlContext:
     """Wraps a SparkSession (or a SparkContext, as Glue's ``GlueContext(sc)`` does).
 
-    Inside ``etl run`` it picks up the run's profile and metrics; outside it works on its own.
+    Inside ``etl run`` it picks up the run's profile and metrics; outside it works on its own, with
+    ``./state`` and ``./warehouse`` unless a profile is given.
 
     >>> from pyspark.sql import SparkSession
     >>> ctx = EtlContext(SparkSession.builder.master("local[1]").getOrCreate())
@@ -106,15 +108,17 @@ class EtlContext:
     3
     """
 
-    def __init__(self, spark: SparkSession | SparkContext):
+    def __init__(self, spark: SparkSession | SparkContext, profile: Profile | None = None):
         if isinstance(spark, SparkContext):
             spark = SparkSession(spark)
         self.spark_session: SparkSession = spark
         run = active_run()
-        self.profile: Profile | None = run.profile if run else None
+        # Inside `etl run` the run's profile; a notebook or test may pass one (state and warehouse dirs).
+        self.profile: Profile | None = profile or (run.profile if run else None)
         self.metrics: RunMetrics = run.metrics if run else RunMetrics()
         self.job_name: str | None = run.job if run else None
         self.run_id: str | None = run.run_id if run else None
+        self.bookmarks: BookmarkSession | None = None  # set by Job.init
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
         self.create_data_frame = DataFrameReader(self)
@@ -173,6 +177,11 @@ class EtlContext:
         if self.profile:
             return self.profile.warehouse_dir
         return self.spark_session.conf.get("spark.sql.warehouse.dir")
+
+    @property
+    def state_dir(self) -> str:
+        """The profile's state dir (bookmarks, run history), or ``./state`` outside a run."""
+        return self.profile.state_dir if self.profile else absolute_location("state")
 
     def get_logger(self) -> logging.Logger:
         """The job's logger (Glue returns a log4j logger; ours is Python logging)."""

@@ -5,10 +5,12 @@ The export is messy the way real ones are: ``total`` is a number in most files a
 name in legacy rows, quantities are sometimes quoted, and a few lines are not JSON at all. Reading
 keeps every observed type as a choice; the job decides what each one means.
 
-    etl run jobs/sample_orders.py --env local [--source_path DIR] [--target_path DIR]
+    etl run jobs/sample_orders.py --env local --job-bookmark-option job-bookmark-enable \
+        [--source_path DIR] [--target_path DIR]
 
-Output: ``<warehouse>/sales/orders``, partitioned by ``order_date``; malformed lines become error
-records, counted in the run summary and kept out of the output.
+Output: ``<warehouse>/sales/orders``, partitioned by ``order_date`` (appended to, as Glue's sinks
+do); malformed lines become error records, counted in the run summary and kept out of the output.
+With bookmarks enabled, a run reads only the files that arrived since the last successful run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from pyspark.sql import functions as F
 
-from etl_framework import DynamicFrame, EtlContext
+from etl_framework import DynamicFrame, EtlContext, Job
 
 SAMPLE_DATA = Path(__file__).parent / "sample_data" / "orders"
 
@@ -50,6 +52,7 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
     log = ctx.get_logger()
     source = args.get("source_path", str(SAMPLE_DATA))
     target = args.get("target_path", f"{ctx.warehouse_dir}/sales/orders")
+    job = Job(ctx).init(args.get("JOB_NAME", "sample_orders"), args)
 
     orders = ctx.create_dynamic_frame.from_options(
         connection_type="file",
@@ -57,14 +60,26 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
         format="json",
         transformation_ctx="orders_source",
     )
+    if not orders.schema().fields:
+        log.info("no new order files since the last run; nothing to do")
+        print(f"output: {target} (unchanged)")
+        job.commit()
+        return
     orders.printSchema()  # the choices found in the export, in Glue's tree format
     mapped = orders.resolveChoice(specs=CHOICES, transformation_ctx="resolve_orders").apply_mapping(
         MAPPING, transformation_ctx="map_orders", totalThreshold=50
     )
     mapped.assertErrorThreshold()  # fail before writing when more than 50 records were malformed
 
-    # Money arrives as a number or as text with a currency sign; legacy rows carry only a name.
+    # apply_mapping leaves out what this run's files do not have (as Glue does); the curated table
+    # keeps every column, null where absent.
     df = mapped.toDF()
+    for _, _, target_name, target_type in MAPPING:
+        if target_name not in df.columns:
+            df = df.withColumn(
+                target_name, F.lit(None).cast("array<string>" if target_type == "array" else target_type)
+            )
+    # Money arrives as a number or as text with a currency sign; legacy rows carry only a name.
     curated = df.select(
         "order_id",
         "placed_at",
@@ -88,11 +103,12 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
     ctx.write_dynamic_frame.from_options(
         frame=DynamicFrame.fromDF(curated, ctx, "curated_orders"),
         connection_type="file",
-        connection_options={"path": target, "partitionKeys": ["order_date"], "mode": "overwrite"},
+        connection_options={"path": target, "partitionKeys": ["order_date"]},
         format="parquet",
         transformation_ctx="orders_sink",
     )
     errors = orders.errorsAsDynamicFrame().toDF()
     for row in errors.select("error.source", "error.input").limit(5).collect():
         log.warning("malformed record in %s: %.80s", row.source, row.input)
+    job.commit()
     print(f"output: {target}")

@@ -7,21 +7,26 @@ first action through ``DataFrame.observe``, so no extra pass is spent on it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
+from ..bookmarks.files import select_new, select_replay
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
 from ..errors import EtlError
+from ..logs import get_logger
 from ..types import StructType, from_spark, spark_ddl
 from .files import FileInfo, common_base, list_files
 
 if TYPE_CHECKING:
     from ..context import EtlContext
+
+log = get_logger("source")
 
 CORRUPT = "_corrupt_record"
 SOURCE_FILE = "_source_file"
@@ -72,8 +77,9 @@ class FileSource:
         return list_files(self.spark, self.paths, _flag(self.options, "recurse", True), self.options.get("exclusions"))
 
     def read(self, files: list[FileInfo] | None = None) -> DynamicFrame:
-        """Read ``files`` (default: every file the options select) into a DynamicFrame."""
-        files = self.list() if files is None else files
+        """Read ``files`` (default: every file the options select, less what the job's bookmark
+        says was processed) into a DynamicFrame."""
+        files = self.bookmarked(self.list()) if files is None else files
         reader = _READERS.get(self.format)
         if reader is None:
             hint = " (it needs the spark-avro JAR on the classpath)" if self.format == "avro" else ""
@@ -91,6 +97,27 @@ class FileSource:
                 ErrorLog(self.spark).then(Step(f"read {self.format}", self.transformation_ctx)),
             )
         return reader(self, [f.path for f in files])
+
+    def bookmarked(self, files: list[FileInfo]) -> list[FileInfo]:
+        """The files this run should read, staging the bookmark state to commit with the job."""
+        session = self.ctx.bookmarks
+        if session is None or not session.active or not self.transformation_ctx:
+            return files
+        listed_at = int(time.time() * 1000)
+        if session.replaying:
+            lower, upper = session.replay_range(self.transformation_ctx)
+            chosen = select_replay(files, lower, upper)
+        else:
+            chosen, state = select_new(files, session.state_for(self.transformation_ctx), self.options, listed_at)
+            session.stage(self.transformation_ctx, state)
+        log.info(
+            "%s: %d of %d files are new since the last bookmark%s",
+            self.transformation_ctx,
+            len(chosen),
+            len(files),
+            "" if chosen else "; nothing to read",
+        )
+        return chosen
 
     # --- helpers shared by the readers ---------------------------------------------------------
 

@@ -1,0 +1,6 @@
+"""Job bookmarks: incremental runs with versioned state in files the user owns."""
+
+from .session import BookmarkSession
+from .store import BookmarkError, BookmarkStore, BookmarkVersion, ConcurrentCommitError
+
+__all__ = ["BookmarkError", "BookmarkSession", "BookmarkStore", "BookmarkVersion", "ConcurrentCommitError"]

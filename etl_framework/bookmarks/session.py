@@ -1,0 +1,65 @@
+"""One run's view of its job's bookmarks: the state it started from and the state it will commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..logs import get_logger
+from .store import BookmarkStore, BookmarkVersion
+
+log = get_logger("bookmarks")
+
+ENABLE, DISABLE, PAUSE = "job-bookmark-enable", "job-bookmark-disable", "job-bookmark-pause"
+
+
+@dataclass
+class BookmarkSession:
+    """Created by ``Job.init``; sources with a ``transformation_ctx`` ask it what to read."""
+
+    store: BookmarkStore
+    job: str
+    run_id: str | None
+    option: str = DISABLE
+    base: BookmarkVersion | None = None
+    replay_from: BookmarkVersion | None = None
+    replay_to: BookmarkVersion | None = None
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.option in (ENABLE, PAUSE)
+
+    @property
+    def replaying(self) -> bool:
+        return self.option == PAUSE and self.replay_to is not None
+
+    def state_for(self, ctx: str) -> dict[str, Any] | None:
+        """The committed state of source ``ctx`` this run starts from."""
+        return (self.base.sources.get(ctx) if self.base else None) if self.active else None
+
+    def replay_range(self, ctx: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        lower = self.replay_from.sources.get(ctx) if self.replay_from else None
+        upper = self.replay_to.sources.get(ctx) if self.replay_to else None
+        return lower, upper
+
+    def stage(self, ctx: str, state: dict[str, Any]) -> None:
+        """Remember the state to commit for ``ctx`` (committed only by ``Job.commit``)."""
+        if self.option == ENABLE:
+            self.pending[ctx] = state
+
+    def commit(self) -> BookmarkVersion | None:
+        if self.option != ENABLE:
+            log.info("job %s: bookmarks %s, nothing committed", self.job, self.option.replace("job-bookmark-", ""))
+            return None
+        previous = self.base.version if self.base else 0
+        sources = {**(self.base.sources if self.base else {}), **self.pending}
+        version = self.store.commit(self.job, previous, sources, self.run_id, "commit")
+        log.info(
+            "job %s: committed bookmark version %d (%s)",
+            self.job,
+            version.version,
+            ", ".join(sorted(self.pending)) or "no bookmarked sources",
+        )
+        self.base, self.pending = version, {}
+        return version

@@ -1,0 +1,81 @@
+"""Job: Glue's run lifecycle, ``Job(ctx); job.init(name, args); ...; job.commit()``.
+
+``init`` reads the job's committed bookmarks (``--job-bookmark-option``); sources with a
+``transformation_ctx`` then read only what is new; ``commit`` records what this run read. A run
+that never commits leaves the state as it was, so the next run reads the same input again.
+
+    >>> from etl_framework import EtlContext, Job, getResolvedOptions
+    >>> args = getResolvedOptions(sys.argv, ["JOB_NAME"])  # doctest: +SKIP
+    >>> job = Job(EtlContext(spark))  # doctest: +SKIP
+    >>> job.init(args["JOB_NAME"], args)  # doctest: +SKIP
+    >>> job.commit()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bookmarks.session import DISABLE, PAUSE, BookmarkSession
+from .bookmarks.store import BookmarkError, BookmarkStore, BookmarkVersion
+from .context import EtlContext
+from .errors import JobArgumentError
+from .logs import get_logger
+
+log = get_logger("job")
+
+
+def _arg(args: dict[str, Any], name: str) -> Any:
+    # getResolvedOptions returns job_bookmark_option; a hand-made dict may use Glue's dashed spelling.
+    return args.get(name.replace("-", "_"), args.get(name))
+
+
+class Job:
+    """The lifecycle of one run of a job."""
+
+    def __init__(self, glue_context: EtlContext):
+        self.glue_context = glue_context
+        self.session: BookmarkSession | None = None
+
+    def init(self, job_name: str, args: dict[str, Any] | None = None) -> Job:
+        args = dict(args or {})
+        option = _arg(args, "job-bookmark-option") or DISABLE
+        if option not in ("job-bookmark-enable", DISABLE, PAUSE):
+            raise JobArgumentError(
+                f"--job-bookmark-option {option!r}: expected job-bookmark-enable, "
+                "job-bookmark-disable or job-bookmark-pause"
+            )
+        store = BookmarkStore(self.glue_context.state_dir)
+        run_id = args.get("JOB_RUN_ID") or self.glue_context.run_id
+        session = BookmarkSession(store, job_name, run_id, option)
+        if option != DISABLE:
+            session.base = store.latest(job_name)
+        first, last = _arg(args, "job-bookmark-from"), _arg(args, "job-bookmark-to")
+        if first or last:
+            if option != PAUSE or not (first and last):
+                raise JobArgumentError(
+                    "--job-bookmark-from and --job-bookmark-to go together, with "
+                    "--job-bookmark-option job-bookmark-pause"
+                )
+            session.replay_from = _committed(store, job_name, first)
+            session.replay_to = _committed(store, job_name, last)
+        self.session = self.glue_context.bookmarks = session
+        log.info(
+            "job %s: bookmarks %s%s",
+            job_name,
+            option.replace("job-bookmark-", ""),
+            f" from version {session.base.version}" if session.base else "",
+        )
+        return self
+
+    def commit(self) -> BookmarkVersion | None:
+        """Record what this run read (with bookmarks enabled); call it after the outputs are written."""
+        if self.session is None:
+            raise JobArgumentError("Job.commit() before Job.init()")
+        return self.session.commit()
+
+
+def _committed(store: BookmarkStore, job: str, run_id: str) -> BookmarkVersion:
+    try:
+        return store.committed_by(job, run_id)
+    except BookmarkError as exc:
+        raise JobArgumentError(str(exc)) from exc
