@@ -30,7 +30,7 @@ from ..types import (
     spark_ddl,
 )
 from .paths import ELEMENT
-from .variants import json_path, normalize_shape, shape
+from .variants import json_path, shape
 
 _MAX_DEPTH = 16
 
@@ -54,12 +54,13 @@ def sort_fields(t: DataType) -> DataType:
     return t
 
 
-def infer_variant_schema(df: DataFrame, column: str = "v", shape_column: str | None = None) -> StructType:
+def infer_variant_schema(df: DataFrame, column: str = "v", shapes: list[str] | None = None) -> StructType:
     """The Glue schema of the records in VARIANT column ``column`` (each record a JSON object);
-    ``shape_column`` may hold their ``schema_of_variant`` already."""
-    shapes = shape(F.col(column)) if shape_column is None else normalize_shape(F.col(shape_column))
-    shapes = df.select(shapes.alias("s")).where("s IS NOT NULL").distinct()
-    merged = resolve_unresolved(df, column, merge_shapes([r.s for r in shapes.collect()]))
+    ``shapes`` may hold their distinct normalized ``schema_of_variant`` strings already."""
+    if shapes is None:
+        found = df.select(shape(F.col(column)).alias("s")).where("s IS NOT NULL").distinct()
+        shapes = [r.s for r in found.collect()]
+    merged = resolve_unresolved(df, column, merge_shapes(shapes))
     if isinstance(merged, NullType):
         return StructType()
     if not isinstance(merged, StructType):

@@ -38,14 +38,9 @@ def kind(value: Column) -> Column:
 
 
 def shape(value: Column) -> Column:
-    """``schema_of_variant`` of ``value``, normalized (see normalize_shape)."""
-    return normalize_shape(F.schema_of_variant(value))
-
-
-def normalize_shape(schema_string: Column) -> Column:
-    """Fold every DECIMAL(p,s) to DOUBLE: inference reads JSON fractions as double, as Glue does,
-    and folding in Spark keeps the distinct shapes few."""
-    return F.regexp_replace(schema_string, r"DECIMAL\(\d+,\d+\)", "DOUBLE")
+    """``schema_of_variant`` with every DECIMAL(p,s) folded to DOUBLE: inference reads JSON
+    fractions as double, as Glue does, and folding in Spark keeps the distinct shapes few."""
+    return F.regexp_replace(F.schema_of_variant(value), r"DECIMAL\(\d+,\d+\)", "DOUBLE")
 
 
 def get_as(value: Column, t: DataType, path: str = "$") -> Column:

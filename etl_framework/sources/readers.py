@@ -18,6 +18,7 @@ from ..bookmarks.files import select_new, select_replay
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
+from ..dynamicframe.variants import shape
 from ..errors import EtlError
 from ..logs import get_logger
 from ..types import StructType, from_spark, spark_ddl
@@ -144,32 +145,38 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
     Spark's native reader with that schema (choice fields typed VARIANT), as fast as a plain read
     with an explicit schema. Malformed records and records that are not objects become errors.
     """
-    variant = load(f"v variant, {CORRUPT} string", True).select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
     # Inference below is an action over every record: it fills the read/error counts on its way.
-    variant = source.observed(variant, F.col(CORRUPT))
+    variant = source.observed(load(f"v variant, {CORRUPT} string", True), F.col(CORRUPT))
     json_path = source.format_options.get("jsonPath")
-    records = variant.where(F.col(CORRUPT).isNull()).select("v", SOURCE_FILE, F.schema_of_variant("v").alias("_shape"))
-    with_shape = lambda e: F.struct(e.alias("v"), F.schema_of_variant(e).alias("_shape"))  # noqa: E731
-    if json_path:
-        elements = F.transform(F.try_variant_get("v", _array_path(json_path), "array<variant>"), with_shape)
-    else:  # a top-level array holds one record per element, as Spark's readers take it
-        elements = F.when(
-            F.col("_shape").startswith("ARRAY"),
-            F.transform(F.try_variant_get("v", "$", "array<variant>"), with_shape),
-        ).otherwise(F.array(F.struct("v", "_shape")))
-    # Each record's shape is computed once and serves the filters and the inference below.
-    records = records.select(F.inline(elements), SOURCE_FILE)
-    is_object = F.coalesce(F.col("_shape").startswith("OBJECT"), F.lit(False))
-    valid = records.where(is_object)
-    schema = infer_variant_schema(valid, "v", "_shape")
 
+    def records_of(df: DataFrame, *extra: str) -> DataFrame:
+        df = df.where(F.col(CORRUPT).isNull())
+        if json_path:
+            return df.select(
+                F.explode(F.try_variant_get("v", _array_path(json_path), "array<variant>")).alias("v"), *extra
+            )
+        return df.select("v", *extra)
+
+    records = records_of(variant)
+    shapes = [r.s for r in records.select(shape(F.col("v")).alias("s")).where("s IS NOT NULL").distinct().collect()]
+    arrays = any(s.startswith("ARRAY") for s in shapes)
+    if arrays:  # a top-level array holds one record per element, as Spark's readers take it
+        records = _explode_arrays(records)
+        shapes = [r.s for r in records.select(shape(F.col("v")).alias("s")).where("s IS NOT NULL").distinct().collect()]
+    is_object = F.coalesce(F.schema_of_variant("v").startswith("OBJECT"), F.lit(False))
+    valid = records.where(is_object)
+    schema = infer_variant_schema(valid, "v", [s for s in shapes if s.startswith("OBJECT")])
+
+    # Error records: only computed when asked for, so the file names are fetched only then.
     stage, tctx = f"read {source.format}", source.transformation_ctx
+    with_file = variant.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
     # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
-    malformed = variant.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
+    malformed = with_file.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
     errors = error_records(
         malformed, stage, tctx, F.col(SOURCE_FILE), F.col(CORRUPT), F.lit(f"malformed {what} record")
     )
-    not_object = records.where(~is_object)
+    file_records = records_of(with_file, SOURCE_FILE)
+    not_object = (_explode_arrays(file_records, SOURCE_FILE) if arrays else file_records).where(~is_object)
     errors = errors.unionByName(
         error_records(
             not_object, stage, tctx, F.col(SOURCE_FILE), F.to_json("v"), F.lit(f"{what} record is not an object")
@@ -180,6 +187,11 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
     ddl = ", ".join(f"`{f.name.replace('`', '``')}` {spark_ddl(f.dataType)}" for f in schema)
     # Malformed records are already error records (pass 1); the data pass drops them.
     return source.frame(load(ddl, False), schema, errors)
+
+
+def _explode_arrays(records: DataFrame, *extra: str) -> DataFrame:
+    elements = F.when(F.schema_of_variant("v").startswith("ARRAY"), F.try_variant_get("v", "$", "array<variant>"))
+    return records.select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"), *extra)
 
 
 def _array_path(json_path: str) -> str:
