@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench java clean
+.PHONY: run test lint bench java services clean
 
 # Spark 4 needs Java 17 or newer; stop before creating anything when it is missing.
 java:
@@ -25,17 +25,29 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: java $(STAMP)
-	$(BIN)/etl run jobs/sample_orders.py --env local
+	$(BIN)/etl run jobs/sample_orders.py --env local --job-bookmark-option job-bookmark-enable
 
-test: java $(STAMP)
+# The JDBC tests start a private PostgreSQL server: install it (and its JDBC driver) when missing.
+services:
+	@if [ -f /usr/share/java/postgresql.jar ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  echo "services: postgresql and libpostgresql-jdbc-java are installed"; \
+	else \
+	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  echo "services: installing postgresql and libpostgresql-jdbc-java with apt-get"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    postgresql libpostgresql-jdbc-java; \
+	fi
+
+test: java services $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check etl_framework jobs tests
-	$(BIN)/ruff format --check etl_framework jobs tests
+	$(BIN)/ruff check etl_framework jobs tests bench
+	$(BIN)/ruff format --check etl_framework jobs tests bench
 
+# BENCH_SCALE=smoke|small|full (default small); see README's Performance section.
 bench: java $(STAMP)
-	@echo "no benchmarks yet: the benchmark suite lands with its own issue" >&2; exit 1
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) warehouse state spark-warehouse metastore_db derby.log

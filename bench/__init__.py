@@ -1,0 +1,1 @@
+"""Benchmarks of etl_framework against plain PySpark: ``make bench`` or ``python -m bench``."""

@@ -1,0 +1,146 @@
+"""Run every benchmark at the three sizes of ``BENCH_SCALE``, print the tables, save the results.
+
+    BENCH_SCALE=smoke|small|full python -m bench
+
+Results go to ``bench/results/<date>-<git short sha>-<scale>.json`` (``BENCH_RESULTS`` names another
+folder). Exits 1 when a benchmark crashed; a missed target is only reported.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from . import report
+from .benchmarks import all_benchmarks
+from .core import REPS, Env, measure, slope
+from .data import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {
+    "smoke": [1_000, 2_000, 4_000],
+    "small": [100_000, 400_000, 1_000_000],
+    "full": [1_000_000, 2_000_000, 4_000_000],
+}
+SPARK_CONF = {
+    "spark.master": "local[*]",
+    "spark.driver.memory": "2g",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def start_spark() -> SparkSession:
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # as etl does for local runs
+    builder = SparkSession.builder.appName("etl-framework-bench")
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def machine_facts(spark: SparkSession) -> dict[str, Any]:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "spark": spark.version,
+        "java": spark.sparkContext._jvm.java.lang.System.getProperty("java.version"),
+        "spark_conf": SPARK_CONF,
+    }
+
+
+def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Growth slope per benchmark measured at more than one size."""
+    out = []
+    for name in dict.fromkeys(r["benchmark"] for r in results):
+        done = [r for r in results if r["benchmark"] == name and "error" not in r and r["size"]]
+        if len(done) > 1:
+            sizes = [r["size"] for r in done]
+            out.append(
+                {
+                    "benchmark": name,
+                    "framework": slope(sizes, [r["framework"]["median"] for r in done]),
+                    "baseline": slope(sizes, [r["baseline"]["median"] for r in done]),
+                }
+            )
+    return out
+
+
+def run_all(spark: SparkSession, sizes: list[int], work: Path) -> list[dict[str, Any]]:
+    """Every benchmark at every size (unsized ones at the first), data generated once per size."""
+    benchmarks = all_benchmarks()
+    results = []
+    for size in sizes:
+        data = generate(work / f"data-{size}", size)
+        for bench in benchmarks:
+            if not bench.sized and size != sizes[0]:
+                continue
+            reported = size if bench.sized else None
+            scratch = work / bench.name
+            scratch.mkdir(exist_ok=True)
+            print(f"bench: {bench.name} size={reported or '-'} ...", file=sys.stderr, flush=True)
+            try:
+                result = measure(bench, Env(spark, ROOT, scratch, data), reported)
+            except Exception as exc:  # a crash is reported and makes the run fail, the others still run
+                traceback.print_exc()
+                result = {"benchmark": bench.name, "size": reported, "error": f"{type(exc).__name__}: {exc}"}
+            results.append(result)
+            shutil.rmtree(scratch)
+        shutil.rmtree(data)
+    return sorted(results, key=lambda r: (r["benchmark"], r["size"] or 0))
+
+
+def main() -> int:
+    scale = os.environ.get("BENCH_SCALE", "small")
+    if scale not in SCALES:
+        print(f"BENCH_SCALE must be one of {', '.join(SCALES)}, got {scale!r}", file=sys.stderr)
+        return 2
+    started = datetime.now().astimezone()
+    sha = _git("rev-parse", "--short", "HEAD") or "nogit"
+    git = {"sha": sha, "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
+    load_before = os.getloadavg()
+    spark = start_spark()
+    try:
+        with tempfile.TemporaryDirectory(prefix="etl-bench-") as work:
+            results = run_all(spark, SCALES[scale], Path(work))
+        facts = machine_facts(spark)
+    finally:
+        spark.stop()
+    run = {
+        "started": started.isoformat(timespec="seconds"),
+        "scale": scale,
+        "sizes": SCALES[scale],
+        "reps": REPS,
+        "git": git,
+        "machine": {**facts, "load_average": {"before": load_before, "after": os.getloadavg()}},
+        "results": results,
+        "growth": growth(results),
+    }
+    folder = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{started:%Y-%m-%d}-{sha}-{scale}.json"
+    report.save(run, path)
+    print(report.text(run))
+    print(f"\nresults: {path}")
+    return 1 if any("error" in r for r in results) else 0

@@ -1,0 +1,22 @@
+"""The benchmark suite runs end to end at smoke scale (timings are never asserted here)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_bench_smoke_runs_and_records_results(tmp_path):
+    env = {**os.environ, "BENCH_SCALE": "smoke", "BENCH_RESULTS": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = list(tmp_path.glob("*-smoke.json"))
+    assert len(results) == 1
+    data = json.loads(results[0].read_text())
+    names = {row["benchmark"] for row in data["results"]}
+    assert {"json_read_inference", "resolve_map_write", "etl_run_startup"} <= names
+    assert "| benchmark | size |" in done.stdout
