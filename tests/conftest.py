@@ -53,3 +53,12 @@ def set_args(dirs: dict) -> list[str]:
     for item in dirs["sets"]:
         out += ["--set", item]
     return out
+
+
+@pytest.fixture
+def profile(tmp_path, monkeypatch):
+    """The local profile pointed at a private warehouse and state dir."""
+    from etl_framework.config import load_profile
+
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    return load_profile("local", sets=[f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"])

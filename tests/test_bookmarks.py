@@ -9,17 +9,10 @@ import pytest
 
 from etl_framework import EtlContext, Job, JobArgumentError
 from etl_framework.bookmarks import BookmarkError, BookmarkStore, ConcurrentCommitError
-from etl_framework.config import load_profile
 
 from .conftest import ROOT, run_etl, set_args
 
 ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
-
-
-@pytest.fixture
-def profile(tmp_path, monkeypatch):
-    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
-    return load_profile("local", sets=[f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"])
 
 
 @pytest.fixture

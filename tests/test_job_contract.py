@@ -5,12 +5,9 @@ import textwrap
 
 import pytest
 
-from etl_framework.config import load_profile
 from etl_framework.errors import JobNotFoundError
 from etl_framework.launcher import run_job
 from etl_framework.runs import RunHistory
-
-from .conftest import ROOT
 
 GLUE_STYLE = """
 import sys
@@ -30,12 +27,6 @@ def main(ctx, args):
     ctx.spark_session.range(n).write.mode("overwrite").parquet(args["out"])
     ctx.metrics.add(read=n, written=n)
 """
-
-
-@pytest.fixture
-def profile(tmp_path, monkeypatch):
-    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
-    return load_profile("local", sets=[f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"])
 
 
 def write_job(tmp_path, name, body):

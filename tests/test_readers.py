@@ -511,8 +511,8 @@ def test_avro_needs_spark_avro(ctx, tmp_path):
 
 def test_unknown_connection_type_and_missing_format(ctx, tmp_path):
     path = write(tmp_path / "a.json", jsonl([{"id": 1}]))
-    with pytest.raises(EtlError, match="connection_type 'jdbc'"):
-        ctx.create_dynamic_frame.from_options("jdbc", {"paths": [str(path)]}, "json")
+    with pytest.raises(EtlError, match="connection_type 'dynamodb'"):
+        ctx.create_dynamic_frame.from_options("dynamodb", {"paths": [str(path)]}, "json")
     with pytest.raises(EtlError, match="needs a format"):
         ctx.create_dynamic_frame.from_options("file", {"paths": [str(path)]})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import EtlError
+from ..options import int_option
 from ..sources.files import FileInfo
 
 DEFAULT_MAX_BAND_MS = 900_000
@@ -25,27 +25,14 @@ def processed(state: dict[str, Any] | None, f: FileInfo) -> bool:
     return f.modified_ms <= state.get("high_water_ms", -1) or state.get("band", {}).get(f.path) == f.modified_ms
 
 
-def _int_option(options: dict[str, Any], name: str, default: int | None) -> int | None:
-    value = options.get(name, default)
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise EtlError(f"connection option {name!r} must be an integer, got {value!r}") from exc
-    if number < 0:
-        raise EtlError(f"connection option {name!r} must not be negative, got {number}")
-    return number
-
-
 def select_new(
     files: list[FileInfo], state: dict[str, Any] | None, options: dict[str, Any], listed_at_ms: int
 ) -> tuple[list[FileInfo], dict[str, Any]]:
     """The files to read this run and the state to commit once the run succeeds."""
-    max_band = _int_option(options, "maxBand", DEFAULT_MAX_BAND_MS)
-    max_in_band = _int_option(options, "maxFilesInBand", DEFAULT_MAX_FILES_IN_BAND)
-    bounded_files = _int_option(options, "boundedFiles", None)
-    bounded_size = _int_option(options, "boundedSize", None)
+    max_band = int_option(options, "maxBand", DEFAULT_MAX_BAND_MS)
+    max_in_band = int_option(options, "maxFilesInBand", DEFAULT_MAX_FILES_IN_BAND)
+    bounded_files = int_option(options, "boundedFiles", None)
+    bounded_size = int_option(options, "boundedSize", None)
 
     candidates = sorted((f for f in files if not processed(state, f)), key=lambda f: (f.modified_ms, f.path))
     selected: list[FileInfo] = []

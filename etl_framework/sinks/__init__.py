@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EtlError
+from ..sources.jdbc import JDBC_CONNECTIONS
 from .files import UnresolvedChoiceError, write_files
+from .jdbc import write_jdbc
 
 if TYPE_CHECKING:
     from ..context import EtlContext
@@ -25,4 +27,9 @@ def write_from_options(
 ) -> DynamicFrame:
     if (connection_type or "").lower() in ("file", "s3"):
         return write_files(ctx, frame, connection_options or {}, format or "", format_options, transformation_ctx)
-    raise EtlError(f"connection_type {connection_type!r} is not supported yet for writing (supported: file, s3)")
+    if (connection_type or "").lower() in JDBC_CONNECTIONS:
+        return write_jdbc(ctx, frame, connection_type, connection_options or {}, transformation_ctx)
+    raise EtlError(
+        f"connection_type {connection_type!r} is not supported yet for writing "
+        f"(supported: file, s3, {', '.join(JDBC_CONNECTIONS)})"
+    )

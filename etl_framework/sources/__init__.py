@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EtlError
+from .jdbc import JDBC_CONNECTIONS, JdbcSource
 from .readers import FileSource
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ def read_from_options(
         if not format:
             raise EtlError(f"connection_type {connection_type!r} needs a format (json, csv, parquet, ...)")
         return FileSource(ctx, connection_options or {}, format, format_options, transformation_ctx).read()
+    if (connection_type or "").lower() in JDBC_CONNECTIONS:
+        return JdbcSource(ctx, connection_type, connection_options or {}, transformation_ctx).read()
     raise EtlError(
-        f"connection_type {connection_type!r} is not supported yet (supported: {', '.join(FILE_CONNECTIONS)})"
+        f"connection_type {connection_type!r} is not supported yet "
+        f"(supported: {', '.join(FILE_CONNECTIONS + JDBC_CONNECTIONS)})"
     )
