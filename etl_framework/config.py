@@ -15,7 +15,7 @@ Schema (every key optional except ``spark.master``)::
       master: local[2] | spark://host:port | yarn | k8s://...
       deploy_mode: client | cluster      # for spark-submit; default client
       app_name: etl                      # default: the job name
-      conf: {spark.key: value, ...}      # passed to the session or as --conf
+      conf: {spark.key: value, ...}      # passed to the session or as --conf; "" means unset
       submit_args: [--packages, ...]     # extra spark-submit arguments
     warehouse_dir: warehouse             # where jobs write tables by default
     state_dir: state                     # bookmarks and run history
@@ -154,7 +154,8 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
     for key, value in spark["conf"].items():
         if not isinstance(value, _SCALARS):
             raise ConfigError(f"{where}: key 'spark.conf.{key}' must be a scalar, got {type(value).__name__}")
-    spark["conf"] = {str(k): _conf_str(v) for k, v in spark["conf"].items()}
+    # An empty value (``${VAR:-}`` with VAR unset) means the setting is not given at all.
+    spark["conf"] = {str(k): _conf_str(v) for k, v in spark["conf"].items() if _conf_str(v) != ""}
     spark["submit_args"] = [str(a) for a in spark["submit_args"]]
     for key in ("warehouse_dir", "state_dir"):
         resolved[key] = absolute_location(resolved[key])

@@ -34,7 +34,8 @@ class DynamicFrameReader:
         transformation_ctx: str = "",
         **kwargs: Any,
     ) -> DynamicFrame:
-        """Read files (``connection_type`` ``"file"`` or ``"s3"``) into a DynamicFrame.
+        """Read files (``connection_type`` ``"file"`` or ``"s3"``) or a JDBC table (``"postgresql"``, ...)
+        into a DynamicFrame.
 
         >>> dyf = ctx.create_dynamic_frame.from_options(  # doctest: +SKIP
         ...     "s3", {"paths": ["s3a://exports/orders/"], "recurse": True}, "json", transformation_ctx="orders")
