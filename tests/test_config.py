@@ -101,3 +101,10 @@ def test_missing_master(tmp_path):
 def test_malformed_override():
     with pytest.raises(ConfigError, match=r"--set 'state_dir': expected KEY=VALUE"):
         load_profile("local", sets=["state_dir"])
+
+
+def test_empty_spark_setting_means_unset(monkeypatch):
+    monkeypatch.delenv("ETL_SPARK_JARS", raising=False)
+    assert "spark.jars" not in load_profile("local").spark.conf
+    monkeypatch.setenv("ETL_SPARK_JARS", "/usr/share/java/postgresql.jar")
+    assert load_profile("local").spark.conf["spark.jars"] == "/usr/share/java/postgresql.jar"
