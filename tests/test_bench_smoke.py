@@ -19,4 +19,4 @@ def test_bench_smoke_runs_and_records_results(tmp_path):
     data = json.loads(results[0].read_text())
     names = {row["benchmark"] for row in data["results"]}
     assert {"json_read_inference", "resolve_map_write", "etl_run_startup"} <= names
-    assert "| benchmark | size |" in done.stdout
+    assert "framework (median)" in done.stdout and "json_read_inference" in done.stdout
