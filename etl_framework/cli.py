@@ -3,6 +3,7 @@
     etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
     etl runs [JOB] [--env PROFILE] [--limit N]
     etl bookmarks show|reset|rewind|set JOB [...]
+    etl delta history|vacuum|optimize PATH [...]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -128,6 +129,20 @@ def cmd_bookmarks(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delta(ns: argparse.Namespace) -> int:
+    from . import delta
+    from .session import build_session
+
+    build_session(_profile(ns), "etl-delta")  # Hadoop paths (s3a://) and the staging cleanup need Spark
+    if ns.action == "history":
+        print(delta.history(ns.path, ns.limit))
+    elif ns.action == "vacuum":
+        print(delta.vacuum(ns.path, ns.retain_hours, dry_run=ns.dry_run))
+    else:
+        print(delta.optimize(ns.path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
@@ -161,8 +176,27 @@ def build_parser() -> argparse.ArgumentParser:
                 required=True,
                 help="files: epoch ms or ISO date-time; JDBC: key values, comma-separated",
             )
-            action.add_argument("--type", choices=("files", "jdbc"), help="needed when the source has no state")
+            action.add_argument(
+                "--type", choices=("files", "jdbc", "delta"), help="needed when the source has no state"
+            )
             action.add_argument("--keys", help="JDBC key columns, comma-separated")
+
+    delta = sub.add_parser("delta", help="Delta table maintenance: history, vacuum, optimize", allow_abbrev=False)
+    delta_actions = delta.add_subparsers(dest="action", required=True)
+    for name, text in [
+        ("history", "the table's commits"),
+        ("vacuum", "delete files no version needs"),
+        ("optimize", "compact small files"),
+    ]:
+        action = delta_actions.add_parser(name, help=text, allow_abbrev=False)
+        action.add_argument("path", help="the table's folder or URI")
+        _profile_options(action)
+        action.set_defaults(handler=cmd_delta)
+        if name == "history":
+            action.add_argument("--limit", type=int, default=20)
+        if name == "vacuum":
+            action.add_argument("--retain-hours", type=int, default=168)
+            action.add_argument("--dry-run", action="store_true")
     return parser
 
 

@@ -18,6 +18,8 @@ def describe_source(state: dict[str, Any]) -> str:
         mark = state.get("high_water_ms", -1)
         when = datetime.fromtimestamp(mark / 1000, timezone.utc).isoformat() if mark >= 0 else "none"
         return f"files modified up to {when} ({mark} ms), {len(state.get('band', {}))} newer files remembered"
+    if state.get("type") == "delta":
+        return f"Delta table read up to version {state.get('version')}"
     if state.get("type") == "jdbc":
         keys = ", ".join(
             f"{k}={v!r}" for k, v in zip(state.get("keys", []), state.get("high_water") or [], strict=False)
@@ -70,13 +72,15 @@ def set_high_water(
     store: BookmarkStore, job: str, ctx: str, high_water: str, kind: str | None = None, keys: list[str] | None = None
 ) -> BookmarkVersion:
     """Set one source's mark by hand: for files a time (ms or ISO); for JDBC the key values
-    (comma-separated for composite keys)."""
+    (comma-separated for composite keys); for Delta the table version read up to."""
     latest = store.latest(job)
     sources = dict(latest.sources) if latest else {}
     current = sources.get(ctx, {})
     kind = kind or current.get("type")
     if kind == "files":
         state: dict[str, Any] = {"type": "files", "high_water_ms": _parse_instant(high_water), "band": {}}
+    elif kind == "delta":
+        state = {"type": "delta", "version": int(high_water)}
     elif kind == "jdbc":
         keys = keys or current.get("keys")
         if not keys:
@@ -86,6 +90,6 @@ def set_high_water(
             raise BookmarkError(f"--high-water {high_water!r}: {len(keys)} values needed for keys {keys}")
         state = {"type": "jdbc", "keys": keys, "sort_order": current.get("sort_order", "asc"), "high_water": values}
     else:
-        raise BookmarkError(f"source {ctx!r} of job {job!r} has no state yet: say --type files or --type jdbc")
+        raise BookmarkError(f"source {ctx!r} of job {job!r} has no state yet: say --type files, jdbc or delta")
     sources[ctx] = state
     return store.commit(job, latest.version if latest else 0, sources, None, f"set {ctx}")

@@ -25,6 +25,8 @@ class BookmarkSession:
     replay_from: BookmarkVersion | None = None
     replay_to: BookmarkVersion | None = None
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Delta sinks this run has written (app ids): a second write to one is not a crashed run's.
+    delta_written: set[str] = field(default_factory=set)
 
     @property
     def active(self) -> bool:

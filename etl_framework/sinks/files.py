@@ -50,6 +50,10 @@ def write_files(
 ) -> DynamicFrame:
     """Write ``frame``; return it (as Glue does). Raises before writing anything when the frame's
     error thresholds are exceeded or when it holds choices the format cannot store."""
+    if (fmt or "").lower() == "delta":  # Delta tables have their own sink (a commit, not just files)
+        from ..delta.sink import write_delta
+
+        return write_delta(ctx, frame, connection_options, format_options, transformation_ctx)
     options = dict(connection_options or {})
     format_options = dict(format_options or {})
     path = options.get("path")

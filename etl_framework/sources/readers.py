@@ -80,6 +80,10 @@ class FileSource:
     def read(self, files: list[FileInfo] | None = None) -> DynamicFrame:
         """Read ``files`` (default: every file the options select, less what the job's bookmark
         says was processed) into a DynamicFrame."""
+        if self.format == "delta":  # the Delta log, not a listing, says which files to read
+            from ..delta.source import read_delta
+
+            return read_delta(self.ctx, self.options, self.format_options, self.transformation_ctx)
         files = self.bookmarked(self.list()) if files is None else files
         reader = _READERS.get(self.format)
         if reader is None:

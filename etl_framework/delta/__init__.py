@@ -1,0 +1,24 @@
+"""Delta Lake tables: a sink and a source for ``format="delta"``, exactly-once writes with job
+bookmarks, and maintenance. Works without the Delta JARs (Spark writes Parquet, delta-rs commits)
+and uses delta-spark when it is on the classpath.
+
+    >>> from etl_framework.delta import history  # doctest: +SKIP
+    >>> print(history("/lake/orders"))  # doctest: +SKIP
+"""
+
+from .maintenance import history, optimize, vacuum
+from .sink import write_delta
+from .source import read_delta
+from .table import DeltaError, SchemaMismatchError, engine, native_available
+
+__all__ = [
+    "DeltaError",
+    "SchemaMismatchError",
+    "engine",
+    "history",
+    "native_available",
+    "optimize",
+    "read_delta",
+    "vacuum",
+    "write_delta",
+]

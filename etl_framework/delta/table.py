@@ -1,0 +1,269 @@
+"""Delta tables without the Delta JARs: locations, schemas, file statistics and reading the Delta log.
+
+Spark writes the Parquet files and the ``deltalake`` package (delta-rs) commits them; when the
+Delta Spark JARs are on the classpath Spark does both (``engine``). Tables are standard Delta
+tables either way.
+
+    >>> from etl_framework.delta.table import partition_values
+    >>> partition_values("day=2024-01-01/kind=a%3Ab/part-00000.parquet")
+    {'day': '2024-01-01', 'kind': 'a:b'}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import unquote
+
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, Schema
+from pyspark.sql import SparkSession
+from pyspark.sql import types as T
+
+from ..errors import EtlError
+from ..logs import get_logger
+
+log = get_logger("delta")
+
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name for a null partition value
+STAGING = "_etl_staging"  # hidden folder inside the table where Spark writes before the commit
+NATIVE_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+NATIVE_CLASS = "io.delta.tables.DeltaTable"
+ENGINES = ("auto", "spark", "delta-rs")
+# Min/max statistics are written only where they are exact and cheap: integers, dates, short strings.
+_STATS_MAX_STRING = 32
+
+
+class DeltaError(EtlError):
+    """A Delta table is missing, or a write or read does not fit the table."""
+
+
+class SchemaMismatchError(DeltaError):
+    """The frame's columns differ from the table's and schema evolution was not asked for."""
+
+
+# --- where the table is ------------------------------------------------------------------------
+
+
+def local_path(location: str) -> str | None:
+    """The local file system path of ``location``, or None for ``s3a://``, ``hdfs://``, ..."""
+    if location.startswith("file://"):
+        return location[len("file://") :]
+    if location.startswith("file:"):
+        return location[len("file:") :]
+    return None if "://" in location else os.path.abspath(os.path.expanduser(location))
+
+
+def table_uri(location: str) -> str:
+    """The table location as delta-rs and Spark both take it: an absolute path when local."""
+    if not location or not isinstance(location, str):
+        raise DeltaError(f"a Delta table needs a path, got {location!r}")
+    local = local_path(location)
+    return local.rstrip("/") if local is not None else location.rstrip("/")
+
+
+def open_table(uri: str, version: int | None = None) -> DeltaTable | None:
+    """The Delta table at ``uri`` (at ``version``), or None when there is none."""
+    if not DeltaTable.is_deltatable(uri):
+        return None
+    return DeltaTable(uri, version=version)
+
+
+# --- which engine writes ----------------------------------------------------------------------
+
+
+def native_available(spark: SparkSession) -> bool:
+    """True when delta-spark is usable: its session extension is configured and its classes load."""
+    if NATIVE_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
+        return False
+    jvm = spark.sparkContext._jvm
+    try:
+        jvm.java.lang.Class.forName(NATIVE_CLASS, False, jvm.java.lang.Thread.currentThread().getContextClassLoader())
+    except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
+        return False
+    return True
+
+
+def engine(spark: SparkSession, requested: str = "auto") -> str:
+    """``"spark"`` (delta-spark) or ``"delta-rs"``; ``auto`` picks delta-spark when it is present."""
+    if requested not in ENGINES:
+        raise DeltaError(f"Delta engine {requested!r}: expected one of {', '.join(ENGINES)}")
+    if requested == "auto":
+        return "spark" if native_available(spark) else "delta-rs"
+    if requested == "spark" and not native_available(spark):
+        raise DeltaError(
+            f"Delta engine 'spark' needs the Delta JARs on the classpath and spark.sql.extensions={NATIVE_EXTENSION}"
+        )
+    return requested
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+def _nullable(node: Any) -> Any:
+    """A Spark schema JSON with every field, element and value nullable (as delta-spark writes)."""
+    if isinstance(node, dict):
+        out = {k: _nullable(v) for k, v in node.items()}
+        for key in ("nullable", "containsNull", "valueContainsNull"):
+            if key in out:
+                out[key] = True
+        return out
+    if isinstance(node, list):
+        return [_nullable(v) for v in node]
+    return node
+
+
+def to_delta_schema(schema: T.StructType) -> Schema:
+    """Delta's schema of a Spark schema. Delta stores schemas in Spark's JSON form, so this is exact."""
+    return Schema.from_json(json.dumps(_nullable(json.loads(schema.json()))))
+
+
+def to_spark_schema(schema: Schema) -> T.StructType:
+    return T.StructType.fromJson(json.loads(schema.to_json()))
+
+
+def schema_differences(table: T.StructType, frame: T.StructType) -> tuple[list[str], list[str], list[str]]:
+    """(added, missing, changed) columns of ``frame`` against ``table``; nullability is ignored."""
+    known = {f.name: f.dataType.simpleString() for f in table}
+    given = {f.name: f.dataType.simpleString() for f in frame}
+    added = [n for n in given if n not in known]
+    missing = [n for n in known if n not in given]
+    changed = [f"{n} ({known[n]} -> {given[n]})" for n in given if n in known and known[n] != given[n]]
+    return added, missing, changed
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def partition_values(relative: str) -> dict[str, str | None]:
+    """Partition values of a file from its Hive-style path (Spark escapes values with %XX)."""
+    values: dict[str, str | None] = {}
+    for part in relative.split("/")[:-1]:
+        key, sep, value = part.partition("=")
+        if sep:
+            values[unquote(key)] = None if value == HIVE_NULL else unquote(value)
+    return values
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= _STATS_MAX_STRING else None
+    if hasattr(value, "isoformat") and type(value).__name__ == "date":
+        return value.isoformat()
+    return None  # floats (NaN), decimals, timestamps, binaries: no min/max rather than a wrong one
+
+
+def file_stats(path: str) -> str:
+    """Delta statistics JSON of a Parquet file from its footer: numRecords, nullCount, and
+    minValues/maxValues of top-level integer, date and short string columns."""
+    meta = pq.read_metadata(path)
+    stats: dict[str, Any] = {"numRecords": meta.num_rows, "minValues": {}, "maxValues": {}, "nullCount": {}}
+    for i in range(meta.num_columns):
+        name = meta.schema.column(i).path
+        if "." in name:  # nested leaf: skipped
+            continue
+        chunks = [meta.row_group(g).column(i).statistics for g in range(meta.num_row_groups)]
+        if chunks and all(c is not None and c.has_null_count for c in chunks):
+            stats["nullCount"][name] = sum(c.null_count for c in chunks)
+        with_values = [c for c in chunks if c is not None and c.has_min_max]
+        complete = all(c is not None and (c.has_min_max or c.null_count == c.num_values) for c in chunks)
+        if with_values and complete:
+            low = _json_value(min(c.min for c in with_values))
+            high = _json_value(max(c.max for c in with_values))
+            if low is not None and high is not None:
+                stats["minValues"][name], stats["maxValues"][name] = low, high
+    return json.dumps(stats, separators=(",", ":"))
+
+
+class TableFiles:
+    """File operations inside a table folder: the local file system directly, anything else
+    (``s3a://``, ``hdfs://``) through Hadoop's FileSystem in Spark's JVM."""
+
+    def __init__(self, spark: SparkSession, uri: str):
+        self.spark, self.uri, self.local = spark, uri, local_path(uri)
+
+    def _hadoop(self, path: str):
+        jvm = self.spark.sparkContext._jvm
+        hpath = jvm.org.apache.hadoop.fs.Path(path)
+        return hpath, hpath.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
+
+    def move(self, source: str, target: str) -> None:
+        if self.local is not None:
+            os.makedirs(os.path.dirname(local_path(target) or target), exist_ok=True)
+            os.rename(local_path(source) or source, local_path(target) or target)
+            return
+        src, fs = self._hadoop(source)
+        dst, _ = self._hadoop(target)
+        fs.mkdirs(dst.getParent())
+        if not fs.rename(src, dst):
+            raise DeltaError(f"could not move {source} to {target}")
+
+    def delete(self, path: str, recursive: bool = False) -> None:
+        """Delete a file or folder; a missing one is fine."""
+        if self.local is not None:
+            local = local_path(path) or path
+            if os.path.isdir(local) and recursive:
+                import shutil
+
+                shutil.rmtree(local, ignore_errors=True)
+            elif os.path.exists(local):
+                os.remove(local)
+            return
+        hpath, fs = self._hadoop(path)
+        fs.delete(hpath, recursive)
+
+    def read_text(self, path: str) -> str | None:
+        """A small file's text, or None when it does not exist."""
+        if self.local is not None:
+            try:
+                with open(local_path(path) or path, encoding="utf-8") as handle:
+                    return handle.read()
+            except FileNotFoundError:
+                return None
+        hpath, fs = self._hadoop(path)
+        if not fs.exists(hpath):
+            return None
+        stream = fs.open(hpath)
+        try:
+            return self.spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+        finally:
+            stream.close()
+
+    def stats(self, path: str) -> str | None:
+        """Footer statistics of a data file; None where Python cannot read the file system."""
+        local = local_path(path)
+        if local is None:
+            return None
+        try:
+            return file_stats(local)
+        except (OSError, ValueError) as exc:
+            log.warning("no statistics for %s: %s", path, exc)
+            return None
+
+
+def data_added(files: TableFiles, first: int, last: int) -> tuple[list[str], int]:
+    """Paths (relative to the table) of the data files added by commits ``first..last``, and how many
+    files those commits removed with ``dataChange`` (deletes or overwrites). Like Delta's streaming
+    source this reads the commits themselves, so a file compacted away later is still found, and
+    compaction's own files (``dataChange: false``) are not read twice."""
+    added: list[str] = []
+    removed = 0
+    for version in range(first, last + 1):
+        text = files.read_text(f"{files.uri}/_delta_log/{version:020d}.json")
+        if text is None:
+            raise DeltaError(
+                f"{files.uri}: commit {version} is no longer in the Delta log (log retention); "
+                "reset the job's bookmark to read the whole table"
+            )
+        for line in text.splitlines():
+            action = json.loads(line) if line.strip() else {}
+            if "add" in action and action["add"].get("dataChange", True):
+                added.append(unquote(action["add"]["path"]))
+            elif "remove" in action and action["remove"].get("dataChange", True):
+                removed += 1
+    return added, removed
