@@ -1,0 +1,109 @@
+"""The Data Catalog's objects and the interface every backend implements.
+
+Types are Hive/Glue type strings (``bigint``, ``string``, ``struct<id:bigint,name:string>``,
+``array<double>``), as the Glue Data Catalog stores them, so a table moves between backends unchanged.
+
+>>> t = Table("sales", "orders", "/lake/orders", "parquet", [Column("id", "bigint")],
+...           partition_keys=[Column("order_date", "string")])
+>>> t.qualified_name, t.column_names
+('sales.orders', ['id', 'order_date'])
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from ..errors import EtlError
+
+
+class CatalogError(EtlError):
+    """A database, table or partition is missing or invalid; the message names it."""
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    comment: str | None = None
+
+
+@dataclass
+class Database:
+    name: str
+    description: str = ""
+    location_uri: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Partition:
+    values: list[str]
+    location: str
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    database: str
+    name: str
+    location: str
+    classification: str  # json | csv | parquet | orc | xml | delta | ...
+    columns: list[Column]
+    partition_keys: list[Column] = field(default_factory=list)
+    serde_parameters: dict[str, str] = field(default_factory=dict)  # e.g. separator, withHeader, rowTag
+    parameters: dict[str, str] = field(default_factory=dict)  # table parameters (classification is added)
+    description: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.database}.{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns + self.partition_keys]
+
+
+class Catalog(ABC):
+    """A Data Catalog backend. Lookups of a missing object raise ``CatalogError`` naming it."""
+
+    @abstractmethod
+    def list_databases(self) -> list[Database]: ...
+
+    @abstractmethod
+    def get_database(self, name: str) -> Database: ...
+
+    @abstractmethod
+    def create_database(self, database: Database, exist_ok: bool = True) -> None: ...
+
+    @abstractmethod
+    def list_tables(self, database: str) -> list[Table]: ...
+
+    @abstractmethod
+    def get_table(self, database: str, name: str) -> Table: ...
+
+    @abstractmethod
+    def create_table(self, table: Table) -> None: ...
+
+    @abstractmethod
+    def update_table(self, table: Table) -> None: ...
+
+    @abstractmethod
+    def delete_table(self, database: str, name: str) -> None: ...
+
+    @abstractmethod
+    def list_partitions(self, database: str, table: str) -> list[Partition]: ...
+
+    @abstractmethod
+    def add_partitions(self, database: str, table: str, partitions: list[Partition]) -> None:
+        """Register partitions; ones whose values are already registered are left as they are."""
+
+    @abstractmethod
+    def delete_partitions(self, database: str, table: str, values: list[list[str]]) -> None: ...
+
+    def table_exists(self, database: str, name: str) -> bool:
+        try:
+            self.get_table(database, name)
+        except CatalogError:
+            return False
+        return True
