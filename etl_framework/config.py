@@ -24,7 +24,10 @@ Schema (every key optional except ``spark.master``)::
       backend: local | hive | glue
       database: default
       endpoint_url: null                 # Glue API endpoint (moto, VPC endpoints)
-      region: null
+      region: null                       # Glue: AWS region (default: the AWS environment's)
+      catalog_id: null                   # Glue: the account id of the catalog (default: the caller's)
+      aws_profile: null                  # Glue: a named profile in ~/.aws (default: the environment's credentials)
+      metastore_uri: null                # hive: thrift://host:9083
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ SCHEMA: dict[str, Any] = {
         "database": _Key(str, "default"),
         "endpoint_url": _Key(str),
         "region": _Key(str),
+        "catalog_id": _Key(str),
+        "aws_profile": _Key(str),
+        "metastore_uri": _Key(str),
     },
 }
 
@@ -91,6 +97,9 @@ class CatalogSettings:
     database: str = "default"
     endpoint_url: str | None = None
     region: str | None = None
+    catalog_id: str | None = None
+    aws_profile: str | None = None
+    metastore_uri: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 
+from .catalog import Catalog, catalog_for
 from .config import Profile, absolute_location
 from .errors import EtlError
 from .logs import get_logger
@@ -120,6 +121,7 @@ class EtlContext:
         self.job_name: str | None = run.job if run else None
         self.run_id: str | None = run.run_id if run else None
         self.bookmarks: BookmarkSession | None = None  # set by Job.init
+        self._catalog: Catalog | None = None
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
         self.create_data_frame = DataFrameReader(self)
@@ -162,6 +164,17 @@ class EtlContext:
         return self.create_data_frame.from_options(
             connection_type, connection_options, format, format_options, transformation_ctx, **kwargs
         )
+
+    @property
+    def catalog(self) -> Catalog:
+        """The profile's Data Catalog backend (``catalog.backend``); the session's own catalog without a profile.
+
+        >>> ctx.catalog.get_table("sales", "orders").location  # doctest: +SKIP
+        'file:/lake/orders'
+        """
+        if self._catalog is None:
+            self._catalog = catalog_for(self.profile, self.spark_session)
+        return self._catalog
 
     @property
     def spark(self) -> SparkSession:

@@ -8,6 +8,7 @@ import sys
 from pyspark.sql import SparkSession
 
 from .config import Profile
+from .errors import ConfigError
 
 
 def under_spark_submit() -> bool:
@@ -16,9 +17,32 @@ def under_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
+def catalog_conf(profile: Profile) -> dict[str, str]:
+    """Spark settings of the profile's catalog backend: ``local`` keeps an embedded Derby metastore
+    in the state dir (one per state dir, so separate projects never share one), ``hive`` talks to
+    the remote metastore at ``catalog.metastore_uri``; ``glue`` needs none."""
+    backend = profile.catalog.backend
+    if backend == "local":
+        if "://" in profile.state_dir:
+            raise ConfigError(
+                f"{profile.source}: catalog.backend local keeps its Derby metastore under state_dir, which must "
+                f"be a local folder (got {profile.state_dir}); use catalog.backend hive or glue on a cluster"
+            )
+        url = f"jdbc:derby:;databaseName={profile.state_dir}/metastore_db;create=true"
+        return {"spark.hadoop.javax.jdo.option.ConnectionURL": url}
+    if backend == "hive":
+        if not profile.catalog.metastore_uri:
+            raise ConfigError(
+                f"{profile.source}: catalog.backend hive needs catalog.metastore_uri (thrift://host:9083)"
+            )
+        return {"spark.hadoop.hive.metastore.uris": profile.catalog.metastore_uri}
+    return {}
+
+
 def build_session(profile: Profile, app_name: str) -> SparkSession:
     """Get or create the session: the profile's master (unless spark-submit chose it), its Spark
-    conf, and its warehouse dir as ``spark.sql.warehouse.dir``."""
+    conf, its warehouse dir as ``spark.sql.warehouse.dir`` and Hive support for the ``local`` and
+    ``hive`` catalog backends."""
     builder = SparkSession.builder.appName(profile.spark.app_name or app_name)
     if not under_spark_submit():
         builder = builder.master(profile.spark.master)
@@ -28,7 +52,9 @@ def build_session(profile: Profile, app_name: str) -> SparkSession:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             # Python workers (map, filter) must run this interpreter, which has pyarrow and pandas.
             builder = builder.config("spark.pyspark.python", sys.executable)
-    conf = {"spark.sql.warehouse.dir": profile.warehouse_dir, **profile.spark.conf}
+    conf = {"spark.sql.warehouse.dir": profile.warehouse_dir, **catalog_conf(profile), **profile.spark.conf}
+    if profile.catalog.backend in ("local", "hive"):
+        builder = builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

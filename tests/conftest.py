@@ -17,6 +17,26 @@ ROOT = Path(__file__).resolve().parent.parent
 ETL = [sys.executable, "-m", "etl_framework"]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Give the suite's Spark session its own Derby metastore and warehouse: Derby lets one JVM
+    open a metastore, and several pytest processes may run in this checkout at once."""
+    import tempfile
+
+    from pytest_spark.config import SparkConfigBuilder
+
+    home = config._etl_metastore_home = tempfile.mkdtemp(prefix="etl-tests-metastore-")
+    conf = SparkConfigBuilder.get()
+    conf.set("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={home}/metastore_db;create=true")
+    conf.set("spark.sql.warehouse.dir", f"{home}/warehouse")
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    shutil.rmtree(getattr(config, "_etl_metastore_home", ""), ignore_errors=True)
+
+
 @dataclass
 class Result:
     code: int

@@ -1,0 +1,242 @@
+"""The embedded and Hive metastore backends: Spark's own session catalog.
+
+With Hive support the session catalog is a Hive metastore: an embedded Derby database in the
+profile's state dir (``catalog.backend: local``) or a remote metastore at ``catalog.metastore_uri``
+(``catalog.backend: hive``). The code is the same; ``etl_framework.session`` sets the difference.
+Tables are Spark external tables (``CREATE TABLE ... USING json LOCATION ...``), so
+``spark.sql("SELECT * FROM sales.orders")`` reads them; partitions are registered with
+``ALTER TABLE ... ADD PARTITION ... LOCATION``. The classification, the SerDe parameters (under
+``etl.serde.``) and the table's own parameters are kept in TBLPROPERTIES.
+
+>>> catalog = SparkCatalog(spark)  # doctest: +SKIP
+>>> catalog.create_database(Database("sales"))  # doctest: +SKIP
+>>> catalog.get_table("sales", "orders").location  # doctest: +SKIP
+'file:/lake/orders'
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyspark.errors import AnalysisException
+from pyspark.sql import SparkSession
+
+from .model import Catalog, CatalogError, Column, Database, Partition, Table
+
+# Spark data source per classification. Spark cannot load Delta without its JARs: a Delta table is
+# registered over its Parquet files (right until files are removed; from_catalog reads the log).
+_PROVIDERS = {
+    "json": "json",
+    "csv": "csv",
+    "parquet": "parquet",
+    "orc": "orc",
+    "xml": "xml",
+    "text": "text",
+    "avro": "avro",
+    "delta": "parquet",
+}
+# Glue's format option names (what SerDe parameters hold) -> Spark reader options of the table.
+_SPARK_OPTIONS = {
+    "separator": "sep",
+    "withHeader": "header",
+    "quoteChar": "quote",
+    "escaper": "escape",
+    "rowTag": "rowTag",
+    "multiline": "multiLine",
+    "multiLine": "multiLine",
+}
+SERDE_PREFIX = "etl.serde."
+# TBLPROPERTIES Spark and Hive add on their own; they are not the table's parameters.
+_INTERNAL = re.compile(
+    r"^(spark\.sql\.|transient_lastDdlTime$|numFiles$|totalSize$|numRows$|rawDataSize$|"
+    r"COLUMN_STATS_ACCURATE$|EXTERNAL$|last_modified_|option\.)"
+)
+_PARTITION_BATCH = 100
+
+
+def quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class SparkCatalog(Catalog):
+    """The session catalog of ``spark`` as a Data Catalog backend (embedded Derby or Hive metastore).
+
+    Names are lower-cased, as the Hive metastore and the Glue Data Catalog store them.
+    """
+
+    def __init__(self, spark: SparkSession):
+        self.spark = spark
+
+    # --- databases -------------------------------------------------------------------------------
+
+    def list_databases(self) -> list[Database]:
+        return [self.get_database(d.name) for d in self.spark.catalog.listDatabases()]
+
+    def get_database(self, name: str) -> Database:
+        name = name.lower()
+        if not self.spark.catalog.databaseExists(name):
+            known = ", ".join(sorted(d.name for d in self.spark.catalog.listDatabases()))
+            raise CatalogError(f"database {name!r} not found in the catalog (databases: {known})")
+        info = {r[0]: r[1] for r in self.spark.sql(f"DESCRIBE DATABASE EXTENDED {quote(name)}").collect()}
+        params = dict(re.findall(r"\(([^,()]*),([^()]*)\)", info.get("Properties") or ""))
+        return Database(name, info.get("Comment") or "", info.get("Location"), params)
+
+    def create_database(self, database: Database, exist_ok: bool = True) -> None:
+        sql = f"CREATE DATABASE {'IF NOT EXISTS ' if exist_ok else ''}{quote(database.name.lower())}"
+        if database.description:
+            sql += f" COMMENT {literal(database.description)}"
+        if database.location_uri:
+            sql += f" LOCATION {literal(database.location_uri)}"
+        if database.parameters:
+            sql += f" WITH DBPROPERTIES ({_properties(database.parameters)})"
+        try:
+            self.spark.sql(sql)
+        except AnalysisException as exc:
+            raise CatalogError(f"cannot create database {database.name!r}: {_first_line(exc)}") from exc
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def list_tables(self, database: str) -> list[Table]:
+        database = self.get_database(database).name
+        return [
+            self.get_table(database, t.name)
+            for t in self.spark.catalog.listTables(database)
+            if not t.isTemporary and t.tableType != "VIEW"
+        ]
+
+    def get_table(self, database: str, name: str) -> Table:
+        database, name = self.get_database(database).name, name.lower()
+        ident = f"{quote(database)}.{quote(name)}"
+        if not self.spark.catalog.tableExists(ident):
+            known = ", ".join(sorted(t.name for t in self.spark.catalog.listTables(database))) or "none"
+            raise CatalogError(f"table {name!r} not found in database {database!r} (tables: {known})")
+        props = {r.key: r.value for r in self.spark.sql(f"SHOW TBLPROPERTIES {ident}").collect()}
+        details, detailed = {}, False
+        for row in self.spark.sql(f"DESCRIBE TABLE EXTENDED {ident}").collect():
+            detailed = detailed or row.col_name == "# Detailed Table Information"
+            if detailed:
+                details[row.col_name] = row.data_type
+        columns, partition_keys = [], []
+        for c in self.spark.catalog.listColumns(ident):
+            (partition_keys if c.isPartition else columns).append(Column(c.name, c.dataType, c.description))
+        serde = {k[len(SERDE_PREFIX) :]: v for k, v in props.items() if k.startswith(SERDE_PREFIX)}
+        params = {k: v for k, v in props.items() if not k.startswith(SERDE_PREFIX) and not _INTERNAL.match(k)}
+        classification = params.get("classification") or (details.get("Provider") or "").lower()
+        return Table(
+            database,
+            name,
+            details.get("Location") or "",
+            classification,
+            columns,
+            partition_keys,
+            serde,
+            params,
+            details.get("Comment") or "",
+        )
+
+    def create_table(self, table: Table) -> None:
+        database = self.get_database(table.database).name
+        provider = _PROVIDERS.get(table.classification)
+        if provider is None:
+            raise CatalogError(
+                f"table {table.qualified_name}: classification {table.classification!r} is not one of "
+                f"{', '.join(_PROVIDERS)}"
+            )
+        if not table.location:
+            raise CatalogError(f"table {table.qualified_name}: a location is required")
+        columns = ", ".join(
+            f"{quote(c.name)} {c.type}" + (f" COMMENT {literal(c.comment)}" if c.comment else "")
+            for c in table.columns + table.partition_keys
+        )
+        options = {
+            _SPARK_OPTIONS[k]: str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in table.serde_parameters.items()
+            if k in _SPARK_OPTIONS
+        }
+        props = {
+            **table.parameters,
+            "classification": table.classification,
+            **{SERDE_PREFIX + k: str(v) for k, v in table.serde_parameters.items()},
+        }
+        sql = f"CREATE TABLE {quote(database)}.{quote(table.name.lower())} ({columns}) USING {provider}"
+        if options:
+            sql += f" OPTIONS ({_properties(options)})"
+        if table.partition_keys:
+            sql += f" PARTITIONED BY ({', '.join(quote(c.name) for c in table.partition_keys)})"
+        sql += f" LOCATION {literal(table.location)}"
+        if table.description:
+            sql += f" COMMENT {literal(table.description)}"
+        sql += f" TBLPROPERTIES ({_properties(props)})"
+        try:
+            self.spark.sql(sql)
+        except AnalysisException as exc:
+            raise CatalogError(f"cannot create table {table.qualified_name}: {_first_line(exc)}") from exc
+
+    def update_table(self, table: Table) -> None:
+        """Replace the table's definition. Spark cannot change a column's type in place, so the
+        (external) table is dropped and created again, its partitions kept if the keys are the same."""
+        old = self.get_table(table.database, table.name)
+        partitions = self.list_partitions(old.database, old.name)
+        self.delete_table(old.database, old.name)
+        self.create_table(table)
+        if [c.name for c in old.partition_keys] == [c.name for c in table.partition_keys]:
+            self.add_partitions(table.database, table.name, partitions)
+
+    def delete_table(self, database: str, name: str) -> None:
+        table = self.get_table(database, name)
+        self.spark.sql(f"DROP TABLE {quote(table.database)}.{quote(table.name)}")
+
+    # --- partitions ------------------------------------------------------------------------------
+
+    def list_partitions(self, database: str, table: str) -> list[Partition]:
+        t = self.get_table(database, table)
+        if not t.partition_keys:
+            return []
+        jvm = self.spark.sparkContext._jvm
+        none = getattr(getattr(jvm.scala, "None$"), "MODULE$")
+        external = self.spark._jsparkSession.sharedState().externalCatalog()
+        found = jvm.scala.jdk.javaapi.CollectionConverters.asJava(external.listPartitions(t.database, t.name, none))
+        keys = [c.name for c in t.partition_keys]
+        out = []
+        for p in found:
+            spec = p.spec()
+            out.append(Partition([spec.apply(k) for k in keys], p.location().toString()))
+        return sorted(out, key=lambda p: p.values)
+
+    def add_partitions(self, database: str, table: str, partitions: list[Partition]) -> None:
+        t = self.get_table(database, table)
+        keys = [c.name for c in t.partition_keys]
+        for p in partitions:
+            if len(p.values) != len(keys):
+                raise CatalogError(
+                    f"table {t.qualified_name}: partition values {p.values} do not match the partition keys {keys}"
+                )
+        for start in range(0, len(partitions), _PARTITION_BATCH):
+            specs = " ".join(
+                f"PARTITION ({_spec(keys, p.values)}) LOCATION {literal(p.location)}"
+                for p in partitions[start : start + _PARTITION_BATCH]
+            )
+            self.spark.sql(f"ALTER TABLE {quote(t.database)}.{quote(t.name)} ADD IF NOT EXISTS {specs}")
+
+    def delete_partitions(self, database: str, table: str, values: list[list[str]]) -> None:
+        t = self.get_table(database, table)
+        keys = [c.name for c in t.partition_keys]
+        for start in range(0, len(values), _PARTITION_BATCH):
+            specs = ", ".join(f"PARTITION ({_spec(keys, v)})" for v in values[start : start + _PARTITION_BATCH])
+            self.spark.sql(f"ALTER TABLE {quote(t.database)}.{quote(t.name)} DROP IF EXISTS {specs}")
+
+
+def _spec(keys: list[str], values: list[str]) -> str:
+    return ", ".join(f"{quote(k)} = {literal(str(v))}" for k, v in zip(keys, values, strict=True))
+
+
+def _properties(props: dict[str, str]) -> str:
+    return ", ".join(f"{literal(str(k))} = {literal(str(v))}" for k, v in props.items())
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
