@@ -28,6 +28,8 @@ Schema (every key optional except ``spark.master``)::
       catalog_id: null                   # Glue: the account id of the catalog (default: the caller's)
       aws_profile: null                  # Glue: a named profile in ~/.aws (default: the environment's credentials)
       metastore_uri: null                # hive: thrift://host:9083
+    delta:
+      engine: auto | spark | delta-rs    # who writes Delta tables; auto: delta-spark when its JARs load
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ SCHEMA: dict[str, Any] = {
         "aws_profile": _Key(str),
         "metastore_uri": _Key(str),
     },
+    "delta": {
+        "engine": _Key(str, "auto", ("auto", "spark", "delta-rs")),
+    },
 }
 
 
@@ -103,6 +108,11 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True)
+class DeltaSettings:
+    engine: str = "auto"
+
+
+@dataclass(frozen=True)
 class Profile:
     """A resolved environment profile."""
 
@@ -114,6 +124,7 @@ class Profile:
     log_level: str
     catalog: CatalogSettings
     raw: dict[str, Any]
+    delta: DeltaSettings = field(default_factory=DeltaSettings)
 
     def to_yaml(self) -> str:
         """The resolved profile as YAML (interpolated, overrides applied)."""
@@ -177,6 +188,7 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         log_level=resolved["log_level"],
         catalog=CatalogSettings(**resolved["catalog"]),
         raw=resolved,
+        delta=DeltaSettings(**resolved["delta"]),
     )
 
 

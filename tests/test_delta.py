@@ -7,6 +7,7 @@ import os
 import shutil
 import textwrap
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -17,8 +18,18 @@ from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.config import load_profile
-from etl_framework.delta import DeltaError, SchemaMismatchError, engine, history, optimize, vacuum
+from etl_framework.delta import (
+    DeltaConflictError,
+    DeltaError,
+    SchemaMismatchError,
+    engine,
+    history,
+    merge_delta,
+    optimize,
+    vacuum,
+)
 from etl_framework.delta import sink as delta_sink
+from etl_framework.errors import ConfigError
 from etl_framework.sinks import UnresolvedChoiceError
 
 from .conftest import ROOT, run_etl
@@ -150,7 +161,7 @@ def test_nested_and_temporal_types_round_trip(ctx, table, spark_session):
 
 def test_engine_is_delta_rs_without_the_delta_jars(spark_session):
     assert engine(spark_session) == "delta-rs"
-    with pytest.raises(DeltaError, match="needs the Delta JARs"):
+    with pytest.raises(DeltaError, match="the Delta JARs are not on the classpath"):
         engine(spark_session, "spark")
 
 
@@ -247,14 +258,16 @@ def test_bookmarked_delta_source_reads_only_new_versions(spark_session, profile,
     assert spark_rows(ctx, table) == sorted(A + B + [(6, "2024-01-01", 6.0)])
 
 
-def inbox_run(spark, profile, inbox, path, commit=True, twice=False):
+def inbox_run(spark, profile, inbox, path, commit=True, twice=False, **options):
     """One bookmarked run: new JSON files of the inbox into the Delta table."""
     ctx = EtlContext(spark, profile)
     job = Job(ctx).init("ingest", ENABLE)
     dyf = ctx.create_dynamic_frame.from_options("file", {"paths": [str(inbox)]}, "json", transformation_ctx="inbox")
     if dyf.schema().fields:
         for _ in range(2 if twice else 1):
-            ctx.write_dynamic_frame.from_options(dyf, "file", {"path": path}, "delta", transformation_ctx="out")
+            ctx.write_dynamic_frame.from_options(
+                dyf, "file", {"path": path, **options}, "delta", transformation_ctx="out"
+            )
     if commit:
         job.commit()
 
@@ -378,3 +391,217 @@ def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, point):
     assert ids == [1, 2, 3, 4, 5]
     parts = {r["day"] for r in DeltaTable(table).to_pyarrow_table().to_pylist()}
     assert parts == {"d0", "d1"}
+
+
+# --- merge (upsert) -----------------------------------------------------------------------------
+
+
+def bag(rows):
+    """Rows as a multiset: order-free, duplicates counted, nulls anywhere."""
+    return Counter(tuple(r) for r in rows)
+
+
+def delta_bag(path):
+    return bag(tuple(r.values()) for r in DeltaTable(path).to_pyarrow_table().to_pylist())
+
+
+def spark_bag(ctx, path):
+    return bag(ctx.create_dynamic_frame.from_options("file", {"path": path}, format="delta").toDF().collect())
+
+
+def live_paths(path):
+    return {a["path"] for a in pa.table(DeltaTable(path).get_add_actions(flatten=True)).to_pylist()}
+
+
+def test_merge_replaces_rows_with_the_same_keys_inserts_new_ones_and_keeps_the_others(ctx, table):
+    write(ctx, table, A + B)
+    untouched = {p for p in live_paths(table) if "2024-01-03" in p or "HIVE_DEFAULT" in p or "2024-01-01" in p}
+    stage = [(2, "2024-01-09", 20.0), (4, "2024-01-02", 40.0), (6, "2024-01-02", 6.0), (None, "2024-01-02", 0.5)]
+    write(ctx, table, stage, mode="merge", mergeKeys=["id"])
+    # the table holds what mergeDynamicFrame gives in memory for the same frames
+    expected = bag(frame(ctx, A + B).mergeDynamicFrame(frame(ctx, stage), ["id"]).toDF().collect())
+    assert expected == bag([(1, "2024-01-01", 1.5), (3, None, None), (5, "2024-01-03", 5.0), *stage])
+    assert delta_bag(table) == expected == spark_bag(ctx, table)
+    assert untouched <= live_paths(table) and len(untouched) >= 3  # files without a merged key stay
+    assert DeltaTable(table).version() == 1  # one commit
+    assert ctx.metrics.written == 5 + 4  # the stage's rows, not the rows rewritten beside them
+
+    write(ctx, table, stage, mode="merge", primaryKeys=["id"])  # the same upsert again changes nothing...
+    expected[(None, "2024-01-02", 0.5)] += 1  # ...but a null key matches nothing: that row comes twice
+    assert delta_bag(table) == expected
+
+
+def test_merge_on_two_keys_with_the_public_function_and_schema_evolution(ctx, table):
+    write(ctx, table, A + B, keys=())
+    stage = frame(ctx, [(2, "2024-01-02", 9.0, "late"), (2, "2024-01-05", 1.0, "new")], SCHEMA + ", note string")
+    with pytest.raises(SchemaMismatchError, match="new in the frame: note"):
+        merge_delta(stage, table, ["id", "day"])
+    merge_delta(stage, table, ["id", "day"], format_options={"mergeSchema": True})
+    expected = [(*r, None) for r in A + B if r[:2] != (2, "2024-01-02")]
+    expected += [(2, "2024-01-02", 9.0, "late"), (2, "2024-01-05", 1.0, "new")]
+    assert delta_bag(table) == bag(expected) == spark_bag(ctx, table)
+
+
+def test_merge_into_a_missing_table_creates_it(ctx, table):
+    merge_delta(frame(ctx, A), table, ["id"], partition_keys=["day"])
+    assert delta_rows(table) == sorted(A) and DeltaTable(table).metadata().partition_columns == ["day"]
+
+
+def test_merge_refuses_duplicate_or_missing_keys(ctx, table):
+    write(ctx, table, A)
+    with pytest.raises(DeltaError, match=r"merge keys \['id'\] are not unique in the frame \(e.g. id=4\)"):
+        write(ctx, table, [(4, "d", 1.0), (4, "e", 2.0)], mode="merge", mergeKeys=["id"])
+    with pytest.raises(DeltaError, match=r"needs connection option 'mergeKeys'"):
+        write(ctx, table, B, mode="merge")
+    with pytest.raises(DeltaError, match=r"merge keys \['nope'\] are not fields of the frame"):
+        write(ctx, table, B, mode="merge", mergeKeys=["nope"])
+    with pytest.raises(DeltaError, match=r"needs 'mode': 'merge'"):
+        write(ctx, table, B, mergeKeys=["id"])
+    assert DeltaTable(table).version() == 0 and delta_rows(table) == sorted(A)
+
+
+def test_bookmarked_merge_is_exactly_once(spark_session, profile, tmp_path, table):
+    inbox = tmp_path / "inbox"
+    merge = {"mode": "merge", "mergeKeys": ["id"]}
+    drop(inbox, "a.json", [1, 2])
+    inbox_run(spark_session, profile, inbox, table, **merge)
+    drop(inbox, "b.json", [2, 3])
+    inbox_run(spark_session, profile, inbox, table, commit=False, **merge)  # dies before job.commit()
+    assert DeltaTable(table).transaction_version("etl:ingest:out") == 2
+    version = DeltaTable(table).version()
+    inbox_run(spark_session, profile, inbox, table, **merge)  # finds its transaction: no second merge
+    assert DeltaTable(table).version() == version
+    assert delta_rows(table) == [(1,), (2,), (3,)]
+
+
+# --- replaceWhere ---------------------------------------------------------------------------------
+
+
+def write_one_file_per_partition(ctx, path, rows):
+    df = ctx.spark_session.createDataFrame(rows, SCHEMA).coalesce(1)
+    ctx.write_dynamic_frame.from_options(
+        DynamicFrame.fromDF(df, ctx, "rows"), "file", {"path": path, "partitionKeys": ["day"]}, "delta"
+    )
+
+
+def test_replace_where_overwrites_only_the_rows_matching_the_predicate(ctx, table):
+    odd = (7, "a:b c", 7.0)  # a partition value Spark escapes in the folder name
+    write_one_file_per_partition(ctx, table, A + B + [odd, (12, "2024-01-01", 50.0)])
+    write(ctx, table, [(8, "2024-01-02", 8.0)], mode="overwrite", replaceWhere="day >= '2024-01-02'")
+    kept = [(1, "2024-01-01", 1.5), (3, None, None), (12, "2024-01-01", 50.0)]  # a null day does not match
+    assert delta_bag(table) == bag(kept + [(8, "2024-01-02", 8.0)]) == spark_bag(ctx, table)
+    assert DeltaTable(table).version() == 1
+
+    # on a data column: the file of day 2024-01-01 holds a matching row (1) and another (12): rewritten
+    (day_file,) = [p for p in live_paths(table) if "2024-01-01" in p]
+    write(ctx, table, [(9, "2024-01-01", 0.1), (10, "a:b c", 0.2)], mode="overwrite", replaceWhere="amount < 5")
+    expected = [(3, None, None), (8, "2024-01-02", 8.0), (12, "2024-01-01", 50.0)]
+    expected += [(9, "2024-01-01", 0.1), (10, "a:b c", 0.2)]
+    assert delta_bag(table) == bag(expected) == spark_bag(ctx, table)
+    assert day_file not in live_paths(table) and DeltaTable(table).version() == 2
+
+
+def test_replace_where_refuses_rows_outside_the_predicate(ctx, table):
+    write(ctx, table, A)
+    before = data_files(table)
+    rows = [(4, "2024-01-02", 4.0), (5, "2024-01-01", 5.0), (6, None, 6.0)]
+    with pytest.raises(DeltaError, match=r"2 of the 3 rows written do not match it"):
+        write(ctx, table, rows, mode="overwrite", replaceWhere="day = '2024-01-02'")
+    with pytest.raises(DeltaError, match=r"not a valid predicate.*nope"):
+        write(ctx, table, rows, mode="overwrite", replaceWhere="nope > 1")
+    with pytest.raises(DeltaError, match=r"'replaceWhere' goes with 'mode': 'overwrite'"):
+        write(ctx, table, rows, replaceWhere="day = '2024-01-02'")
+    assert DeltaTable(table).version() == 0 and delta_rows(table) == sorted(A)
+    assert data_files(table) == before  # the files Spark wrote were deleted, never committed
+
+
+# --- which engine -------------------------------------------------------------------------------
+
+
+def test_profile_setting_forces_the_engine(spark_session, tmp_path, monkeypatch, table):
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    dirs = [f"state_dir={tmp_path}/state", f"warehouse_dir={tmp_path}/wh"]
+    forced = EtlContext(spark_session, load_profile("local", sets=[*dirs, "delta.engine=spark"]))
+    with pytest.raises(
+        DeltaError, match=r"delta.engine: spark, but the Delta JARs are not on the classpath.*--packages"
+    ):
+        write(forced, table, A)
+    assert not os.path.exists(table)
+    rs = EtlContext(spark_session, load_profile("local", sets=[*dirs, "delta.engine=delta-rs"]))
+    write(rs, table, A)
+    assert delta_rows(table) == sorted(A)
+    with pytest.raises(ConfigError, match="delta.engine"):
+        load_profile("local", sets=[*dirs, "delta.engine=duckdb"])
+
+
+# --- concurrent writers -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def competing(monkeypatch):
+    """Another writer that commits just before this process's next commits (``times`` of them):
+    delta-rs' commit call first runs ``other()``, a complete write to the same table."""
+
+    def arrange(other, times=1):
+        real = DeltaTable.create_write_transaction
+        state = {"left": times, "busy": False}
+
+        def commit(self, *args, **kwargs):
+            if state["left"] > 0 and not state["busy"]:
+                state["left"] -= 1
+                state["busy"] = True  # the other writer's own commit goes straight through
+                try:
+                    other()
+                finally:
+                    state["busy"] = False
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(DeltaTable, "create_write_transaction", commit)
+
+    return arrange
+
+
+def test_merge_is_redone_when_a_concurrent_append_adds_one_of_its_keys(ctx, table, competing):
+    write(ctx, table, A)
+    competing(lambda: write_deltalake(table, pa.table({"id": [4], "day": ["x"], "amount": [0.0]}), mode="append"))
+    write(ctx, table, [(4, "2024-01-02", 4.0)], mode="merge", mergeKeys=["id"])
+    # rebased over the append, key 4 would be in the table twice; redone, the merge replaced it
+    assert delta_bag(table) == bag(A + [(4, "2024-01-02", 4.0)]) == spark_bag(ctx, table)
+    assert DeltaTable(table).version() == 2
+
+
+def test_replace_where_is_redone_when_a_concurrent_append_adds_matching_rows(ctx, table, competing):
+    write(ctx, table, A)
+    competing(lambda: write(ctx, table, [(5, "2024-01-02", 5.0)]))
+    write(ctx, table, [(6, "2024-01-02", 6.0)], mode="overwrite", replaceWhere="day = '2024-01-02'")
+    assert delta_bag(table) == bag([A[0], A[2], (6, "2024-01-02", 6.0)])
+
+
+def test_overwrite_against_a_concurrent_overwrite_one_wins_then_the_other(ctx, table, competing):
+    write(ctx, table, A)
+    competing(lambda: write(ctx, table, B, mode="overwrite"))
+    write(ctx, table, [(9, "2024-02-01", 9.0)], mode="overwrite")
+    assert delta_rows(table) == [(9, "2024-02-01", 9.0)] == spark_rows(ctx, table)  # the later one, alone
+    assert DeltaTable(table).version() == 2
+
+
+def test_writer_that_keeps_losing_fails_clearly_and_leaves_nothing(ctx, table, competing):
+    write(ctx, table, A)
+    ids = iter(range(100, 200))
+    competing(lambda: write(ctx, table, [(next(ids), "2024-01-01", 1.0)]), times=delta_sink.ATTEMPTS)
+    with pytest.raises(DeltaConflictError, match=r"concurrent writers committed first 3 times"):
+        write(ctx, table, [(1, "2024-01-01", 10.0)], mode="merge", mergeKeys=["id"])
+    others = [(i, "2024-01-01", 1.0) for i in range(100, 100 + delta_sink.ATTEMPTS)]
+    assert delta_bag(table) == bag(A + others) == spark_bag(ctx, table)  # the winners' rows, not ours
+    assert len(data_files(table)) == len(DeltaTable(table).file_uris())  # the loser's files were deleted
+
+
+def test_concurrent_merges_both_land_each_key_once(ctx, table):
+    write(ctx, table, A + B)
+    first = [(1, "2024-01-01", 10.0), (6, "2024-01-04", 60.0)]
+    second = [(2, "2024-01-02", 20.0), (7, "2024-01-04", 70.0)]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda rows: write(ctx, table, rows, mode="merge", mergeKeys=["id"]), [first, second]))
+    expected = [r for r in A + B if r[0] not in (1, 2)] + first + second
+    assert delta_bag(table) == bag(expected) == spark_bag(ctx, table)
+    assert DeltaTable(table).version() == 2

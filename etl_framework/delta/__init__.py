@@ -7,15 +7,17 @@ and uses delta-spark when it is on the classpath.
 """
 
 from .maintenance import history, optimize, vacuum
-from .sink import write_delta
+from .sink import merge_delta, write_delta
 from .source import read_delta
-from .table import DeltaError, SchemaMismatchError, engine, native_available
+from .table import DeltaConflictError, DeltaError, SchemaMismatchError, engine, native_available
 
 __all__ = [
+    "DeltaConflictError",
     "DeltaError",
     "SchemaMismatchError",
     "engine",
     "history",
+    "merge_delta",
     "native_available",
     "optimize",
     "read_delta",

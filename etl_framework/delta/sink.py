@@ -21,10 +21,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 from deltalake import DeltaTable, Field, Schema
+from deltalake.exceptions import CommitFailedError
 from deltalake.transaction import (
     AddAction,
     CommitProperties,
@@ -32,7 +37,8 @@ from deltalake.transaction import (
     Transaction,
     create_table_with_add_actions,
 )
-from pyspark.sql import DataFrame, Observation
+from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -42,12 +48,14 @@ from ..sinks.files import UnresolvedChoiceError
 from ..sources.files import list_files
 from .table import (
     STAGING,
+    DeltaConflictError,
     DeltaError,
     SchemaMismatchError,
     TableFiles,
-    engine,
+    engine_for,
     open_table,
     partition_values,
+    read_files,
     schema_differences,
     table_uri,
     to_delta_schema,
@@ -61,8 +69,11 @@ if TYPE_CHECKING:
 
 log = get_logger("delta")
 
-MODES = ("append", "overwrite")
+MODES = ("append", "overwrite", "merge")
 _META_APP, _META_VERSION, _META_PENDING, _META_RUN = "etl.app_id", "etl.bookmark_version", "etl.pending", "etl.run_id"
+# A write that conflicts with a concurrent commit is redone against the new table version this often.
+ATTEMPTS = 3
+_FILE, _KEY = "__etl_file", "__etl_key"
 
 
 def _flag(options: dict[str, Any], name: str) -> bool:
@@ -77,12 +88,25 @@ def write_delta(
     format_options: dict[str, Any] | None = None,
     transformation_ctx: str = "",
 ) -> DynamicFrame:
-    """Append to or overwrite the Delta table at ``connection_options["path"]``; returns ``frame``.
+    """Append to, overwrite or merge into the Delta table at ``connection_options["path"]``, in one
+    commit; returns ``frame``.
 
-    Options: ``partitionKeys`` (default: the table's), ``mode`` ``append``/``overwrite``,
-    ``partitionOverwriteMode: dynamic`` (overwrite only the partitions written). Format options:
-    ``mergeSchema`` (add the frame's new columns to the table), ``overwriteSchema`` (with overwrite:
-    replace the table's schema), ``compression``.
+    Options: ``partitionKeys`` (default: the table's), ``mode``:
+
+    * ``append`` (the default);
+    * ``overwrite``: the whole table; with ``partitionOverwriteMode: dynamic`` only the partitions
+      written; with ``replaceWhere: "<SQL predicate>"`` only the rows matching it (every row written
+      must match it, else a ``DeltaError`` and nothing is committed);
+    * ``merge`` with ``mergeKeys`` (or ``primaryKeys``): an upsert with ``mergeDynamicFrame``'s
+      meaning. Each row of the frame replaces the table's rows with the same keys, rows of new keys
+      are inserted, the others are kept. A null key matches nothing; keys must be unique in the frame.
+
+    Format options: ``mergeSchema`` (add the frame's new columns to the table), ``overwriteSchema``
+    (whole-table overwrite: replace the table's schema), ``compression``. A commit that conflicts with
+    a concurrent writer's is retried against the new table version, ``ATTEMPTS`` times in all.
+
+        >>> write_delta(ctx, updates, {"path": "/lake/orders", "mode": "merge",  # doctest: +SKIP
+        ...                            "mergeKeys": ["order_id"]})
     """
     options, format_options = dict(connection_options or {}), dict(format_options or {})
     uri = table_uri(options.get("path"))  # type: ignore[arg-type]
@@ -97,7 +121,96 @@ def write_delta(
             "or choice='make_cols'"
         )
     frame.assertErrorThreshold()
-    df = frame.dataframe
+    write = _Write(
+        uri, mode, options, format_options, _merge_keys(options, mode, frame.dataframe), _where(options, mode)
+    )
+    if write.merge_keys:
+        _check_unique_keys(frame.dataframe, write.merge_keys)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            _write(ctx, frame.dataframe, write, transformation_ctx)
+            return frame
+        except CommitFailedError as exc:
+            if attempt == ATTEMPTS:
+                raise DeltaConflictError(
+                    f"{uri}: concurrent writers committed first {ATTEMPTS} times; this {mode} was not committed "
+                    f"(the table holds only the other writers' commits). Run it again. Last conflict: {exc}"
+                ) from exc
+            log.warning(
+                "%s: a concurrent commit conflicts with this %s (%s); redoing it on the new version", uri, mode, exc
+            )
+    raise AssertionError("unreachable")
+
+
+def merge_delta(
+    stage_dynamic_frame: DynamicFrame,
+    path: str,
+    primary_keys: Sequence[str],
+    transformation_ctx: str = "",
+    partition_keys: Sequence[str] | None = None,
+    format_options: dict[str, Any] | None = None,
+) -> DynamicFrame:
+    """``mergeDynamicFrame`` into the Delta table at ``path``, in one commit: the stage's rows replace
+    the table's rows with the same primary keys, rows of new keys are inserted, the others are kept.
+    The same as ``write_dynamic_frame.from_options(stage, "s3", {"path": path, "mode": "merge",
+    "mergeKeys": primary_keys}, format="delta")``; a missing table is created from the stage.
+
+        >>> merge_delta(updates, "/lake/customers", ["customer_id"], "customers_out")  # doctest: +SKIP
+    """
+    options: dict[str, Any] = {"path": path, "mode": "merge", "mergeKeys": list(primary_keys)}
+    if partition_keys:
+        options["partitionKeys"] = list(partition_keys)
+    return write_delta(stage_dynamic_frame.glue_ctx, stage_dynamic_frame, options, format_options, transformation_ctx)
+
+
+@dataclass(frozen=True)
+class _Write:
+    """What one write asks for, validated."""
+
+    uri: str
+    mode: str
+    options: dict[str, Any]
+    format_options: dict[str, Any]
+    merge_keys: list[str]
+    where: str | None
+
+    @property
+    def reads_table(self) -> bool:
+        """Merge and replaceWhere replace rows they found in the table: a concurrent commit may
+        have changed those, so their commit must not be rebased over it."""
+        return bool(self.merge_keys or self.where)
+
+
+def _merge_keys(options: dict[str, Any], mode: str, df: DataFrame) -> list[str]:
+    given = options.get("mergeKeys", options.get("primaryKeys"))
+    if mode != "merge":
+        if given:
+            raise DeltaError(f"connection option 'mergeKeys'/'primaryKeys' needs 'mode': 'merge', not {mode!r}")
+        return []
+    keys = [given] if isinstance(given, str) else list(given or [])
+    if not keys:
+        raise DeltaError("'mode': 'merge' needs connection option 'mergeKeys' (or 'primaryKeys'): the key columns")
+    missing = [k for k in keys if k not in df.columns]
+    if missing:
+        raise DeltaError(f"merge keys {missing} are not fields of the frame {df.columns}")
+    return keys
+
+
+def _where(options: dict[str, Any], mode: str) -> str | None:
+    where = options.get("replaceWhere")
+    if where is None:
+        return None
+    if mode != "overwrite" or _dynamic(options):
+        raise DeltaError(
+            "connection option 'replaceWhere' goes with 'mode': 'overwrite', without partitionOverwriteMode"
+        )
+    if not isinstance(where, str) or not where.strip():
+        raise DeltaError(f"connection option 'replaceWhere' must be a SQL predicate, got {where!r}")
+    return where
+
+
+def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: str) -> None:
+    uri, mode, options = write.uri, write.mode, write.options
     table = open_table(uri)
     keys = list(options.get("partitionKeys") or (table.metadata().partition_columns if table else []))
     missing = [k for k in keys if k not in df.columns]
@@ -108,25 +221,46 @@ def write_delta(
             f"{uri} is partitioned by {table.metadata().partition_columns}, the write by {keys}; "
             "a Delta table's partitioning cannot change on write"
         )
-
     txn = _transaction(ctx, uri, transformation_ctx)
     if txn and table and _already_written(ctx.bookmarks, table, txn):  # type: ignore[arg-type]
-        return frame
+        return
 
-    if engine(ctx.spark_session) == "spark":
-        _write_native(ctx, df, uri, mode, keys, options, format_options, txn)
-        return frame
+    if engine_for(ctx) == "spark":
+        _write_native(ctx, df, write, keys, txn)
+        return
 
-    schema, added_columns = _target_schema(uri, table, df.schema, mode, format_options)
+    replace_all = mode == "overwrite" and not write.where
+    schema, added_columns = _target_schema(
+        uri, table, df.schema, "overwrite" if replace_all else "append", write.format_options
+    )
+    observation = Observation()
+    metrics = [F.count(F.lit(1)).alias("written")]
+    if write.where:
+        metrics.append(F.count_if(~_matching(write.where, df)).alias("outside"))
+    data = df.observe(observation, *metrics)
+    removes: list[RemoveAction] = []
+    if table is not None and write.reads_table:
+        removes, kept = _replaced(ctx.spark_session, uri, table, df, write)
+        if kept is not None:  # the other rows of the files replaced are written again
+            data = data.unionByName(kept, allowMissingColumns=True)
     files = TableFiles(ctx.spark_session, uri)
     write_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
-    adds, written = _write_files(ctx, df, files, write_id, keys, format_options)
+    adds = _write_files(ctx, data, files, write_id, keys, write.format_options)
+    written = int(observation.get.get("written") or 0)
     try:
+        outside = int(observation.get.get("outside") or 0)
+        if outside:
+            raise DeltaError(
+                f"replaceWhere {write.where!r}: {outside} of the {written} rows written do not match it (or it is null "
+                f"for them); nothing was written to {uri}. Filter the frame by the same predicate, or widen it"
+            )
         dynamic = mode == "overwrite" and table is not None and _dynamic(options)
-        removes = _partition_removes(table, adds) if dynamic else []  # type: ignore[arg-type]
-        commit_mode = "append" if dynamic else mode  # dynamic: explicit removes, never the whole table
+        if dynamic:
+            removes = _partition_removes(table, adds)  # type: ignore[arg-type]
+        commit_mode = "overwrite" if replace_all and not dynamic else "append"  # else explicit removes
         if adds or removes or table is None or mode == "overwrite" or added_columns:
-            _commit(uri, table, adds, removes, commit_mode, schema, keys, added_columns, _properties(ctx, txn))
+            props = _properties(ctx, txn, rebase=not write.reads_table)
+            _commit(uri, table, adds, removes, commit_mode, schema, keys, added_columns, props)
     except BaseException:
         for add in adds:  # never live; remove them now rather than waiting for vacuum
             files.delete(f"{uri}/{add.path}")
@@ -135,15 +269,87 @@ def write_delta(
         ctx.bookmarks.delta_written.add(txn.app_id)  # type: ignore[union-attr]
     ctx.metrics.add(written=written)
     log.info(
-        "wrote %d records in %d files to Delta table %s (%s%s%s)",
+        "wrote %d records in %d files to Delta table %s (%s%s%s%s)",
         written,
         len(adds),
         uri,
         mode,
+        f", replacing {len(removes)} files" if removes else "",
         f", partitioned by {', '.join(keys)}" if keys else "",
         f", transaction {txn.app_id} v{txn.version}" if txn else "",
     )
-    return frame
+
+
+# --- rows replaced: merge and replaceWhere --------------------------------------------------------
+
+
+def _check_unique_keys(df: DataFrame, keys: list[str]) -> None:
+    """A merge needs one row per key, or which row replaces the table's would be arbitrary."""
+    repeated = df.groupBy(*[F.col(f"`{k}`") for k in keys]).count().where(F.col("count") > 1)
+    found = repeated.limit(3).collect()
+    if found:
+        examples = "; ".join(", ".join(f"{k}={row[k]!r}" for k in keys) for row in found)
+        raise DeltaError(
+            f"merge keys {keys} are not unique in the frame (e.g. {examples}): a merge takes one row per key, "
+            "as Delta's MERGE does. Deduplicate the frame first"
+        )
+
+
+def _matching(where: str, df: DataFrame) -> Column:
+    """The replaceWhere predicate as a condition; a null result does not match (as in SQL's WHERE)."""
+    try:
+        condition = F.expr(where)
+        df.select(condition)  # analysed now: an unknown column or a syntax error fails before any write
+    except AnalysisException as exc:
+        raise DeltaError(f"replaceWhere {where!r} is not a valid predicate on the frame: {exc}") from exc
+    return F.coalesce(condition, F.lit(False))
+
+
+def _replaced(
+    spark: SparkSession, uri: str, table: DeltaTable, df: DataFrame, write: _Write
+) -> tuple[list[RemoveAction], DataFrame | None]:
+    """Copy on write: the live files holding rows this write replaces (rows matching replaceWhere,
+    or rows whose merge keys the frame has), as remove actions, and those files' other rows.
+
+    Spark finds the files in one pass over the table, then reads only those files again."""
+    live = {unquote(f["path"]): f for f in _live(table)}
+    if not live:
+        return [], None
+    schema = to_spark_schema(table.schema())
+    current = read_files(spark, uri, schema, [f"{uri}/{p}" for p in live]).withColumn(
+        _FILE, F.col("_metadata.file_path")
+    )
+    if write.where:
+        hits = current.where(_matching(write.where, current))
+    else:
+        hits = current.join(_key_rows(df, write.merge_keys), _key_condition(write.merge_keys), "left_semi")
+    touched = [_relative(uri, row[0], live) for row in hits.select(_FILE).distinct().collect()]
+    if not touched:
+        return [], None
+    others = read_files(spark, uri, schema, [f"{uri}/{p}" for p in touched])
+    if write.where:
+        kept = others.where(~_matching(write.where, others))
+    else:
+        kept = others.join(_key_rows(df, write.merge_keys), _key_condition(write.merge_keys), "left_anti")
+    now = int(time.time() * 1000)
+    return [_remove(live[p], now) for p in touched], kept
+
+
+def _key_rows(df: DataFrame, keys: list[str]) -> DataFrame:
+    return df.select(*[F.col(f"`{k}`").alias(f"{_KEY}{i}") for i, k in enumerate(keys)]).distinct()
+
+
+def _key_condition(keys: list[str]) -> Column:
+    """Equal keys; a null equals nothing, as in mergeDynamicFrame and Delta's MERGE ... ON."""
+    return reduce(lambda a, b: a & b, [F.col(f"`{k}`") == F.col(f"{_KEY}{i}") for i, k in enumerate(keys)])
+
+
+def _relative(uri: str, spark_path: str, live: dict[str, Any]) -> str:
+    """The table-relative path of a file as Spark names it (a URI, percent-encoded)."""
+    relative = unquote(spark_path).split(f"{uri}/", 1)[-1]
+    if relative not in live:
+        raise DeltaError(f"{uri}: Spark read {spark_path}, which is not a live file of the table")
+    return relative
 
 
 # --- exactly once -------------------------------------------------------------------------------
@@ -198,9 +404,11 @@ def _recorded_pending(table: DeltaTable, txn: Transaction) -> dict[str, Any] | N
     return None
 
 
-def _properties(ctx: EtlContext, txn: Transaction | None) -> CommitProperties | None:
+def _properties(ctx: EtlContext, txn: Transaction | None, rebase: bool = True) -> CommitProperties | None:
+    """The commit's application transaction and metadata; ``rebase=False`` makes any concurrent
+    commit a conflict (delta-rs would otherwise rebase a commit whose removes do not clash)."""
     if txn is None:
-        return None
+        return None if rebase else CommitProperties(max_commit_retries=0)
     session = ctx.bookmarks
     metadata = {
         _META_APP: txn.app_id,
@@ -208,7 +416,7 @@ def _properties(ctx: EtlContext, txn: Transaction | None) -> CommitProperties | 
         _META_RUN: str(session.run_id if session else None),
         _META_PENDING: json.dumps(session.pending if session else {}, sort_keys=True),
     }
-    return CommitProperties(app_transactions=[txn], custom_metadata=metadata)
+    return CommitProperties(app_transactions=[txn], custom_metadata=metadata, max_commit_retries=None if rebase else 0)
 
 
 # --- schema ---------------------------------------------------------------------------------------
@@ -252,11 +460,10 @@ def _write_files(
     write_id: str,
     keys: list[str],
     format_options: dict[str, Any],
-) -> tuple[list[AddAction], int]:
+) -> list[AddAction]:
     """Spark writes the Parquet files; they move from the staging folder into the table."""
     staging = f"{files.uri}/{STAGING}/{write_id}"
-    observation = Observation()
-    writer = df.observe(observation, F.count(F.lit(1)).alias("written")).write.mode("errorifexists")
+    writer = df.write.mode("errorifexists")
     if keys:
         writer = writer.partitionBy(*keys)
     if format_options.get("compression"):
@@ -273,24 +480,30 @@ def _write_files(
             adds.append(AddAction(relative, info.size, partition_values(relative), info.modified_ms, True, stats))  # type: ignore[arg-type]
     finally:
         files.delete(staging, recursive=True)
-    return adds, int(observation.get.get("written") or 0)
+    return adds
 
 
 def _dynamic(options: dict[str, Any]) -> bool:
     return str(options.get("partitionOverwriteMode", "static")).lower() == "dynamic"
 
 
+def _live(table: DeltaTable) -> list[dict[str, Any]]:
+    """The table's live files: path (percent-encoded, relative), size_bytes, partition.<column>, ..."""
+    return pa.table(table.get_add_actions(flatten=True)).to_pylist()
+
+
+def _remove(live: dict[str, Any], now: int) -> RemoveAction:
+    values = {k[len("partition.") :]: v for k, v in live.items() if k.startswith("partition.")}
+    # delta-rs percent-encodes the path it is given, as it does for add actions
+    return RemoveAction(unquote(live["path"]), True, now, live["size_bytes"], values)
+
+
 def _partition_removes(table: DeltaTable, adds: list[AddAction]) -> list[RemoveAction]:
     """Remove actions for the live files in the partitions this write replaces."""
     written = {tuple(sorted(a.partition_values.items())) for a in adds}
-    live = pa.table(table.get_add_actions(flatten=True)).to_pylist()
     now = int(time.time() * 1000)
-    removes = []
-    for f in live:
-        values = {k[len("partition.") :]: v for k, v in f.items() if k.startswith("partition.")}
-        if tuple(sorted(values.items())) in written:
-            removes.append(RemoveAction(f["path"], True, now, f["size_bytes"], values))
-    return removes
+    removes = [_remove(f, now) for f in _live(table)]
+    return [r for r in removes if tuple(sorted(r.partition_values.items())) in written]
 
 
 def _commit(
@@ -314,33 +527,62 @@ def _commit(
     table.create_write_transaction([*adds, *removes], mode, schema, keys, commit_properties=properties)
 
 
-def _write_native(
-    ctx: EtlContext,
-    df: DataFrame,
-    uri: str,
-    mode: str,
-    keys: list[str],
-    options: dict[str, Any],
-    format_options: dict[str, Any],
-    txn: Transaction | None,
-) -> None:
+def _write_native(ctx: EtlContext, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None) -> None:
     """delta-spark writes and commits (untested here: no Delta JARs). The transaction goes through
-    delta-spark's idempotent-write options; the bookmark state rides in ``userMetadata``."""
+    delta-spark's idempotent-write options (session settings for MERGE); the bookmark state rides in
+    ``userMetadata``."""
+    props = _properties(ctx, txn)
+    metadata = json.dumps(props.custom_metadata) if props else None
     observation = Observation()
-    writer = df.observe(observation, F.count(F.lit(1)).alias("written")).write.format("delta").mode(mode)
-    if keys:
-        writer = writer.partitionBy(*keys)
-    for name in ("mergeSchema", "overwriteSchema"):
-        if _flag(format_options, name):
-            writer = writer.option(name, "true")
-    if _dynamic(options):
-        writer = writer.option("partitionOverwriteMode", "dynamic")
-    if txn:
-        props = _properties(ctx, txn)
-        writer = writer.option("txnAppId", txn.app_id).option("txnVersion", txn.version)
-        writer = writer.option("userMetadata", json.dumps(props.custom_metadata if props else {}))
-    writer.save(uri)
+    df = df.observe(observation, F.count(F.lit(1)).alias("written"))
+    if write.merge_keys:
+        _merge_native(ctx.spark_session, df, write, txn, metadata)
+    else:
+        writer = df.write.format("delta").mode(write.mode)
+        if keys:
+            writer = writer.partitionBy(*keys)
+        for name in ("mergeSchema", "overwriteSchema"):
+            if _flag(write.format_options, name):
+                writer = writer.option(name, "true")
+        if _dynamic(write.options):
+            writer = writer.option("partitionOverwriteMode", "dynamic")
+        if write.where:
+            writer = writer.option("replaceWhere", write.where)
+        if txn:
+            writer = writer.option("txnAppId", txn.app_id).option("txnVersion", txn.version)
+            writer = writer.option("userMetadata", metadata)
+        writer.save(write.uri)
     if txn:
         ctx.bookmarks.delta_written.add(txn.app_id)  # type: ignore[union-attr]
     ctx.metrics.add(written=int(observation.get.get("written") or 0))
-    log.info("wrote to Delta table %s with delta-spark (%s)", uri, mode)
+    log.info("wrote to Delta table %s with delta-spark (%s)", write.uri, write.mode)
+
+
+def _merge_native(
+    spark: SparkSession, df: DataFrame, write: _Write, txn: Transaction | None, metadata: str | None
+) -> None:
+    from delta.tables import DeltaTable as NativeTable  # delta-spark's Python API: only with its JARs
+
+    if not NativeTable.isDeltaTable(spark, write.uri):  # nothing to merge into: the frame is the table
+        df.write.format("delta").save(write.uri)
+        return
+    condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in write.merge_keys)
+    settings = (
+        {
+            "spark.databricks.delta.write.txnAppId": txn.app_id,
+            "spark.databricks.delta.write.txnVersion": str(txn.version),
+            "spark.databricks.delta.commitInfo.userMetadata": metadata,
+        }
+        if txn
+        else {}
+    )
+    if _flag(write.format_options, "mergeSchema"):
+        settings["spark.databricks.delta.schema.autoMerge.enabled"] = "true"
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        merge = NativeTable.forPath(spark, write.uri).alias("t").merge(df.alias("s"), condition)
+        merge.whenMatchedUpdateAll().whenNotMatchedInsertAll().execute()
+    finally:
+        for key in settings:
+            spark.conf.unset(key)

@@ -25,7 +25,16 @@ from ..dynamicframe.errors import ErrorLog, Step
 from ..dynamicframe.frame import DynamicFrame
 from ..logs import get_logger
 from ..types import from_spark
-from .table import DeltaError, TableFiles, data_added, engine, open_table, table_uri, to_spark_schema
+from .table import (
+    DeltaError,
+    TableFiles,
+    data_added,
+    engine_for,
+    open_table,
+    read_files,
+    table_uri,
+    to_spark_schema,
+)
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -88,7 +97,7 @@ def read_delta(
     options = dict(connection_options or {})
     spark = ctx.spark_session
     uri = _location(options)
-    if engine(spark) == "spark" and not _bookmarked(ctx, transformation_ctx):
+    if engine_for(ctx) == "spark" and not _bookmarked(ctx, transformation_ctx):
         reader = spark.read.format("delta")
         for name in ("versionAsOf", "timestampAsOf"):
             if options.get(name) is not None:
@@ -103,9 +112,7 @@ def read_delta(
         files = table.file_uris(options.get("partitionFilters"))
     if not files:
         return _frame(ctx, spark.createDataFrame([], schema), transformation_ctx)
-    # Spark adds partition columns from the Hive-style folders; the table's schema gives their types.
-    df = spark.read.schema(schema).option("basePath", uri).parquet(*files)
-    return _frame(ctx, df.select(*[F.col(f"`{n}`") for n in schema.fieldNames()]), transformation_ctx)
+    return _frame(ctx, read_files(spark, uri, schema, files), transformation_ctx)
 
 
 def _bookmarked(ctx: EtlContext, transformation_ctx: str) -> bool:

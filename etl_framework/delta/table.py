@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import EtlError
 from ..logs import get_logger
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
 
 log = get_logger("delta")
 
@@ -30,6 +34,7 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name for a null parti
 STAGING = "_etl_staging"  # hidden folder inside the table where Spark writes before the commit
 NATIVE_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 NATIVE_CLASS = "io.delta.tables.DeltaTable"
+NATIVE_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 ENGINES = ("auto", "spark", "delta-rs")
 # Min/max statistics are written only where they are exact and cheap: integers, dates, short strings.
 _STATS_MAX_STRING = 32
@@ -41,6 +46,10 @@ class DeltaError(EtlError):
 
 class SchemaMismatchError(DeltaError):
     """The frame's columns differ from the table's and schema evolution was not asked for."""
+
+
+class DeltaConflictError(DeltaError):
+    """Concurrent writers kept committing first; this write was not committed."""
 
 
 # --- where the table is ------------------------------------------------------------------------
@@ -86,16 +95,30 @@ def native_available(spark: SparkSession) -> bool:
 
 
 def engine(spark: SparkSession, requested: str = "auto") -> str:
-    """``"spark"`` (delta-spark) or ``"delta-rs"``; ``auto`` picks delta-spark when it is present."""
+    """``"spark"`` (delta-spark) or ``"delta-rs"``; ``auto`` picks delta-spark when it is present.
+    ``requested`` is the profile's ``delta.engine``.
+
+        >>> engine(spark, "delta-rs")  # doctest: +SKIP
+        'delta-rs'
+    """
     if requested not in ENGINES:
         raise DeltaError(f"Delta engine {requested!r}: expected one of {', '.join(ENGINES)}")
     if requested == "auto":
         return "spark" if native_available(spark) else "delta-rs"
     if requested == "spark" and not native_available(spark):
         raise DeltaError(
-            f"Delta engine 'spark' needs the Delta JARs on the classpath and spark.sql.extensions={NATIVE_EXTENSION}"
+            "the profile sets delta.engine: spark, but the Delta JARs are not on the classpath. Add them to the "
+            "profile: spark.submit_args [--packages, io.delta:delta-spark_2.13:<the Delta release for your Spark>] "
+            "(or spark.conf spark.jars.packages / spark.jars), and spark.conf "
+            f"spark.sql.extensions: {NATIVE_EXTENSION}, spark.sql.catalog.spark_catalog: {NATIVE_CATALOG}; "
+            "or set delta.engine: auto to write through delta-rs"
         )
     return requested
+
+
+def engine_for(ctx: EtlContext) -> str:
+    """The engine for ``ctx``: its profile's ``delta.engine`` (``auto`` without a profile)."""
+    return engine(ctx.spark_session, ctx.profile.delta.engine if ctx.profile else "auto")
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -244,6 +267,13 @@ class TableFiles:
         except (OSError, ValueError) as exc:
             log.warning("no statistics for %s: %s", path, exc)
             return None
+
+
+def read_files(spark: SparkSession, uri: str, schema: T.StructType, paths: list[str]) -> DataFrame:
+    """Spark over some data files of the table, in the table's column order. The table folder is the
+    ``basePath``, so partition columns come from the Hive-style folders, typed by ``schema``."""
+    df = spark.read.schema(schema).option("basePath", uri).parquet(*paths)
+    return df.select(*[F.col(f"`{n}`") for n in schema.fieldNames()])
 
 
 def data_added(files: TableFiles, first: int, last: int) -> tuple[list[str], int]:
