@@ -4,6 +4,7 @@
     etl runs [JOB] [--env PROFILE] [--limit N]
     etl bookmarks show|reset|rewind|set JOB [...]
     etl delta history|vacuum|optimize PATH [...]
+    etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -17,7 +18,8 @@ import sys
 import time
 from datetime import datetime
 
-from .config import Profile, load_profile
+from .config import Profile, absolute_location, load_profile
+from .crawler.definition import DELETE_BEHAVIORS, RECRAWL_BEHAVIORS, UPDATE_BEHAVIORS
 from .errors import EtlError
 from .launcher import parse_run_request, run_job
 from .logs import get_logger, setup_logging
@@ -143,6 +145,48 @@ def cmd_delta(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crawl(ns: argparse.Namespace) -> int:
+    from .catalog import catalog_for
+    from .crawler import Crawler, CrawlerDefinition, SchemaChangePolicy, Target, load_crawler
+    from .crawler.layout import table_name
+    from .session import build_session
+
+    profile = _profile(ns)
+    setup_logging(profile.log_level)
+    if ns.name and ns.paths:
+        raise EtlError("etl crawl: give a crawler NAME (conf/crawlers/NAME.yaml) or --path, not both")
+    if ns.name:
+        definition = load_crawler(ns.name)
+    elif not ns.paths or not ns.database:
+        raise EtlError("etl crawl: give a crawler NAME, or --path and --database")
+    else:
+        definition = CrawlerDefinition(
+            name=ns.crawler_name or table_name(ns.paths[0].rstrip("/").rsplit("/", 1)[-1]),
+            targets=[Target(absolute_location(p), tuple(ns.exclusions)) for p in ns.paths],
+            database=ns.database,
+            table_prefix=ns.table_prefix,
+            schema_change_policy=SchemaChangePolicy(ns.update_behavior, ns.delete_behavior),
+            recrawl_policy=ns.recrawl_policy,
+        )
+    spark = build_session(profile, f"etl-crawl-{definition.name}")
+    result = Crawler(definition, catalog_for(profile, spark), spark, profile.state_dir).run()
+    db = definition.database
+    for label, names in [
+        ("created", result.tables_created),
+        ("updated", result.tables_updated),
+        ("deprecated", result.tables_deprecated),
+        ("deleted", result.tables_deleted),
+    ]:
+        for name in names:
+            print(f"{label} table {db}.{name}")
+    for message in result.logged:
+        print(f"not applied: {message}")
+    for message in result.skipped:
+        print(f"skipped: {message}")
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
@@ -197,6 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "vacuum":
             action.add_argument("--retain-hours", type=int, default=168)
             action.add_argument("--dry-run", action="store_true")
+
+    crawl = sub.add_parser("crawl", help="crawl data into catalog tables", allow_abbrev=False)
+    crawl.add_argument("name", nargs="?", help="a crawler in conf/crawlers/NAME.yaml (or a YAML path)")
+    crawl.add_argument("--path", dest="paths", action="append", default=[], help="a folder to crawl (repeatable)")
+    crawl.add_argument("--exclude", dest="exclusions", action="append", default=[], metavar="GLOB")
+    crawl.add_argument("--database", help="the catalog database of the tables")
+    crawl.add_argument("--table-prefix", default="", help="prefix of the table names")
+    crawl.add_argument("--name", dest="crawler_name", help="the crawler's name (default: the first path's folder)")
+    crawl.add_argument("--update-behavior", choices=UPDATE_BEHAVIORS, default=UPDATE_BEHAVIORS[0])
+    crawl.add_argument("--delete-behavior", choices=DELETE_BEHAVIORS, default=DELETE_BEHAVIORS[0])
+    crawl.add_argument("--recrawl-policy", choices=RECRAWL_BEHAVIORS, default=RECRAWL_BEHAVIORS[0])
+    _profile_options(crawl)
+    crawl.set_defaults(handler=cmd_crawl)
     return parser
 
 

@@ -151,16 +151,7 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
     """
     path = profile_path(env)
     where = str(path)
-    if not path.is_file():
-        known = sorted(p.stem for p in conf_dir().glob("*.yaml"))
-        raise ConfigError(f"{where}: profile file not found (profiles in {conf_dir()}: {', '.join(known) or 'none'})")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: a profile must be a mapping of keys, got {type(data).__name__}")
-    data = _interpolate(data, where, "")
+    data = read_yaml_mapping(path, "profile")
     for item in sets or []:
         key, value = _split_assignment(item, "--set")
         _assign(data, key.split("."), yaml.safe_load(value) if value else "", f"--set {item}")
@@ -190,6 +181,23 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         raw=resolved,
         delta=DeltaSettings(**resolved["delta"]),
     )
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A YAML file of keys (a profile, a crawler definition) with ``${VAR}`` references replaced;
+    a missing file, bad YAML or a non-mapping is an error naming the file."""
+    where = str(path)
+    if not path.is_file():
+        folder = path.parent
+        known = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise ConfigError(f"{where}: {what} file not found ({what}s in {folder}: {', '.join(known) or 'none'})")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: a {what} must be a mapping of keys, got {type(data).__name__}")
+    return _interpolate(data, where, "")
 
 
 def absolute_location(location: str) -> str:

@@ -377,6 +377,34 @@ def spark_ddl(t: DataType) -> str:
     return to_spark(t).simpleString()
 
 
+# --- Hive type strings (the Data Catalog's column types) ---------------------------------------
+
+_HIVE_NAMES = {"long": "bigint", "short": "smallint", "byte": "tinyint", "null": "string"}
+_HIVE_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def hive_type(t: DataType) -> str:
+    """``t`` as a Hive / Glue Data Catalog column type. A choice has no Hive type: resolve it first.
+    A field that was always null is ``string``, as Glue's crawlers store it.
+
+    >>> hive_type(StructType([Field("id", LongType()), Field("tags", ArrayType(StringType()))]))
+    'struct<id:bigint,tags:array<string>>'
+    """
+    if isinstance(t, ChoiceType):
+        raise ValueError(f"{t.simple_string()} has no Hive type; resolve the choice first")
+    if isinstance(t, ArrayType):
+        return f"array<{hive_type(t.elementType)}>"
+    if isinstance(t, MapType):
+        return f"map<{hive_type(t.keyType)},{hive_type(t.valueType)}>"
+    if isinstance(t, StructType):
+        return "struct<" + ",".join(f"{_hive_field_name(f.name)}:{hive_type(f.dataType)}" for f in t.fields) + ">"
+    return _HIVE_NAMES.get(t.name, t.simple_string())
+
+
+def _hive_field_name(name: str) -> str:
+    return name if _HIVE_PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
+
+
 # --- schema_of_variant strings ----------------------------------------------------------------
 
 _VARIANT_SCALARS = {

@@ -1,0 +1,337 @@
+"""Crawlers through the public API, on real files, against the embedded catalog (Spark's Hive metastore)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl_framework.catalog.spark import SparkCatalog
+from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, SchemaChangePolicy, Target, load_crawler
+from etl_framework.errors import ConfigError
+from etl_framework.runs import RunHistory
+
+LOG_ONLY = SchemaChangePolicy("LOG", "LOG")
+
+
+@pytest.fixture
+def catalog(spark_session):
+    return SparkCatalog(spark_session)
+
+
+@pytest.fixture
+def db(request):
+    """A database name of this test's own (the metastore is shared by the test session)."""
+    return "crawl_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40]
+
+
+@pytest.fixture
+def run(spark_session, catalog, tmp_path):
+    """Run one crawl of a definition; the state dir is the test's."""
+
+    def crawl(definition: CrawlerDefinition):
+        return Crawler(definition, catalog, spark_session, str(tmp_path / "state")).run()
+
+    return crawl
+
+
+def write_json(path: Path, records: list[dict], compress: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(r) + "\n" for r in records)
+    if compress:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def columns(table) -> list[tuple[str, str]]:
+    return [(c.name, c.type) for c in table.columns]
+
+
+def partitions(catalog, db, name) -> dict[tuple[str, ...], str]:
+    return {tuple(p.values): p.location for p in catalog.list_partitions(db, name)}
+
+
+def orders_data(root: Path) -> None:
+    write_json(
+        root / "year=2024" / "month=01" / "part-0.json",
+        [
+            {"id": 1, "total": 12, "customer": {"id": 7, "name": "Ann"}, "items": [{"sku": "A", "qty": 1}]},
+            {"id": 2, "total": 3, "customer": {"id": 8, "name": "Bob"}, "items": []},
+        ],
+    )
+    write_json(
+        root / "year=2024" / "month=02" / "part-0.json",
+        [{"id": 3, "total": 9.5, "customer": {"id": "c-9", "name": "Cy"}, "items": [{"sku": "B", "qty": 2}]}],
+    )
+
+
+def test_nested_partitioned_json_then_new_column_and_partition(run, catalog, db, tmp_path):
+    root = tmp_path / "lake" / "orders"
+    orders_data(root)
+    definition = CrawlerDefinition("orders_crawler", [Target(str(root))], db)
+
+    first = run(definition)
+    assert first.tables_created == ["orders"]
+    assert first.partitions_added == 2
+    table = catalog.get_table(db, "orders")
+    assert table.classification == "json"
+    assert table.location.rstrip("/") == root.as_uri().replace("file:///", "file:/")
+    # choice<long,double> -> double; customer.id was a number and a text -> string
+    assert columns(table) == [
+        ("customer", "struct<id:string,name:string>"),
+        ("id", "bigint"),
+        ("items", "array<struct<qty:bigint,sku:string>>"),
+        ("total", "double"),
+    ]
+    assert [(c.name, c.type) for c in table.partition_keys] == [("year", "string"), ("month", "string")]
+    assert json.loads(table.parameters["choices"]) == {"customer.id": ["long", "string"], "total": ["double", "long"]}
+    assert table.parameters["UPDATED_BY_CRAWLER"] == "orders_crawler"
+    assert set(partitions(catalog, db, "orders")) == {("2024", "01"), ("2024", "02")}
+
+    # Next month arrives with a new column.
+    write_json(
+        root / "year=2024" / "month=03" / "part-0.json",
+        [{"id": 4, "total": 1.25, "customer": {"id": "c-1", "name": "Di"}, "items": [], "coupon": "XMAS"}],
+    )
+    second = run(definition)
+    assert second.tables_created == [] and second.tables_updated == ["orders"]
+    assert second.partitions_added == 1
+    table = catalog.get_table(db, "orders")
+    assert columns(table)[-1] == ("coupon", "string")
+    assert [c for c, _ in columns(table)] == ["customer", "id", "items", "total", "coupon"]
+    found = partitions(catalog, db, "orders")
+    assert set(found) == {("2024", "01"), ("2024", "02"), ("2024", "03")}
+    assert found[("2024", "03")].endswith("/orders/year=2024/month=03")
+
+    # Nothing changed: a third crawl changes nothing.
+    third = run(definition)
+    assert (third.tables_created, third.tables_updated, third.partitions_added) == ([], [], 0)
+
+
+def test_crawls_are_recorded_in_the_run_history(run, db, tmp_path):
+    root = tmp_path / "events"
+    write_json(root / "a.json", [{"id": 1}, {"id": 2}])
+    result = run(CrawlerDefinition("events", [Target(str(root))], db))
+    record = RunHistory(str(tmp_path / "state")).get(result.run_id)
+    assert (record.job, record.status) == ("crawler:events", "SUCCEEDED")
+    assert record.metrics["tables_created"] == 1
+    assert "tables_created=1" in result.summary()
+
+
+def test_csv_with_and_without_header(run, catalog, db, tmp_path):
+    root = tmp_path / "csv"
+    write_text(root / "products" / "p.csv", "sku,name,price\nA1,Mug,4.5\nB2,Plate,12\nC3,Bowl,n/a\n")
+    write_text(root / "readings" / "r.csv", "1|20.5|north\n2|21|south\n3|19.75|east\n")
+    # Every value is text: Glue's rule takes the first line as data, not as a header.
+    write_text(root / "people" / "p.csv", "name,city\nAnn,Oslo\nBob,Rome\n")
+    run(CrawlerDefinition("csvs", [Target(str(root))], db, table_prefix="raw_"))
+
+    products = catalog.get_table(db, "raw_products")
+    assert products.classification == "csv"
+    assert columns(products) == [("sku", "string"), ("name", "string"), ("price", "string")]
+    assert json.loads(products.parameters["choices"]) == {"price": ["double", "long", "string"]}
+    assert products.serde_parameters == {"separator": ",", "withHeader": "true"}
+    assert products.parameters["skip.header.line.count"] == "1"
+
+    readings = catalog.get_table(db, "raw_readings")
+    assert columns(readings) == [("col0", "bigint"), ("col1", "double"), ("col2", "string")]
+    assert readings.serde_parameters == {"separator": "|", "withHeader": "false"}
+
+    people = catalog.get_table(db, "raw_people")
+    assert columns(people) == [("col0", "string"), ("col1", "string")]
+
+
+def test_unnamed_partition_folders(run, catalog, db, tmp_path):
+    root = tmp_path / "clicks"
+    write_json(root / "2024" / "01" / "a.json", [{"page": "/", "ms": 12}])
+    write_json(root / "2024" / "02" / "a.json", [{"page": "/cart", "ms": 40}])
+    write_json(root / "2025" / "01" / "a.json", [{"page": "/", "ms": 7}])
+    result = run(CrawlerDefinition("clicks", [Target(str(root))], db))
+    assert result.tables_created == ["clicks"]
+    table = catalog.get_table(db, "clicks")
+    assert [c.name for c in table.partition_keys] == ["partition_0", "partition_1"]
+    assert columns(table) == [("ms", "bigint"), ("page", "string")]
+    assert set(partitions(catalog, db, "clicks")) == {("2024", "01"), ("2024", "02"), ("2025", "01")}
+
+
+def test_incompatible_folders_become_separate_tables(run, catalog, db, tmp_path):
+    root = tmp_path / "shop"
+    write_json(root / "customers" / "c.json", [{"customer_id": 1, "email": "a@x", "name": "Ann"}])
+    write_json(root / "inventory" / "i.json", [{"sku": "A", "stock": 3, "warehouse": "W1", "bin": "B7"}])
+    result = run(CrawlerDefinition("shop", [Target(str(root))], db, table_prefix="shop_"))
+    assert sorted(result.tables_created) == ["shop_customers", "shop_inventory"]
+    assert catalog.get_table(db, "shop_customers").location.endswith("/shop/customers")
+    assert [c.name for c in catalog.get_table(db, "shop_inventory").columns] == ["bin", "sku", "stock", "warehouse"]
+    assert catalog.get_table(db, "shop_inventory").partition_keys == []
+
+
+def test_formats_are_classified(run, catalog, db, spark_session, tmp_path):
+    root = tmp_path / "formats"
+    df = spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string")
+    df.write.parquet(str(root / "pq"))
+    df.write.orc(str(root / "orc_data"))
+    write_text(
+        root / "xml_data" / "books.xml",
+        '<?xml version="1.0"?>\n<catalog>\n <book><title>Dune</title><year>1965</year></book>\n'
+        " <book><title>Emma</title><year>1815</year></book>\n</catalog>\n",
+    )
+    write_text(root / "doc" / "d.json", '{\n  "id": 1,\n  "tags": ["x", "y"]\n}\n')
+    write_json(root / "zipped" / "z.json.gz", [{"id": 1, "ok": True}], compress=True)
+    run(CrawlerDefinition("formats", [Target(str(root))], db))
+    found = {t.name: t for t in catalog.list_tables(db)}
+    assert {n: t.classification for n, t in found.items()} == {
+        "pq": "parquet",
+        "orc_data": "orc",
+        "xml_data": "xml",
+        "doc": "json",
+        "zipped": "json",
+    }
+    assert columns(found["pq"]) == [("id", "bigint"), ("tag", "string")]
+    assert found["xml_data"].serde_parameters == {"rowTag": "book"}
+    assert columns(found["xml_data"]) == [("title", "string"), ("year", "bigint")]
+    assert found["doc"].serde_parameters == {"multiline": "true"}
+    assert columns(found["doc"]) == [("id", "bigint"), ("tags", "array<string>")]
+    assert found["zipped"].parameters["compressionType"] == "gzip"
+    assert columns(found["zipped"]) == [("id", "bigint"), ("ok", "boolean")]
+
+
+def test_log_policy_leaves_the_table_unchanged_but_adds_partitions(run, catalog, db, tmp_path):
+    root = tmp_path / "orders"
+    orders_data(root)
+    run(CrawlerDefinition("orders", [Target(str(root))], db))
+    before = catalog.get_table(db, "orders")
+
+    write_json(root / "year=2024" / "month=03" / "p.json", [{"id": 9, "total": "n/a", "coupon": "X"}])
+    shutil.rmtree(root / "year=2024" / "month=01")
+    result = run(CrawlerDefinition("orders", [Target(str(root))], db, schema_change_policy=LOG_ONLY))
+    after = catalog.get_table(db, "orders")
+    assert columns(after) == columns(before)
+    assert result.tables_updated == []
+    assert any("new column coupon string" in m for m in result.logged)
+    assert any("column total: double -> string" in m for m in result.logged)
+    assert any("partition ['2024', '01'] has no data" in m for m in result.logged)
+    # New partitions are added whatever the policy, as Glue does; the gone one stays (LOG).
+    assert set(partitions(catalog, db, "orders")) == {("2024", "01"), ("2024", "02"), ("2024", "03")}
+
+
+def test_deleted_data_is_deprecated_or_deleted(run, catalog, db, tmp_path):
+    root = tmp_path / "lake"
+    write_json(root / "a" / "x=1" / "f.json", [{"id": 1, "v": "p"}])
+    write_json(root / "a" / "x=2" / "f.json", [{"id": 2, "v": "q"}])
+    write_json(root / "b" / "f.json", [{"name": "n", "size": 3, "color": "red"}])
+    run(CrawlerDefinition("lake", [Target(str(root))], db))
+    assert {t.name for t in catalog.list_tables(db)} == {"a", "b"}
+
+    shutil.rmtree(root / "b")
+    shutil.rmtree(root / "a" / "x=2")
+    result = run(CrawlerDefinition("lake", [Target(str(root))], db))  # DEPRECATE_IN_DATABASE: the default
+    assert result.tables_deprecated == ["b"]
+    assert "DEPRECATED_BY_CRAWLER" in catalog.get_table(db, "b").parameters
+    assert "DEPRECATED_BY_CRAWLER" not in catalog.get_table(db, "a").parameters
+    assert set(partitions(catalog, db, "a")) == {("1",)}  # a partition without data leaves its live table
+    assert result.partitions_removed == 1
+
+    delete = SchemaChangePolicy("UPDATE_IN_DATABASE", "DELETE_FROM_DATABASE")
+    shutil.rmtree(root / "a" / "x=1")
+    write_json(root / "a" / "x=3" / "f.json", [{"id": 3, "v": "r"}])
+    result = run(CrawlerDefinition("lake", [Target(str(root))], db, schema_change_policy=delete))
+    assert result.tables_deleted == ["b"]
+    assert {t.name for t in catalog.list_tables(db)} == {"a"}
+    assert set(partitions(catalog, db, "a")) == {("3",)}
+
+
+def test_crawl_new_folders_only_reads_only_new_folders(run, catalog, db, tmp_path):
+    root = tmp_path / "orders"
+    orders_data(root)
+    definition = CrawlerDefinition(
+        "incremental", [Target(str(root))], db, schema_change_policy=LOG_ONLY, recrawl_policy="CRAWL_NEW_FOLDERS_ONLY"
+    )
+    first = run(definition)  # no state yet: everything
+    assert (first.folders_crawled, first.partitions_added) == (2, 2)
+
+    # A known folder turns unreadable: an incremental crawl never opens it again.
+    write_text(root / "year=2024" / "month=01" / "part-0.json", "not json at all, not csv either\n")
+    write_json(root / "year=2024" / "month=03" / "p.json", [{"id": 5, "total": 2.0, "coupon": "Y"}])
+    write_json(root / "year=2025" / "month=01" / "p.json", [{"id": 6, "total": 1.0}])
+    second = run(definition)
+    assert second.folders_crawled == 2
+    assert second.partitions_added == 2
+    assert any("new column coupon" in m for m in second.logged)
+    assert "coupon" not in [c for c, _ in columns(catalog.get_table(db, "orders"))]
+    assert set(partitions(catalog, db, "orders")) == {("2024", "01"), ("2024", "02"), ("2024", "03"), ("2025", "01")}
+    state = json.loads((tmp_path / "state" / "crawlers" / "incremental.json").read_text())
+    assert len(state["folders"]) == 4
+
+    third = run(definition)
+    assert (third.folders_crawled, third.partitions_added) == (0, 0)
+
+
+def test_new_folders_only_needs_log_policies():
+    with pytest.raises(ConfigError, match="CRAWL_NEW_FOLDERS_ONLY needs schema_change_policy"):
+        CrawlerDefinition("x", [Target("/data")], "db", recrawl_policy="CRAWL_NEW_FOLDERS_ONLY")
+
+
+def test_a_path_without_readable_data_is_an_error(run, db, tmp_path):
+    root = tmp_path / "junk"
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "blob.dat").write_bytes(bytes(range(256)) * 4)
+    write_text(root / "notes.txt", "just one line of prose\n")
+    with pytest.raises(CrawlerError, match=r"target .*junk holds no readable data \(2 files"):
+        run(CrawlerDefinition("junk", [Target(str(root))], db))
+    with pytest.raises(CrawlerError, match=r"target .*missing does not exist"):
+        run(CrawlerDefinition("junk", [Target(str(tmp_path / "missing"))], db))
+
+
+def test_exclusions_leave_files_out(run, catalog, db, tmp_path):
+    root = tmp_path / "events"
+    write_json(root / "day=1" / "a.json", [{"id": 1}])
+    write_json(root / "day=2" / "a.json", [{"id": 2}])
+    write_json(root / "day=2" / "b.tmp.json", [{"id": "x", "debug": True}])
+    run(CrawlerDefinition("events", [Target(str(root), ("**.tmp.json",))], db))
+    assert columns(catalog.get_table(db, "events")) == [("id", "bigint")]
+
+
+def test_crawler_definition_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("ETL_CONF_DIR", str(tmp_path))
+    write_text(
+        tmp_path / "crawlers" / "orders.yaml",
+        "database: sales\ntable_prefix: raw_\ntargets:\n  - path: /data/orders\n    exclusions: ['**.tmp']\n"
+        "  - /data/returns\nschema_change_policy:\n  UpdateBehavior: LOG\n  DeleteBehavior: LOG\n"
+        "recrawl_policy: CRAWL_NEW_FOLDERS_ONLY\n",
+    )
+    d = load_crawler("orders")
+    assert (d.name, d.database, d.table_prefix, d.recrawl_policy) == (
+        "orders",
+        "sales",
+        "raw_",
+        "CRAWL_NEW_FOLDERS_ONLY",
+    )
+    assert d.targets == [Target("/data/orders", ("**.tmp",)), Target("/data/returns")]
+    assert d.schema_change_policy == LOG_ONLY
+
+    write_text(tmp_path / "crawlers" / "bad.yaml", "database: s\ntargets: [/d]\nschedule: daily\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: unknown key 'schedule'"):
+        load_crawler("bad")
+    write_text(
+        tmp_path / "crawlers" / "typo.yaml", "database: s\ntargets: [/d]\nschema_change_policy:\n  Update: LOG\n"
+    )
+    with pytest.raises(ConfigError, match=r"typo\.yaml: unknown key 'schema_change_policy\.Update'"):
+        load_crawler("typo")
+    write_text(tmp_path / "crawlers" / "policy.yaml", "database: s\ntargets: [/d]\nrecrawl_policy: SOMETIMES\n")
+    with pytest.raises(ConfigError, match=r"policy\.yaml: key 'recrawl_policy' must be one of"):
+        load_crawler("policy")
+    write_text(tmp_path / "crawlers" / "nodb.yaml", "targets: [/d]\n")
+    with pytest.raises(ConfigError, match=r"nodb\.yaml: key 'database' is required"):
+        load_crawler("nodb")
+    with pytest.raises(ConfigError, match=r"crawlers/nope\.yaml: crawler file not found \(crawlers in .*: bad, nodb"):
+        load_crawler("nope")
