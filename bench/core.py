@@ -9,21 +9,41 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
-REPS = 3
+REPS = {"smoke": 1}  # repetitions of each way per scale, 3 unless listed: smoke runs only prove the suite runs
+
+
+def reps(scale: str) -> int:
+    return REPS.get(scale, 3)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Env:
-    """What a benchmark works with: the shared session, the repository, a scratch folder and the data."""
+    """What a benchmark works with: the shared session, the repository, a scratch folder, the data
+    and the scale (``BENCH_SCALE``), by which an unsized benchmark may shrink for smoke runs."""
 
     spark: SparkSession
     root: Path
     work: Path
     data: Path
+    scale: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A step of the framework's way held to a time in seconds rather than to a ratio (planning, say)."""
+
+    name: str
+    seconds: float
+    run: Callable[[Env], float]
+    """Prepares, times the step alone, checks what it did and returns the seconds it took."""
 
 
 class Benchmark(ABC):
@@ -37,6 +57,7 @@ class Benchmark(ABC):
     """Passes when framework median / baseline median <= target."""
     sized: bool = True
     """False when the data size means nothing (the benchmark then runs once, at the first size)."""
+    _once: tuple[Env, Any] | None = None
 
     @abstractmethod
     def framework(self, env: Env) -> None: ...
@@ -47,10 +68,39 @@ class Benchmark(ABC):
     def verify(self, env: Env) -> None:  # noqa: B027 - an optional hook
         """Called after the warm-up; raises when the two ways disagree on the result."""
 
+    def limits(self) -> list[Limit]:
+        """Steps timed on their own after the comparison, each against a limit in seconds."""
+        return []
+
+    def once(self, env: Env, build: Callable[[], T]) -> T:
+        """``build()`` on the first call for ``env`` (one size's data), the same value after that:
+        set-up that neither way's timing should include. Only the latest value is kept."""
+        if self._once is None or self._once[0] != env:
+            self._once = (env, build())
+        return self._once[1]
+
 
 def noop(df: DataFrame) -> None:
     """Evaluate ``df`` fully without writing anything."""
     df.write.format("noop").mode("overwrite").save()
+
+
+def checksum(df: DataFrame, columns: list[str] | None = None) -> tuple[int, int]:
+    """Row count and an order-independent sum of hashes of ``columns`` (default: all), to compare
+    what two ways produced without collecting it."""
+    cols = [F.col(f"`{c}`") for c in (columns or df.columns)]
+    row = df.select(F.count("*"), F.sum(F.xxhash64(*cols).cast("decimal(38,0)"))).first()
+    return row[0], row[1]
+
+
+def same_records(framework: DataFrame, baseline: DataFrame, what: str = "") -> None:
+    """Raises unless both hold the same rows with the same column types (nullability aside: Spark's
+    sources and writers decide it differently), whatever their column order."""
+    got, want = (df.select(*[F.col(f"`{c}`") for c in sorted(df.columns)]) for df in (framework, baseline))
+    if got.schema.simpleString() != want.schema.simpleString():
+        raise AssertionError(f"{what}schemas differ: {got.schema.simpleString()} != {want.schema.simpleString()}")
+    if checksum(got) != checksum(want):
+        raise AssertionError(f"{what}the framework and the baseline produced different records")
 
 
 def _timed(fn: Callable[[Env], None], env: Env) -> float:
@@ -63,19 +113,20 @@ def _summary(times: list[float]) -> dict[str, Any]:
     return {"times": times, "median": statistics.median(times), "min": min(times), "max": max(times)}
 
 
-def measure(bench: Benchmark, env: Env, size: int | None) -> dict[str, Any]:
-    """One warm-up of each way, then ``REPS`` repetitions of each, alternating which goes first."""
+def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
+    """One warm-up of each way, then ``reps(env.scale)`` repetitions of each, alternating which goes
+    first; then as many timings of each of the benchmark's limits."""
     bench.framework(env)
     bench.baseline(env)
     bench.verify(env)
     times: dict[str, list[float]] = {"framework": [], "baseline": []}
-    for rep in range(REPS):
+    for rep in range(reps(env.scale)):
         order = ["framework", "baseline"] if rep % 2 == 0 else ["baseline", "framework"]
         for way in order:
             times[way].append(_timed(getattr(bench, way), env))
     framework, baseline = _summary(times["framework"]), _summary(times["baseline"])
     ratio = framework["median"] / baseline["median"]
-    return {
+    compared = {
         "benchmark": bench.name,
         "size": size,
         "framework": framework,
@@ -84,6 +135,19 @@ def measure(bench: Benchmark, env: Env, size: int | None) -> dict[str, Any]:
         "target": bench.target,
         "passed": ratio <= bench.target,
     }
+    limited = []
+    for limit in bench.limits():
+        step = _summary([limit.run(env) for _ in range(reps(env.scale))])
+        limited.append(
+            {
+                "benchmark": limit.name,
+                "size": size,
+                "framework": step,
+                "limit": limit.seconds,
+                "passed": step["median"] <= limit.seconds,
+            }
+        )
+    return [compared, *limited]
 
 
 def slope(sizes: list[int], times: list[float]) -> float:

@@ -11,11 +11,23 @@ import random
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from pyspark.sql import SparkSession
+
+from etl_framework import DynamicFrame, EtlContext
+
 FILES = 4
 SEED = 20261125
 STATUSES = ("placed", "paid", "shipped", "delivered", "returned")
 CITIES = (("Lisbon", "PT"), ("Berlin", "DE"), ("Lyon", "FR"), ("Austin", "US"), ("Osaka", "JP"))
 CHANNELS = ("web", "app", "store")
+
+ORDERS_SCHEMA = (
+    "channel string, currency string, "
+    "customer struct<address: struct<city: string, country: string>, id: bigint, name: string>, "
+    "items array<struct<price: double, qty: bigint, sku: string>>, "
+    "order_id bigint, placed_at string, status string, total string"
+)
+"""The records' schema as a user would write it by hand (``total`` as text: it is both)."""
 
 
 def _write_file(path: Path, first_id: int, count: int, seed: int, total_as_text: bool) -> None:
@@ -65,3 +77,9 @@ def generate(folder: Path, records: int) -> Path:
         for job in jobs:
             job.result()
     return folder
+
+
+def inferred(spark: SparkSession, folder: Path | str) -> DynamicFrame:
+    """The JSON records in ``folder`` as a DynamicFrame with their choices inferred: the pass that
+    ``json_read_inference`` measures, which other benchmarks do once, untimed, per size."""
+    return EtlContext(spark).create_dynamic_frame.from_options("file", {"paths": [str(folder)]}, "json")

@@ -40,6 +40,10 @@ def _seconds(t: float) -> str:
     return f"{t:.2f} s"
 
 
+def _spread(way: dict[str, Any]) -> str:
+    return f"{way['min']:.2f}–{way['max']:.2f}"
+
+
 def rows(run: dict[str, Any]) -> list[list[str]]:
     out = []
     for r in run["results"]:
@@ -47,20 +51,13 @@ def rows(run: dict[str, Any]) -> list[list[str]]:
         if "error" in r:
             out.append([r["benchmark"], size, "", "", "", "", "", "", "CRASHED"])
             continue
-        fw, bl = r["framework"], r["baseline"]
-        out.append(
-            [
-                r["benchmark"],
-                size,
-                _seconds(fw["median"]),
-                _seconds(bl["median"]),
-                f"{fw['min']:.2f}–{fw['max']:.2f}",
-                f"{bl['min']:.2f}–{bl['max']:.2f}",
-                f"{r['ratio']:.2f}",
-                f"≤ {r['target']:.2f}",
-                "pass" if r["passed"] else "FAIL",
-            ]
-        )
+        fw, verdict = r["framework"], "pass" if r["passed"] else "FAIL"
+        if "limit" in r:  # a step held to a time in seconds, with no baseline
+            compared = ["–", _spread(fw), "–", "–", f"≤ {r['limit']:.2f} s"]
+        else:
+            bl = r["baseline"]
+            compared = [_seconds(bl["median"]), _spread(fw), _spread(bl), f"{r['ratio']:.2f}", f"≤ {r['target']:.2f}"]
+        out.append([r["benchmark"], size, _seconds(fw["median"]), *compared, verdict])
     return out
 
 
@@ -72,7 +69,7 @@ def facts(run: dict[str, Any]) -> str:
     m, git = run["machine"], run["git"]
     load = m["load_average"]
     return (
-        f"BENCH_SCALE={run['scale']}, {run['reps']} repetitions of each way after a warm-up; "
+        f"BENCH_SCALE={run['scale']}, {run['reps']} repetition(s) of each way after a warm-up; "
         f"{m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, Spark {m['spark']}, Java {m['java']}; "
         f"load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after; "
         f"commit {git['sha']}{' with uncommitted changes' if git['dirty'] else ''}, {run['started']}"
@@ -127,7 +124,8 @@ def update_readme(block: str, readme: Path = README) -> None:
 
 
 def plot(run: dict[str, Any], path: Path) -> bool:
-    """Time against size (log-log) per sized benchmark; False when matplotlib is missing."""
+    """Time against size (log-log) per sized benchmark, three to a row; False when matplotlib is
+    missing or nothing was measured at several sizes."""
     try:
         import matplotlib
 
@@ -137,9 +135,15 @@ def plot(run: dict[str, Any], path: Path) -> bool:
         print("matplotlib is not installed, so no plot: .venv/bin/pip install matplotlib", file=sys.stderr)
         return False
     sized = [g["benchmark"] for g in run["growth"]]
-    fig, axes = plt.subplots(1, len(sized), figsize=(5 * len(sized), 4), squeeze=False)
-    for ax, name in zip(axes[0], sized, strict=True):
-        done = [r for r in run["results"] if r["benchmark"] == name and "error" not in r]
+    if not sized:
+        return False
+    cols = min(3, len(sized))
+    rows_ = -(-len(sized) // cols)
+    fig, axes = plt.subplots(rows_, cols, figsize=(5 * cols, 4 * rows_), squeeze=False)
+    for ax in axes.flat[len(sized) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, sized, strict=False):
+        done = [r for r in run["results"] if r["benchmark"] == name and "ratio" in r]
         sizes = [r["size"] for r in done]
         for way in ("framework", "baseline"):
             medians = [r[way]["median"] for r in done]

@@ -23,7 +23,7 @@ from pyspark.sql import SparkSession
 
 from . import report
 from .benchmarks import all_benchmarks
-from .core import REPS, Env, measure, slope
+from .core import Env, measure, reps, slope
 from .data import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,7 @@ SPARK_CONF = {
 
 def start_spark() -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # as etl does for local runs
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers need this venv (pyarrow, etl_framework)
     builder = SparkSession.builder.appName("etl-framework-bench")
     for key, value in SPARK_CONF.items():
         builder = builder.config(key, value)
@@ -74,7 +75,7 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Growth slope per benchmark measured at more than one size."""
     out = []
     for name in dict.fromkeys(r["benchmark"] for r in results):
-        done = [r for r in results if r["benchmark"] == name and "error" not in r and r["size"]]
+        done = [r for r in results if r["benchmark"] == name and "ratio" in r and r["size"]]
         if len(done) > 1:
             sizes = [r["size"] for r in done]
             out.append(
@@ -87,9 +88,10 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def run_all(spark: SparkSession, sizes: list[int], work: Path) -> list[dict[str, Any]]:
+def run_all(spark: SparkSession, scale: str, work: Path) -> list[dict[str, Any]]:
     """Every benchmark at every size (unsized ones at the first), data generated once per size."""
     benchmarks = all_benchmarks()
+    sizes = SCALES[scale]
     results = []
     for size in sizes:
         data = generate(work / f"data-{size}", size)
@@ -101,11 +103,10 @@ def run_all(spark: SparkSession, sizes: list[int], work: Path) -> list[dict[str,
             scratch.mkdir(exist_ok=True)
             print(f"bench: {bench.name} size={reported or '-'} ...", file=sys.stderr, flush=True)
             try:
-                result = measure(bench, Env(spark, ROOT, scratch, data), reported)
+                results += measure(bench, Env(spark, ROOT, scratch, data, scale), reported)
             except Exception as exc:  # a crash is reported and makes the run fail, the others still run
                 traceback.print_exc()
-                result = {"benchmark": bench.name, "size": reported, "error": f"{type(exc).__name__}: {exc}"}
-            results.append(result)
+                results.append({"benchmark": bench.name, "size": reported, "error": f"{type(exc).__name__}: {exc}"})
             shutil.rmtree(scratch)
         shutil.rmtree(data)
     return sorted(results, key=lambda r: (r["benchmark"], r["size"] or 0))
@@ -123,7 +124,7 @@ def main() -> int:
     spark = start_spark()
     try:
         with tempfile.TemporaryDirectory(prefix="etl-bench-") as work:
-            results = run_all(spark, SCALES[scale], Path(work))
+            results = run_all(spark, scale, Path(work))
         facts = machine_facts(spark)
     finally:
         spark.stop()
@@ -131,7 +132,7 @@ def main() -> int:
         "started": started.isoformat(timespec="seconds"),
         "scale": scale,
         "sizes": SCALES[scale],
-        "reps": REPS,
+        "reps": reps(scale),
         "git": git,
         "machine": {**facts, "load_average": {"before": load_before, "after": os.getloadavg()}},
         "results": results,

@@ -9,12 +9,10 @@ explicit schema, casts and writes. Both produce the same records: a text total s
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from etl_framework import DynamicFrame, EtlContext
-
-from ..core import Benchmark, Env
+from ..core import Benchmark, Env, same_records
+from ..data import ORDERS_SCHEMA, inferred
 
 MAPPING = [
     ("order_id", "long", "order_id", "long"),
@@ -30,38 +28,19 @@ MAPPING = [
     ("channel", "string", "channel", "string"),
 ]
 
-SCHEMA = (
-    "channel string, currency string, "
-    "customer struct<address: struct<city: string, country: string>, id: bigint, name: string>, "
-    "items array<struct<price: double, qty: bigint, sku: string>>, "
-    "order_id bigint, placed_at string, status string, total string"
-)
-
 
 class ResolveMapWrite(Benchmark):
     name = "resolve_map_write"
     target = 1.10
 
-    def __init__(self) -> None:
-        self._frames: dict[str, tuple[EtlContext, DynamicFrame]] = {}
-
-    def _frame(self, env: Env) -> tuple[EtlContext, DynamicFrame]:
-        if str(env.data) not in self._frames:
-            ctx = EtlContext(env.spark)
-            self._frames[str(env.data)] = (
-                ctx,
-                ctx.create_dynamic_frame.from_options("file", {"paths": [str(env.data)]}, "json"),
-            )
-        return self._frames[str(env.data)]
-
     def framework(self, env: Env) -> None:
-        ctx, frame = self._frame(env)
+        frame = self.once(env, lambda: inferred(env.spark, env.data))
         mapped = frame.resolveChoice(specs=[("total", "cast:double")]).apply_mapping(MAPPING)
         options = {"path": str(env.work / "framework"), "mode": "overwrite"}
-        ctx.write_dynamic_frame.from_options(mapped, "file", options, "parquet")
+        frame.glue_ctx.write_dynamic_frame.from_options(mapped, "file", options, "parquet")
 
     def baseline(self, env: Env) -> None:
-        df = env.spark.read.schema(SCHEMA).json(str(env.data))
+        df = env.spark.read.schema(ORDERS_SCHEMA).json(str(env.data))
         df.select(
             "order_id",
             F.col("placed_at").try_cast("timestamp").alias("placed_at"),
@@ -78,18 +57,7 @@ class ResolveMapWrite(Benchmark):
 
     def verify(self, env: Env) -> None:
         framework, baseline = (env.spark.read.parquet(str(env.work / way)) for way in ("framework", "baseline"))
-        if framework.schema != baseline.schema:
-            raise AssertionError(
-                f"schemas differ: {framework.schema.simpleString()} != {baseline.schema.simpleString()}"
-            )
-        if _checksum(framework) != _checksum(baseline):
-            raise AssertionError("the framework and the baseline wrote different records")
-
-
-def _checksum(df: DataFrame) -> tuple[int, int]:
-    """Row count and an order-independent sum of row hashes."""
-    row = df.select(F.count("*"), F.sum(F.xxhash64(*df.columns).cast("decimal(38,0)"))).first()
-    return row[0], row[1]
+        same_records(framework, baseline)
 
 
 BENCHMARK = ResolveMapWrite()
