@@ -2,6 +2,8 @@
 
 import shlex
 
+from deltalake import DeltaTable
+
 from .conftest import ROOT, run_etl, set_args
 
 
@@ -16,9 +18,13 @@ def test_sample_job_runs_locally(spark_session, dirs):
     assert "read=243 written=240 errors=3" in summary[0]
     assert "malformed record in file:" in result.stderr
 
-    df = spark_session.read.parquet(str(target))
-    assert df.count() == 240
-    assert {p.name for p in target.iterdir() if p.is_dir()} == {f"order_date=2026-10-0{d}" for d in range(1, 5)}
+    table = DeltaTable(str(target))  # a Delta table partitioned by order_date, one row per order
+    ids = table.to_pyarrow_table().column("order_id").to_pylist()
+    assert len(ids) == len(set(ids)) == 240 and table.metadata().partition_columns == ["order_date"]
+    assert {p.name for p in target.iterdir() if p.is_dir() and not p.name.startswith("_")} == {
+        f"order_date=2026-10-0{d}" for d in range(1, 5)
+    }
+    df = spark_session.read.option("basePath", str(target)).parquet(*table.file_uris())
     # values whose type changed between files are all recovered
     row = df.where("order_id = 100061").first()
     assert (row.customer_id, str(row.total_amount), row.city) == ("5008", "29.25", "Porto")

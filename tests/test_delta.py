@@ -540,13 +540,17 @@ def test_profile_setting_forces_the_engine(spark_session, tmp_path, monkeypatch,
 @pytest.fixture
 def competing(monkeypatch):
     """Another writer that commits just before this process's next commits (``times`` of them):
-    delta-rs' commit call first runs ``other()``, a complete write to the same table."""
+    delta-rs' commit call first runs ``other()``, a complete write to the same table. With
+    ``creating``, delta-rs' call that creates a table does so instead."""
 
-    def arrange(other, times=1):
-        real = DeltaTable.create_write_transaction
+    def arrange(other, times=1, creating=False):
+        owner, name = (
+            (delta_sink, "create_table_with_add_actions") if creating else (DeltaTable, "create_write_transaction")
+        )
+        real = getattr(owner, name)
         state = {"left": times, "busy": False}
 
-        def commit(self, *args, **kwargs):
+        def commit(*args, **kwargs):
             if state["left"] > 0 and not state["busy"]:
                 state["left"] -= 1
                 state["busy"] = True  # the other writer's own commit goes straight through
@@ -554,9 +558,9 @@ def competing(monkeypatch):
                     other()
                 finally:
                     state["busy"] = False
-            return real(self, *args, **kwargs)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(DeltaTable, "create_write_transaction", commit)
+        monkeypatch.setattr(owner, name, commit)
 
     return arrange
 
@@ -605,3 +609,10 @@ def test_concurrent_merges_both_land_each_key_once(ctx, table):
     expected = [r for r in A + B if r[0] not in (1, 2)] + first + second
     assert delta_bag(table) == bag(expected) == spark_bag(ctx, table)
     assert DeltaTable(table).version() == 2
+
+
+def test_two_writers_creating_one_table_both_land(ctx, table, competing):
+    competing(lambda: write(ctx, table, A), creating=True)
+    write(ctx, table, B)  # found no table, but one exists by its commit: appended to it instead
+    assert delta_rows(table) == sorted(A + B) == spark_rows(ctx, table)
+    assert DeltaTable(table).version() == 1

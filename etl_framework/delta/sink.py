@@ -30,6 +30,7 @@ from urllib.parse import unquote
 import pyarrow as pa
 from deltalake import DeltaTable, Field, Schema
 from deltalake.exceptions import CommitFailedError
+from deltalake.exceptions import DeltaError as DeltaRsError
 from deltalake.transaction import (
     AddAction,
     CommitProperties,
@@ -126,7 +127,8 @@ def write_delta(
     )
     if write.merge_keys:
         _check_unique_keys(frame.dataframe, write.merge_keys)
-    for attempt in range(1, ATTEMPTS + 1):
+    attempt = 1
+    while True:
         try:
             _write(ctx, frame.dataframe, write, transformation_ctx)
             return frame
@@ -139,7 +141,7 @@ def write_delta(
             log.warning(
                 "%s: a concurrent commit conflicts with this %s (%s); redoing it on the new version", uri, mode, exc
             )
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 def merge_delta(
@@ -519,7 +521,13 @@ def _commit(
 ) -> None:
     """One Delta commit: create the table, or add (and remove) files in one transaction."""
     if table is None:
-        create_table_with_add_actions(uri, schema, adds, "error", keys, commit_properties=properties)
+        try:
+            create_table_with_add_actions(uri, schema, adds, "error", keys, commit_properties=properties)
+        except DeltaRsError as exc:
+            if not DeltaTable.is_deltatable(uri):
+                raise
+            # another writer created the table since this one looked: a conflict, redone as a write into it
+            raise CommitFailedError(f"{uri} was created by another writer meanwhile ({exc})") from exc
         return
     if added_columns:  # delta-rs commits schema changes separately; adding nullable columns is harmless alone
         new = json.loads(to_delta_schema(T.StructType(added_columns)).to_json())["fields"]
