@@ -1,4 +1,5 @@
-"""Crawlers through the public API, on real files, against the embedded catalog (Spark's Hive metastore)."""
+"""Crawlers through the public API, on real files, against the embedded catalog (Spark's Hive metastore)
+and, for the main scenario, the Glue Data Catalog API (moto in server mode on loopback)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,37 @@ from pathlib import Path
 
 import pytest
 
-from etl_framework.catalog.spark import SparkCatalog
+from etl_framework import DynamicFrame, EtlContext
+from etl_framework.catalog import catalog_for
+from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, SchemaChangePolicy, Target, load_crawler
 from etl_framework.errors import ConfigError
 from etl_framework.runs import RunHistory
 
+from .conftest import ROOT, run_etl, set_args
+from .moto_server import REGION, MotoServer
+
 LOG_ONLY = SchemaChangePolicy("LOG", "LOG")
 
 
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def catalog(spark_session):
-    return SparkCatalog(spark_session)
+def catalog(request, spark_session, tmp_path, monkeypatch):
+    """The embedded catalog; ``glue`` (indirect parametrization) the Glue API on a moto server."""
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    sets = [f"state_dir={tmp_path}/state"]
+    if getattr(request, "param", "local") == "glue":
+        server = request.getfixturevalue("moto")
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(key, "testing")
+        sets += ["catalog.backend=glue", f"catalog.endpoint_url={server.url}", f"catalog.region={REGION}"]
+    return catalog_for(load_profile("local", sets=sets), spark_session)
 
 
 @pytest.fixture
@@ -75,6 +96,7 @@ def orders_data(root: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("catalog", ["local", "glue"], indirect=True)
 def test_nested_partitioned_json_then_new_column_and_partition(run, catalog, db, tmp_path):
     root = tmp_path / "lake" / "orders"
     orders_data(root)
@@ -335,3 +357,51 @@ def test_crawler_definition_files(tmp_path, monkeypatch):
         load_crawler("nodb")
     with pytest.raises(ConfigError, match=r"crawlers/nope\.yaml: crawler file not found \(crawlers in .*: bad, nodb"):
         load_crawler("nope")
+
+
+def test_delta_table_is_one_table_with_its_log(run, catalog, db, spark_session, tmp_path):
+    ctx = EtlContext(spark_session)
+    table = tmp_path / "lake" / "sales"
+    df = spark_session.createDataFrame(
+        [(1, 9.5, "2024-01-01"), (2, 3.0, "2024-01-02")], "id bigint, amount double, day string"
+    )
+    options = {"path": str(table), "partitionKeys": ["day"]}
+    ctx.write_dynamic_frame.from_options(DynamicFrame.fromDF(df, ctx, "rows"), "file", options, format="delta")
+    write_json(tmp_path / "lake" / "events" / "e.json", [{"kind": "click", "at": 5, "page": "/x", "user": "u"}])
+    result = run(CrawlerDefinition("lake", [Target(str(tmp_path / "lake"))], db))
+    assert sorted(result.tables_created) == ["events", "sales"]
+    sales = catalog.get_table(db, "sales")
+    assert sales.classification == "delta"
+    assert sales.location.endswith("/lake/sales")
+    assert sorted(columns(sales)) == [("amount", "double"), ("day", "string"), ("id", "bigint")]
+
+
+def test_etl_crawl_command(tmp_path):
+    data = tmp_path / "data" / "orders"
+    orders_data(data)
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    shutil.copy(ROOT / "conf" / "local.yaml", conf / "local.yaml")
+    write_text(conf / "crawlers" / "orders.yaml", f"database: sales\ntable_prefix: raw_\ntargets: [{data}]\n")
+    dirs = {"sets": [f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"]}
+    env = {"ETL_CONF_DIR": str(conf)}
+
+    result = run_etl("crawl", "orders", *set_args(dirs), env=env)
+    assert result.code == 0, result.stderr
+    assert "created table sales.raw_orders" in result.stdout
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"etl crawl summary: crawler=orders run_id=jr_\S+ status=SUCCEEDED duration=[\d.]+s folders=2 "
+        r"tables_created=1 tables_updated=0 tables_deleted=0 tables_deprecated=0 partitions_added=2 "
+        r"partitions_removed=0 changes_logged=0",
+        summary,
+    ), summary
+    runs = run_etl("runs", "crawler:orders", *set_args(dirs), env=env)
+    assert "SUCCEEDED" in runs.stdout, runs.stderr
+
+    unknown = run_etl("crawl", "nope", *set_args(dirs), env=env)
+    assert unknown.code == 2
+    assert "crawlers/nope.yaml: crawler file not found (crawlers in" in unknown.stderr
+    assert "orders" in unknown.stderr
+    missing = run_etl("crawl", "--path", str(tmp_path / "nothing"), *set_args(dirs), env=env)
+    assert missing.code == 2 and "give a crawler NAME, or --path and --database" in missing.stderr

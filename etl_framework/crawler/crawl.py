@@ -143,7 +143,7 @@ class Crawler:
             folders = self._with_schemas(folders, result)
             result.folders_crawled += len(folders)
             known, rest = self._match_known_tables(folders, owned)
-            plans = known + group_tables(root, rest, d.table_prefix)
+            plans = known + group_tables(root, rest, d.table_prefix, [t.location for t in owned.values()])
             for plan in plans:
                 planned.add(self._apply(plan, result, remove_missing=seen is None))
         if seen is None:

@@ -63,18 +63,26 @@ def relative_parts(root: str, folder: str) -> tuple[str, ...]:
     return tuple(rest.split("/")) if rest else ()
 
 
-def group_tables(root: str, folders: list[DataFolder], table_prefix: str) -> list[TablePlan]:
-    """Tables for the data folders under the target folder ``root``."""
-    plans = [_plan(root, f.parts, [f]) for f in folders if f.classification.format == "delta"]
+def group_tables(
+    root: str, folders: list[DataFolder], table_prefix: str, other_tables: list[str] = ()
+) -> list[TablePlan]:
+    """Tables for the data folders under the target folder ``root``. No table is made at a folder
+    that holds a Delta table or one of ``other_tables`` (locations): tables do not nest."""
+    deltas = [f for f in folders if f.classification.format == "delta"]
     others = [f for f in folders if f.classification.format != "delta"]
-    plans += [_plan(root, parts, group) for parts, group in _split((), others)]
-    return _name_tables(root, plans, table_prefix)
+    taken = [f.uri for f in deltas] + [t.rstrip("/") for t in other_tables]
+    plans = [_plan(root, f.parts, [f]) for f in deltas]
+    plans += [_plan(root, parts, group) for parts, group in _split(root, (), others, taken)]
+    return _name_tables(plans, table_prefix)
 
 
-def _split(prefix: tuple[str, ...], folders: list[DataFolder]) -> list[tuple[tuple[str, ...], list[DataFolder]]]:
+def _split(
+    root: str, prefix: tuple[str, ...], folders: list[DataFolder], taken: list[str]
+) -> list[tuple[tuple[str, ...], list[DataFolder]]]:
     if not folders:
         return []
-    if compatible(folders):
+    here = location_of(root, prefix)
+    if compatible(folders) and not any(t == here or t.startswith(here + "/") for t in taken):
         return [(prefix, folders)]
     depth = len(prefix)
     out = []
@@ -86,8 +94,12 @@ def _split(prefix: tuple[str, ...], folders: list[DataFolder]) -> list[tuple[tup
         if len(f.parts) > depth:
             children.setdefault(f.parts[depth], []).append(f)
     for child, group in sorted(children.items()):
-        out += _split((*prefix, child), group)
+        out += _split(root, (*prefix, child), group, taken)
     return out
+
+
+def location_of(root: str, parts: tuple[str, ...]) -> str:
+    return "/".join([root.rstrip("/"), *parts])
 
 
 def compatible(folders: list[DataFolder]) -> bool:
@@ -112,7 +124,7 @@ def similarity(a: set[str], b: set[str]) -> float:
 
 
 def _plan(root: str, parts: tuple[str, ...], folders: list[DataFolder]) -> TablePlan:
-    location = "/".join([root.rstrip("/"), *parts]) if parts else root.rstrip("/")
+    location = location_of(root, parts)
     levels = [f.parts[len(parts) :] for f in folders]
     keys = [] if folders[0].classification.format == "delta" else partition_keys(levels)
     return TablePlan("", location, folders[0].classification, keys, folders, len(parts))
@@ -143,7 +155,7 @@ def table_name(text: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", unquote(text).lower()) or "_"
 
 
-def _name_tables(root: str, plans: list[TablePlan], prefix: str) -> list[TablePlan]:
+def _name_tables(plans: list[TablePlan], prefix: str) -> list[TablePlan]:
     taken: set[str] = set()
     for plan in plans:
         name = prefix + table_name(plan.location.rstrip("/").rsplit("/", 1)[-1])
