@@ -5,6 +5,7 @@
     etl bookmarks show|reset|rewind|set JOB [...]
     etl delta history|vacuum|optimize PATH [...]
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
+    etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -187,6 +188,25 @@ def cmd_crawl(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog(ns: argparse.Namespace) -> int:
+    from .catalog import admin, catalog_for
+    from .session import build_session
+
+    profile = _profile(ns)
+    # Glue is an API call away; the embedded and Hive catalogs live in Spark's session catalog.
+    spark = None if profile.catalog.backend == "glue" else build_session(profile, "etl-catalog")
+    catalog = catalog_for(profile, spark)
+    if ns.action == "databases":
+        print(admin.databases(catalog))
+    elif ns.action == "tables":
+        print(admin.tables(catalog, ns.database))
+    elif ns.action == "show":
+        print(admin.show(catalog, ns.table))
+    else:
+        print(admin.partitions(catalog, ns.table))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
@@ -254,6 +274,20 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--recrawl-policy", choices=RECRAWL_BEHAVIORS, default=RECRAWL_BEHAVIORS[0])
     _profile_options(crawl)
     crawl.set_defaults(handler=cmd_crawl)
+
+    catalog = sub.add_parser("catalog", help="list databases, tables and partitions of the data catalog")
+    catalog_actions = catalog.add_subparsers(dest="action", required=True)
+    for name, text, arg in [
+        ("databases", "every database", None),
+        ("tables", "the tables of a database", "database"),
+        ("show", "a table's schema, location, format and partition count", "table"),
+        ("partitions", "a table's partitions and their locations", "table"),
+    ]:
+        action = catalog_actions.add_parser(name, help=text, allow_abbrev=False)
+        if arg:
+            action.add_argument(arg, metavar="DB" if arg == "database" else "DB.TABLE")
+        _profile_options(action)
+        action.set_defaults(handler=cmd_catalog)
     return parser
 
 

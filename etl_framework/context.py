@@ -10,13 +10,13 @@ from pyspark.sql import DataFrame, SparkSession
 
 from .catalog import Catalog, catalog_for
 from .config import Profile, absolute_location
-from .errors import EtlError
 from .logs import get_logger
 from .metrics import RunMetrics
 from .runtime import active_run
 
 if TYPE_CHECKING:
     from .bookmarks.session import BookmarkSession
+    from .catalog.sink import DataSink
     from .dynamicframe import DynamicFrame
 
 
@@ -47,8 +47,30 @@ class DynamicFrameReader:
             self._ctx, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
-    def from_catalog(self, database: str, table_name: str, **kwargs: Any) -> DynamicFrame:
-        raise EtlError(f"from_catalog({database}.{table_name}): the data catalog is not available yet")
+    def from_catalog(
+        self,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: dict[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """Read a catalog table by name: its location, format and SerDe options come from the
+        catalog; ``push_down_predicate`` (Spark SQL on partition keys) prunes partitions before any
+        file is listed.
+
+        >>> orders = ctx.create_dynamic_frame.from_catalog(  # doctest: +SKIP
+        ...     database="sales", table_name="orders", push_down_predicate="order_date >= '2026-01-01'",
+        ...     transformation_ctx="orders")
+        """
+        from .catalog.reader import read_from_catalog
+
+        return read_from_catalog(
+            self._ctx, database, table_name, transformation_ctx, push_down_predicate, additional_options
+        )
 
 
 class DynamicFrameWriter:
@@ -77,6 +99,25 @@ class DynamicFrameWriter:
             self._ctx, frame, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
+    def from_catalog(
+        self,
+        frame: DynamicFrame,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: dict[str, Any] | None = None,
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        """Write to a catalog table's location in its format and register the partitions written;
+        ``additional_options={"enableUpdateCatalog": True}`` also updates the table's schema.
+
+        >>> ctx.write_dynamic_frame.from_catalog(orders, database="sales", table_name="orders")  # doctest: +SKIP
+        """
+        from .catalog.sink import write_to_catalog
+
+        return write_to_catalog(self._ctx, frame, database, table_name, transformation_ctx, additional_options)
+
 
 class DataFrameReader:
     """``ctx.create_data_frame``: the same sources, returned as Spark DataFrames."""
@@ -95,6 +136,22 @@ class DataFrameReader:
     ) -> DataFrame:
         return self._ctx.create_dynamic_frame.from_options(
             connection_type, connection_options, format, format_options, transformation_ctx
+        ).toDF()
+
+    def from_catalog(
+        self,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: dict[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> DataFrame:
+        """``create_dynamic_frame.from_catalog`` as a DataFrame."""
+        return self._ctx.create_dynamic_frame.from_catalog(
+            database, table_name, redshift_tmp_dir, transformation_ctx, push_down_predicate, additional_options
         ).toDF()
 
 
@@ -164,6 +221,68 @@ class EtlContext:
         return self.create_data_frame.from_options(
             connection_type, connection_options, format, format_options, transformation_ctx, **kwargs
         )
+
+    def create_dynamic_frame_from_catalog(
+        self,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: dict | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        return self.create_dynamic_frame.from_catalog(
+            database, table_name, redshift_tmp_dir, transformation_ctx, push_down_predicate, additional_options
+        )
+
+    def create_data_frame_from_catalog(
+        self,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: dict | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> DataFrame:
+        return self.create_data_frame.from_catalog(
+            database, table_name, redshift_tmp_dir, transformation_ctx, push_down_predicate, additional_options
+        )
+
+    def write_dynamic_frame_from_catalog(
+        self,
+        frame: DynamicFrame,
+        database: str,
+        table_name: str,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: dict | None = None,
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        return self.write_dynamic_frame.from_catalog(
+            frame, database, table_name, redshift_tmp_dir, transformation_ctx, additional_options
+        )
+
+    def getSink(  # noqa: N802 - Glue's spelling
+        self, connection_type: str, format: str | None = None, transformation_ctx: str = "", **options: Any
+    ) -> DataSink:
+        """Glue's sink object for files that can create or update a catalog table as it writes.
+
+        >>> sink = ctx.getSink(connection_type="s3", path="s3a://lake/orders",  # doctest: +SKIP
+        ...                    enableUpdateCatalog=True, partitionKeys=["order_date"])
+        >>> sink.setFormat("glueparquet")  # doctest: +SKIP
+        >>> sink.setCatalogInfo(catalogDatabase="sales", catalogTableName="orders")  # doctest: +SKIP
+        >>> sink.writeFrame(orders)  # doctest: +SKIP
+        """
+        from .catalog.sink import DataSink
+
+        sink = DataSink(self, connection_type, transformation_ctx=transformation_ctx, **options)
+        return sink.setFormat(format) if format else sink
+
+    get_sink = getSink
 
     @property
     def catalog(self) -> Catalog:

@@ -3,14 +3,16 @@ suite's session) and on the Glue Data Catalog API (moto in server mode on loopba
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import boto3
 import pytest
 
-from etl_framework import EtlContext
+from etl_framework import DynamicFrame, EtlContext
 from etl_framework.catalog import CatalogError, Column, Database, Partition, Table
 from etl_framework.config import load_profile
+from etl_framework.errors import EtlError
 
 from .conftest import ROOT
 from .moto_server import REGION, MotoServer
@@ -133,3 +135,202 @@ def test_glue_tables_are_stored_as_glue_crawlers_store_them(glue_ctx, moto, tmp_
     many = [Partition([f"d{i:04d}"], f"s3://lake/orders/order_date=d{i:04d}") for i in range(1200)]
     glue_ctx.catalog.add_partitions(db, "orders", many)
     assert len(glue_ctx.catalog.list_partitions(db, "orders")) == 1201
+
+
+# --- reading and writing by name -------------------------------------------------------------------
+
+DATES = ["2026-01-01", "2026-01-02", "2026-01-03"]
+
+
+def parquet_orders(spark, db: str, catalog, root) -> Table:
+    """A Parquet table partitioned by order_date, three partitions registered (ids 10*day + n)."""
+    rows = [(d * 10 + n, (n, f"c{n}"), DATES[d - 1]) for d in (1, 2, 3) for n in (1, 2)]
+    df = spark.createDataFrame(rows, "id bigint, customer struct<id:bigint,name:string>, order_date string")
+    df.write.partitionBy("order_date").parquet(str(root))
+    table = orders_table(db, str(root), "parquet")
+    catalog.create_table(table)
+    catalog.add_partitions(db, "orders", [Partition([d], f"{root}/order_date={d}") for d in DATES])
+    return table
+
+
+def corrupt(folder) -> None:
+    for f in folder.glob("*.parquet"):
+        f.write_bytes(b"not parquet at all")
+
+
+def test_push_down_predicate_reads_only_the_selected_partitions(ctx, db, tmp_path):
+    root = tmp_path / "orders"
+    parquet_orders(ctx.spark, db, ctx.catalog, root)
+    # Partition 3's files are garbage and partition 4's folder does not exist: reading either fails,
+    # so a read that succeeds never listed nor opened them.
+    corrupt(root / "order_date=2026-01-03")
+    ctx.catalog.add_partitions(db, "orders", [Partition(["2026-01-04"], f"{root}/order_date=2026-01-04")])
+    shutil.rmtree(root / "order_date=2026-01-04", ignore_errors=True)  # a metastore creates the folder
+
+    one = ctx.create_dynamic_frame.from_catalog(db, "orders", push_down_predicate="order_date = '2026-01-02'")
+    assert one.schema().names() == ["id", "customer", "order_date"]
+    assert sorted((r.id, r.order_date) for r in one.toDF().collect()) == [(21, "2026-01-02"), (22, "2026-01-02")]
+
+    two = ctx.create_data_frame.from_catalog(
+        database=db,
+        table_name="orders",
+        additional_options={"catalogPartitionPredicate": "order_date < '2026-01-03'"},
+    )
+    assert sorted((r.id, r.customer.name, r.order_date) for r in two.collect()) == [
+        (11, "c1", "2026-01-01"),
+        (12, "c2", "2026-01-01"),
+        (21, "c1", "2026-01-02"),
+        (22, "c2", "2026-01-02"),
+    ]
+    # Both predicates apply; the flat Glue spelling works too.
+    none = ctx.create_dynamic_frame_from_catalog(
+        db,
+        "orders",
+        push_down_predicate="order_date = '2026-01-01'",
+        additional_options={"catalogPartitionPredicate": "order_date = '2026-01-02'"},
+    )
+    assert none.count() == 0 and none.schema().names() == ["id", "customer", "order_date"]
+
+    with pytest.raises(
+        CatalogError, match=r"location .*order_date=2026-01-04 \(partition \['2026-01-04'\]\) does not exist"
+    ):
+        ctx.create_dynamic_frame.from_catalog(db, "orders")
+    ctx.catalog.delete_partitions(db, "orders", [["2026-01-04"]])
+    with pytest.raises(Exception, match="(?i)parquet"):  # partition 3 really is unreadable
+        ctx.create_dynamic_frame.from_catalog(db, "orders").toDF().collect()
+
+
+def test_bad_input_is_a_clear_error(ctx, db, tmp_path):
+    root = tmp_path / "orders"
+    parquet_orders(ctx.spark, db, ctx.catalog, root)
+    with pytest.raises(CatalogError, match="database 'nowhere' not found"):
+        ctx.create_dynamic_frame.from_catalog("nowhere", "orders")
+    with pytest.raises(CatalogError, match=f"table 'returns' not found in database '{db}' \\(tables: orders\\)"):
+        ctx.create_dynamic_frame.from_catalog(db, "returns")
+    with pytest.raises(
+        CatalogError, match=f"on table {db}.orders: `id` is not a partition key \\(partition keys: order_date\\)"
+    ):
+        ctx.create_dynamic_frame.from_catalog(db, "orders", push_down_predicate="id > 3")
+    empty = tmp_path / "empty"
+    (empty / "_SUCCESS").parent.mkdir()
+    (empty / "_SUCCESS").write_text("")
+    ctx.catalog.create_table(Table(db, "nothing", str(empty), "json", [Column("id", "bigint")]))
+    with pytest.raises(CatalogError, match=f"table {db}.nothing: no readable data: no data files under .*empty"):
+        ctx.create_dynamic_frame.from_catalog(db, "nothing")
+    ctx.catalog.create_table(Table(db, "gone", str(tmp_path / "gone"), "json", [Column("id", "bigint")]))
+    with pytest.raises(CatalogError, match=f"table {db}.gone: no readable data: location .*gone does not exist"):
+        ctx.create_dynamic_frame.from_catalog(db, "gone")
+
+
+def test_csv_table_uses_its_serde_parameters_and_bookmarks(ctx, db, tmp_path):
+    from etl_framework import Job
+
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id|name\n1|Ann\n2|Bob\n")
+    ctx.catalog.create_table(
+        Table(
+            db,
+            "customers",
+            str(folder),
+            "csv",
+            [Column("id", "bigint"), Column("name", "string")],
+            serde_parameters={"separator": "|", "withHeader": "true"},
+        )
+    )
+
+    def run() -> list[tuple]:
+        run_ctx = EtlContext(ctx.spark, ctx.profile)
+        job = Job(run_ctx).init("load_customers", {"job_bookmark_option": "job-bookmark-enable"})
+        frame = run_ctx.create_dynamic_frame.from_catalog(db, "customers", transformation_ctx="customers")
+        rows = sorted((r.id, r.name) for r in frame.toDF().collect())
+        job.commit()
+        return rows
+
+    assert run() == [(1, "Ann"), (2, "Bob")]
+    assert run() == []
+    (folder / "b.csv").write_text("id|name\n3|Cy\n")
+    assert run() == [(3, "Cy")]
+
+
+def test_write_by_name_registers_new_partitions(ctx, db, tmp_path):
+    root = tmp_path / "orders"
+    parquet_orders(ctx.spark, db, ctx.catalog, root)
+    rows = [(33, (1, "x"), "2026-01-03"), (41, (2, "y"), "2026-01-04"), (51, (3, "z"), "2026-01-05")]
+    df = ctx.spark.createDataFrame(rows, "id bigint, customer struct<id:bigint,name:string>, order_date string")
+    frame = DynamicFrame.fromDF(df, ctx, "new_orders")
+    ctx.write_dynamic_frame.from_catalog(frame, db, "orders", transformation_ctx="write_orders")
+    parts = ctx.catalog.list_partitions(db, "orders")
+    assert [p.values for p in parts] == [[d] for d in [*DATES, "2026-01-04", "2026-01-05"]]
+    assert parts[-1].location.endswith("/orders/order_date=2026-01-05")
+    back = ctx.create_dynamic_frame.from_catalog(db, "orders", push_down_predicate="order_date >= '2026-01-03'")
+    assert sorted((r.id, r.order_date) for r in back.toDF().collect()) == [
+        (31, "2026-01-03"),
+        (32, "2026-01-03"),
+        (33, "2026-01-03"),
+        (41, "2026-01-04"),
+        (51, "2026-01-05"),
+    ]
+    if ctx.profile.catalog.backend == "local":  # an embedded catalog table is a Spark table too
+        got = ctx.spark.sql(f"SELECT id FROM {db}.orders WHERE order_date = '2026-01-05'").collect()
+        assert [r.id for r in got] == [51]
+
+
+def test_get_sink_creates_the_table_then_keeps_it_current(ctx, db, tmp_path):
+    path = str(tmp_path / "events")
+
+    def write(rows, schema, behavior="UPDATE_IN_DATABASE"):
+        sink = ctx.getSink(
+            connection_type="s3", path=path, enableUpdateCatalog=True, updateBehavior=behavior, partitionKeys=["day"]
+        )
+        sink.setFormat("glueparquet")
+        sink.setCatalogInfo(catalogDatabase=db, catalogTableName="events")
+        sink.writeFrame(DynamicFrame.fromDF(ctx.spark.createDataFrame(rows, schema), ctx, "events"))
+
+    write([(1, "a", "d1"), (2, "b", "d2")], "id bigint, kind string, day string")
+    table = ctx.catalog.get_table(db, "events")
+    assert (table.classification, [(c.name, c.type) for c in table.columns]) == (
+        "parquet",
+        [("id", "bigint"), ("kind", "string")],
+    )
+    assert [c.name for c in table.partition_keys] == ["day"]
+    assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["d1"], ["d2"]]
+
+    write([(3, "c", 1.5, "d3")], "id bigint, kind string, score double, day string", behavior="LOG")
+    assert [c.name for c in ctx.catalog.get_table(db, "events").columns] == ["id", "kind"]  # LOG: schema kept
+    assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["d1"], ["d2"], ["d3"]]
+
+    write([(4, "d", 2.5, "d3")], "id bigint, kind string, score double, day string")
+    assert [c.name for c in ctx.catalog.get_table(db, "events").columns] == ["id", "kind", "score"]
+    back = ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 'd3'")
+    assert sorted((r.id, r.score) for r in back.toDF().collect()) == [(3, 1.5), (4, 2.5)]
+
+
+def test_match_catalog_casts_choices_to_the_catalog_types(ctx, db, tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "a.json").write_text('{"id": 1, "total": 9.5, "code": 7}\n{"id": "2", "total": "12.25", "code": "x"}\n')
+    ctx.catalog.create_table(
+        Table(
+            db,
+            "clean",
+            str(tmp_path / "clean"),
+            "json",
+            [Column("id", "bigint"), Column("total", "decimal(10,2)"), Column("code", "string")],
+        )
+    )
+    raw = ctx.create_dynamic_frame.from_options("file", {"paths": [str(folder)]}, "json")
+    assert raw.unresolved_choices() == ["code", "id", "total"]
+    resolved = raw.resolveChoice(choice="match_catalog", database=db, table_name="clean")
+    assert [(f.name, f.dataType.simple_string()) for f in resolved.schema()] == [
+        ("code", "string"),
+        ("id", "long"),
+        ("total", "decimal(10,2)"),
+    ]
+    rows = sorted((r.id, str(r.total), r.code) for r in resolved.toDF().collect())
+    assert rows == [(1, "9.50", "7"), (2, "12.25", "x")]
+    one = raw.resolveChoice(specs=[("total", "match_catalog")], database=db, table_name="clean")
+    assert one.unresolved_choices() == ["code", "id"]
+    ctx.catalog.create_table(Table(db, "partial", str(tmp_path / "p"), "json", [Column("id", "bigint")]))
+    with pytest.raises(EtlError, match="'code': match_catalog: the catalog table has no column 'code'"):
+        raw.resolveChoice(choice="match_catalog", database=db, table_name="partial")

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["Catalog", "CatalogError", "Column", "Database", "Partition", "Table", "catalog_for"]
 
 
-def catalog_for(profile: Profile | None, spark: SparkSession) -> Catalog:
-    """The catalog backend the profile names; without a profile, the session's own catalog."""
+def catalog_for(profile: Profile | None, spark: SparkSession | None) -> Catalog:
+    """The catalog backend the profile names; without a profile, the session's own catalog.
+    ``spark`` may be None for the Glue backend only."""
     settings = profile.catalog if profile else None
     if settings and settings.backend == "glue":
         from .glue import GlueCatalog
@@ -35,4 +36,6 @@ def catalog_for(profile: Profile | None, spark: SparkSession) -> Catalog:
         return GlueCatalog.from_settings(settings)
     from .spark import SparkCatalog
 
+    if spark is None:
+        raise CatalogError("the local and hive catalog backends need a SparkSession")
     return SparkCatalog(spark)

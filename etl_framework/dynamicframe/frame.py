@@ -146,10 +146,18 @@ class DynamicFrame:
         totalThreshold: int = 0,  # noqa: N803
         catalog_id: str | None = None,
     ) -> DynamicFrame:
-        """Resolve choice fields: ``specs=[("price", "cast:double")]`` or ``choice="make_cols"``."""
+        """Resolve choice fields: ``specs=[("price", "cast:double")]`` or ``choice="make_cols"``;
+        ``database`` and ``table_name`` name the catalog table ``match_catalog`` casts to.
+
+        >>> dyf.resolveChoice(choice="match_catalog", database="sales", table_name="orders")  # doctest: +SKIP
+        """
+        catalog_schema = None
         if database or table_name:
-            choice = choice or "match_catalog"
-        df, schema = resolve_choice(self._df, self._schema, list(specs) if specs else None, choice)
+            choice = choice or ("" if specs else "match_catalog")
+            from ..catalog.schema import table_schema
+
+            catalog_schema = table_schema(self.glue_ctx.catalog.get_table(database or "", table_name or ""))
+        df, schema = resolve_choice(self._df, self._schema, list(specs) if specs else None, choice, catalog_schema)
         step = Step("resolveChoice", transformation_ctx, info, None, stageThreshold, totalThreshold)
         return self._derive(df, schema, step)
 

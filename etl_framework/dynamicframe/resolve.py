@@ -5,7 +5,7 @@
 * ``make_cols`` puts each alternative in its own column ``<name>_<type>``: the first takes the
   field's place, the others are appended after the last field of the same struct.
 * ``make_struct`` makes the field a struct with one field per alternative, named by the type.
-* ``match_catalog`` casts to the type of the column in a catalog table.
+* ``match_catalog`` casts to the type of the column in a catalog table (``database``, ``table_name``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def project_value(col: Column, source: DataType, target: DataType, exact: bool =
     return F.lit(None).cast(spark_ddl(target))
 
 
-def _replacement(path: str, action: str) -> Callable[[str, Column, DataType], Replacement]:
+def _replacement(
+    path: str, action: str, catalog_schema: StructType | None = None
+) -> Callable[[str, Column, DataType], Replacement]:
     name, _, arg = action.partition(":")
     name = name.strip().lower()
     if name not in ACTIONS:
@@ -80,12 +82,18 @@ def _replacement(path: str, action: str) -> Callable[[str, Column, DataType], Re
     if name in ("cast", "project") and not arg:
         raise EtlError(f"resolveChoice {path!r}: action {action!r} needs a type, e.g. {name}:long")
     if name == "match_catalog":
-        raise EtlError(
-            f"resolveChoice {path!r}: match_catalog needs the data catalog, which is not available yet; "
-            "use cast:TYPE with the catalog column's type"
-        )
+        if catalog_schema is None:
+            raise EtlError(f"resolveChoice {path!r}: match_catalog needs database= and table_name= (the catalog table)")
+        catalog_type = type_at(catalog_schema, parse_path(path), case_sensitive=False)
+        if catalog_type is None:
+            raise EtlError(
+                f"resolveChoice {path!r}: match_catalog: the catalog table has no column {path!r} "
+                f"(columns: {catalog_schema.names()})"
+            )
 
     def replace(field: str, col: Column, t: DataType) -> Replacement:
+        if name == "match_catalog":
+            return [(field, cast_value(col, t, catalog_type), catalog_type)], []
         if name in ("cast", "project"):
             target = _target(path, t, arg)
             fn = cast_value if name == "cast" else project_value
@@ -102,9 +110,14 @@ def _replacement(path: str, action: str) -> Callable[[str, Column, DataType], Re
 
 
 def resolve_choice(
-    df: DataFrame, schema: StructType, specs: list[tuple[str, str]] | None, choice: str
+    df: DataFrame,
+    schema: StructType,
+    specs: list[tuple[str, str]] | None,
+    choice: str,
+    catalog_schema: StructType | None = None,
 ) -> tuple[DataFrame, StructType]:
-    """Apply the specs one after the other (a later spec sees the fields an earlier one made)."""
+    """Apply the specs one after the other (a later spec sees the fields an earlier one made).
+    ``catalog_schema`` is the catalog table's columns, for ``match_catalog``."""
     if specs and choice:
         raise EtlError("resolveChoice: give either specs or choice, not both")
     if not specs and not choice:
@@ -119,7 +132,7 @@ def resolve_choice(
             paths = choice_paths(schema)
             if not paths:
                 break
-            columns, schema = rewrite(schema, parse_path(paths[0]), _replacement(paths[0], choice))
+            columns, schema = rewrite(schema, parse_path(paths[0]), _replacement(paths[0], choice, catalog_schema))
             df = df.select(*columns)
         return df, schema
     for path, action in specs or []:
@@ -128,6 +141,6 @@ def resolve_choice(
         steps = parse_path(path)
         if type_at(schema, steps) is None:
             raise EtlError(f"resolveChoice: no field {path!r} in the frame (top-level fields: {schema.names()})")
-        columns, schema = rewrite(schema, steps, _replacement(path, action))
+        columns, schema = rewrite(schema, steps, _replacement(path, action, catalog_schema))
         df = df.select(*columns)
     return df, schema

@@ -1,0 +1,122 @@
+"""Reading a catalog table by name: ``create_dynamic_frame.from_catalog``.
+
+The table's classification and SerDe parameters pick the file reader and its format options (the
+same readers as ``from_options``). Partition predicates select partitions from the catalog first;
+only the selected partitions' locations are listed and read, and their values become columns.
+Bookmarks work as for any file source, keyed by ``transformation_ctx``.
+
+>>> orders = read_from_catalog(ctx, "sales", "orders", push_down_predicate="day = '2026-01-02'")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import functions as F
+
+from ..dynamicframe.errors import Step
+from ..dynamicframe.frame import DynamicFrame
+from ..errors import EtlError
+from ..sources.files import FileInfo
+from ..sources.readers import FileSource
+from ..types import Field, StructType, from_spark, to_spark
+from .model import CatalogError, Partition, Table
+from .partitions import select_partitions
+from .schema import table_schema
+from .spark import quote
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+
+_FILE = "__etl_file"
+
+
+def read_from_catalog(
+    ctx: EtlContext,
+    database: str,
+    table_name: str,
+    transformation_ctx: str = "",
+    push_down_predicate: str = "",
+    additional_options: dict[str, Any] | None = None,
+) -> DynamicFrame:
+    """Read ``database.table_name``; ``additional_options`` are the file source's connection options
+    (``recurse``, ``exclusions``, ``boundedFiles``, ...) plus Glue's ``catalogPartitionPredicate``."""
+    table = ctx.catalog.get_table(database, table_name)
+    options = dict(additional_options or {})
+    predicates = [p for p in (push_down_predicate, options.pop("catalogPartitionPredicate", "")) if p]
+    if table.classification == "delta":  # the Delta log, not the catalog, knows the live files
+        source = FileSource(ctx, {**options, "path": table.location}, "delta", {}, transformation_ctx)
+        return source.read()
+    if table.partition_keys:
+        all_partitions = ctx.catalog.list_partitions(table.database, table.name)
+        partitions = select_partitions(ctx.spark_session, table, all_partitions, predicates)
+    else:
+        select_partitions(ctx.spark_session, table, [], predicates)  # a predicate here names no partition key
+        partitions = [Partition([], table.location)]
+    if not partitions:
+        return _empty(ctx, table, transformation_ctx)
+
+    def source(paths: list[str]) -> FileSource:
+        return FileSource(
+            ctx, {**options, "paths": paths}, table.classification, table.serde_parameters, transformation_ctx
+        )
+
+    values_of: dict[str, list[str]] = {}
+    listed_files: list[FileInfo] = []
+    for p in partitions:
+        try:
+            listed = source([p.location]).list()
+        except EtlError as exc:
+            where = f" (partition {p.values})" if p.values else ""
+            raise CatalogError(
+                f"table {table.qualified_name}: no readable data: location {p.location}{where} does not exist"
+            ) from exc
+        values_of.update((f.path, p.values) for f in listed)
+        listed_files += listed
+    if not listed_files:
+        raise CatalogError(
+            f"table {table.qualified_name}: no readable data: no data files under "
+            f"{', '.join(p.location for p in partitions[:3])}{' ...' if len(partitions) > 3 else ''}"
+        )
+    reader = source([p.location for p in partitions])
+    files = reader.bookmarked(listed_files)
+    if not files:
+        return _empty(ctx, table, transformation_ctx)
+    frame = reader.read(files)
+    if not table.partition_keys:
+        return frame
+    return _with_partition_columns(frame, table, {f.path: values_of[f.path] for f in files}, transformation_ctx)
+
+
+def _empty(ctx: EtlContext, table: Table, transformation_ctx: str) -> DynamicFrame:
+    """No partition selected or nothing new since the bookmark: an empty frame with the table's schema."""
+    schema = table_schema(table)
+    return DynamicFrame(ctx.spark_session.createDataFrame([], to_spark(schema)), ctx, transformation_ctx, schema)
+
+
+def _with_partition_columns(
+    frame: DynamicFrame, table: Table, values_of: dict[str, list[str]], transformation_ctx: str
+) -> DynamicFrame:
+    """``frame`` with a column per partition key (typed as in the catalog), after the data fields.
+
+    One partition: constants. Several: each record's file (``_metadata.file_path``, which Spark
+    URI-encodes; decoded back, a literal ``+`` kept) joined to a small broadcast table of file -> values.
+    """
+    keys = table.partition_keys
+    key_names = {k.name for k in keys}
+    df = frame.dataframe
+    data = [F.col(quote(c)) for c in df.columns if c not in key_names]
+    distinct = {tuple(v) for v in values_of.values()}
+    if len(distinct) == 1:
+        (values,) = distinct
+        out = df.select(*data, *[F.lit(v).cast(k.type).alias(k.name) for k, v in zip(keys, values, strict=True)])
+    else:
+        spark = df.sparkSession
+        schema = ", ".join([f"{_FILE} string", *(f"{quote(k.name)} string" for k in keys)])
+        mapping = spark.createDataFrame([(path, *v) for path, v in values_of.items()], schema)
+        mapping = mapping.select(_FILE, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
+        file = F.url_decode(F.replace(F.col("_metadata.file_path"), F.lit("+"), F.lit("%2B")))
+        out = df.select(*data, file.alias(_FILE)).join(F.broadcast(mapping), _FILE).drop(_FILE)
+    fields = [f for f in frame.schema() if f.name not in key_names]
+    schema = StructType(fields + [Field(k.name, from_spark(out.schema[k.name].dataType)) for k in keys])
+    return frame._derive(out, schema, Step("partition columns", transformation_ctx))
