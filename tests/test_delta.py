@@ -9,7 +9,7 @@ import textwrap
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pyarrow as pa
 import pytest
@@ -429,6 +429,15 @@ def test_merge_replaces_rows_with_the_same_keys_inserts_new_ones_and_keeps_the_o
     write(ctx, table, stage, mode="merge", primaryKeys=["id"])  # the same upsert again changes nothing...
     expected[(None, "2024-01-02", 0.5)] += 1  # ...but a null key matches nothing: that row comes twice
     assert delta_bag(table) == expected
+
+
+def test_merge_and_partition_overwrite_on_a_date_partitioned_table(ctx, table):
+    schema, jan = "id long, day date, amount double", [date(2024, 1, d) for d in range(1, 4)]
+    write(ctx, table, [(1, jan[0], 1.0), (2, jan[1], 2.0)], schema=schema)
+    write(ctx, table, [(2, jan[1], 20.0), (3, jan[2], 3.0)], schema=schema, mode="merge", mergeKeys=["id"])
+    assert delta_rows(table) == [(1, jan[0], 1.0), (2, jan[1], 20.0), (3, jan[2], 3.0)]
+    write(ctx, table, [(4, jan[0], 4.0)], schema=schema, mode="overwrite", partitionOverwriteMode="dynamic")
+    assert delta_rows(table) == [(2, jan[1], 20.0), (3, jan[2], 3.0), (4, jan[0], 4.0)] == spark_rows(ctx, table)
 
 
 def test_merge_on_two_keys_with_the_public_function_and_schema_evolution(ctx, table):

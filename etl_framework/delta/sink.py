@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -494,8 +495,19 @@ def _live(table: DeltaTable) -> list[dict[str, Any]]:
     return pa.table(table.get_add_actions(flatten=True)).to_pylist()
 
 
+def _partition_text(value: Any) -> str | None:
+    """A partition value as the Delta log writes it (delta-rs hands them over typed)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def _remove(live: dict[str, Any], now: int) -> RemoveAction:
-    values = {k[len("partition.") :]: v for k, v in live.items() if k.startswith("partition.")}
+    values = {k[len("partition.") :]: _partition_text(v) for k, v in live.items() if k.startswith("partition.")}
     # delta-rs percent-encodes the path it is given, as it does for add actions
     return RemoveAction(unquote(live["path"]), True, now, live["size_bytes"], values)
 
