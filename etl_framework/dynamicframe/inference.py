@@ -30,7 +30,7 @@ from ..types import (
     spark_ddl,
 )
 from .paths import ELEMENT
-from .variants import json_path, shape
+from .variants import distinct_shapes, json_path
 
 _MAX_DEPTH = 16
 
@@ -58,8 +58,7 @@ def infer_variant_schema(df: DataFrame, column: str = "v", shapes: list[str] | N
     """The Glue schema of the records in VARIANT column ``column`` (each record a JSON object);
     ``shapes`` may hold their distinct normalized ``schema_of_variant`` strings already."""
     if shapes is None:
-        found = df.select(shape(F.col(column)).alias("s")).where("s IS NOT NULL").distinct()
-        shapes = [r.s for r in found.collect()]
+        shapes = [r.s for r in distinct_shapes(df, F.col(column))]
     merged = resolve_unresolved(df, column, merge_shapes(shapes))
     if isinstance(merged, NullType):
         return StructType()
@@ -109,12 +108,12 @@ def _resolve(df: DataFrame, column: str, merged: DataType, pending: list[list[st
     frames = []
     for i, steps in enumerate(pending):
         rows, value = values_at(df, column, steps)
-        frames.append(rows.select(F.lit(i).alias("p"), shape(value).alias("s")))
+        frames.append(rows.select(F.lit(i).alias("p"), value.alias("x")))
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame)
     found: dict[int, list[str]] = {}
-    for row in union.where("s IS NOT NULL").distinct().collect():
+    for row in distinct_shapes(union, F.col("x"), "p"):
         found.setdefault(row.p, []).append(row.s)
     for i, steps in enumerate(pending):
         merged = _replace_unresolved(merged, steps, merge_shapes(found.get(i, [])))

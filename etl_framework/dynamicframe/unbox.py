@@ -12,7 +12,7 @@ from ..types import ChoiceType, StringType, spark_ddl
 from .errors import Step, error_records
 from .inference import csv_columns, infer_csv_schema, merge_shapes, resolve_unresolved
 from .paths import column_at, parse_path, rewrite, type_at
-from .variants import shape
+from .variants import distinct_shapes
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
@@ -65,7 +65,7 @@ def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step_args: dict) 
 def _unbox_json(frame: DynamicFrame, steps, text, step_args: dict) -> DynamicFrame:
     value = F.try_parse_json(text)
     probe = frame.dataframe.select(value.alias("v")).where("v IS NOT NULL")
-    shapes = [r.s for r in probe.select(shape(F.col("v")).alias("s")).distinct().collect()]
+    shapes = [r.s for r in distinct_shapes(probe, F.col("v"))]
     new_type = resolve_unresolved(probe, "v", merge_shapes(shapes))
     parsed = F.try_variant_get(value, "$", spark_ddl(new_type))
     bad = F.coalesce(text.isNotNull() & value.isNull(), F.lit(False))

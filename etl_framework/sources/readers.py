@@ -18,7 +18,7 @@ from ..bookmarks.files import select_new, select_replay
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
-from ..dynamicframe.variants import shape
+from ..dynamicframe.variants import distinct_shapes
 from ..errors import EtlError
 from ..logs import get_logger
 from ..types import StructType, from_spark, spark_ddl
@@ -162,11 +162,11 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
         return df.select("v", *extra)
 
     records = records_of(variant)
-    shapes = [r.s for r in records.select(shape(F.col("v")).alias("s")).where("s IS NOT NULL").distinct().collect()]
+    shapes = [r.s for r in distinct_shapes(records, F.col("v"))]
     arrays = any(s.startswith("ARRAY") for s in shapes)
     if arrays:  # a top-level array holds one record per element, as Spark's readers take it
         records = _explode_arrays(records)
-        shapes = [r.s for r in records.select(shape(F.col("v")).alias("s")).where("s IS NOT NULL").distinct().collect()]
+        shapes = [r.s for r in distinct_shapes(records, F.col("v"))]
     is_object = F.coalesce(F.schema_of_variant("v").startswith("OBJECT"), F.lit(False))
     valid = records.where(is_object)
     schema = infer_variant_schema(valid, "v", [s for s in shapes if s.startswith("OBJECT")])
