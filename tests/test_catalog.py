@@ -14,7 +14,7 @@ from etl_framework.catalog import CatalogError, Column, Database, Partition, Tab
 from etl_framework.config import load_profile
 from etl_framework.errors import EtlError
 
-from .conftest import ROOT
+from .conftest import ROOT, run_etl
 from .moto_server import REGION, MotoServer
 
 
@@ -334,3 +334,77 @@ def test_match_catalog_casts_choices_to_the_catalog_types(ctx, db, tmp_path):
     ctx.catalog.create_table(Table(db, "partial", str(tmp_path / "p"), "json", [Column("id", "bigint")]))
     with pytest.raises(EtlError, match="'code': match_catalog: the catalog table has no column 'code'"):
         raw.resolveChoice(choice="match_catalog", database=db, table_name="partial")
+
+
+def test_delta_table_reads_the_live_files_and_filters_on_partition_keys(ctx, db, tmp_path):
+    path = str(tmp_path / "events")
+    df = ctx.spark.createDataFrame([(1, "d1"), (2, "d2"), (3, "d2")], "id bigint, day string")
+    frame = DynamicFrame.fromDF(df, ctx, "events")
+    ctx.write_dynamic_frame.from_options(frame, "file", {"path": path, "partitionKeys": ["day"]}, "delta")
+    ctx.write_dynamic_frame.from_options(
+        DynamicFrame.fromDF(df.where("id = 1"), ctx, "events"), "file", {"path": path, "mode": "overwrite"}, "delta"
+    )
+    ctx.catalog.create_table(
+        Table(db, "events", path, "delta", [Column("id", "bigint")], partition_keys=[Column("day", "string")])
+    )
+    assert [r.id for r in ctx.create_dynamic_frame.from_catalog(db, "events").toDF().collect()] == [1]
+    assert ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 'd2'").count() == 0
+    with pytest.raises(CatalogError, match="`id` is not a partition key"):
+        ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="id = 1")
+
+
+# --- etl catalog --------------------------------------------------------------------------------------
+
+
+def test_catalog_cli_lists_and_shows_glue_tables(glue_ctx, moto, tmp_path):
+    db = f"t_{uuid.uuid4().hex[:10]}"
+    glue_ctx.catalog.create_database(Database(db, "sales data"))
+    glue_ctx.catalog.create_table(orders_table(db, "s3://lake/orders", description="daily orders"))
+    glue_ctx.catalog.add_partitions(
+        db, "orders", [Partition([d], f"s3://lake/orders/order_date={d}") for d in DATES[:2]]
+    )
+    sets = [
+        "--set",
+        "catalog.backend=glue",
+        "--set",
+        f"catalog.endpoint_url={moto.url}",
+        "--set",
+        f"catalog.region={REGION}",
+        "--set",
+        f"state_dir={tmp_path}/state",
+    ]
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+    out = run_etl("catalog", "databases", *sets, env=env)
+    assert out.code == 0, out.stderr
+    assert any(line.split()[:1] == [db] and "sales data" in line for line in out.stdout.splitlines())
+    out = run_etl("catalog", "tables", db, *sets, env=env)
+    assert out.stdout.splitlines()[1].split() == ["orders", "json", "order_date", "s3://lake/orders"]
+    out = run_etl("catalog", "show", f"{db}.orders", *sets, env=env)
+    assert out.code == 0, out.stderr
+    for line in [
+        f"table {db}.orders - daily orders",
+        "location: s3://lake/orders",
+        "format: json",
+        "partitions: 2",
+        "  id: bigint  -- order id",
+        "  customer: struct<id:bigint,name:string>",
+        "partition keys:",
+        "  order_date: string",
+    ]:
+        assert line in out.stdout.splitlines()
+    out = run_etl("catalog", "partitions", f"{db}.orders", *sets, env=env)
+    assert out.stdout.splitlines()[1:] == [f"{d}  s3://lake/orders/order_date={d}" for d in DATES[:2]]
+    out = run_etl("catalog", "show", f"{db}.returns", *sets, env=env)
+    assert out.code != 0 and f"table 'returns' not found in database '{db}'" in out.stderr
+
+
+def test_catalog_cli_on_the_embedded_metastore(tmp_path):
+    """The local profile's catalog lives in a Derby metastore in the state dir."""
+    sets = ["--set", f"state_dir={tmp_path}/state", "--set", f"warehouse_dir={tmp_path}/wh"]
+    out = run_etl("catalog", "databases", *sets)
+    assert out.code == 0, out.stderr
+    assert out.stdout.splitlines()[1].split()[:2] == ["default", f"file:{tmp_path}/wh"]
+    assert (tmp_path / "state" / "metastore_db").is_dir()
+    out = run_etl("catalog", "tables", "sales", *sets)
+    assert out.code != 0 and "database 'sales' not found in the catalog (databases: default)" in out.stderr

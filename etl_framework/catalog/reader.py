@@ -45,8 +45,12 @@ def read_from_catalog(
     options = dict(additional_options or {})
     predicates = [p for p in (push_down_predicate, options.pop("catalogPartitionPredicate", "")) if p]
     if table.classification == "delta":  # the Delta log, not the catalog, knows the live files
-        source = FileSource(ctx, {**options, "path": table.location}, "delta", {}, transformation_ctx)
-        return source.read()
+        frame = FileSource(ctx, {**options, "path": table.location}, "delta", {}, transformation_ctx).read()
+        if not predicates:
+            return frame
+        select_partitions(ctx.spark_session, table, [], predicates)  # only partition keys may be named
+        rows = frame.dataframe.where(" AND ".join(f"({p})" for p in predicates))
+        return frame._derive(rows, frame.schema(), Step("push_down_predicate", transformation_ctx))
     if table.partition_keys:
         all_partitions = ctx.catalog.list_partitions(table.database, table.name)
         partitions = select_partitions(ctx.spark_session, table, all_partitions, predicates)
