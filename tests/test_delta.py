@@ -142,6 +142,15 @@ def test_unpartitioned_table_and_a_table_written_by_delta_rs(ctx, table, tmp_pat
     assert delta_rows(other) == [(1, "d1", 0.5), (2, None, None), (3, "d1", 3.0)]
 
 
+def test_a_table_in_a_folder_whose_name_needs_escaping(ctx, tmp_path):
+    table = str(tmp_path / "my orders")
+    write(ctx, table, A)
+    write(ctx, table, [(2, "2024-01-02", 20.0)], mode="merge", mergeKeys=["id"])
+    expected = sorted([A[0], A[2], (2, "2024-01-02", 20.0)])
+    assert delta_rows(table) == expected == spark_rows(ctx, table)
+    assert spark_rows(ctx, table, partitionFilters=[("day", "=", "2024-01-02")]) == [(2, "2024-01-02", 20.0)]
+
+
 def test_nested_and_temporal_types_round_trip(ctx, table, spark_session):
     df = spark_session.sql(
         "SELECT 1L AS id, DATE'2024-01-01' AS day, TIMESTAMP'2024-01-01 10:00:00.123456' AS at,"

@@ -30,6 +30,7 @@ from .table import (
     TableFiles,
     data_added,
     engine_for,
+    live_files,
     open_table,
     read_files,
     table_uri,
@@ -109,7 +110,7 @@ def read_delta(
     if _bookmarked(ctx, transformation_ctx):
         files = _new_files(ctx, table, uri, transformation_ctx)
     else:
-        files = table.file_uris(options.get("partitionFilters"))
+        files = live_files(table, uri, options.get("partitionFilters"))
     if not files:
         return _frame(ctx, spark.createDataFrame([], schema), transformation_ctx)
     return _frame(ctx, read_files(spark, uri, schema, files), transformation_ctx)
@@ -142,7 +143,7 @@ def _new_files(ctx: EtlContext, table: DeltaTable, uri: str, transformation_ctx:
             return []
         if last != table.version():
             table.load_as_version(last)
-        files = table.file_uris()
+        files = live_files(table, uri)
     else:
         relative, removed = data_added(TableFiles(ctx.spark_session, uri), start, last)
         if removed:

@@ -269,6 +269,18 @@ class TableFiles:
             return None
 
 
+def live_files(table: DeltaTable, uri: str, partition_filters: Any = None) -> list[str]:
+    """The live data files (those ``partition_filters`` select: delta-rs tuples or a SQL predicate)
+    as Spark opens them. delta-rs percent-encodes the table's folder in ``file_uris`` (``my%20orders``), which Spark
+    would take literally, so that prefix is swapped for ``uri``."""
+    encoded = table.table_uri.rstrip("/")
+    prefix = local_path(encoded) if encoded.startswith("file:") else encoded
+    return [
+        uri + f[len(prefix) :] if f.startswith(f"{prefix}/") else f
+        for f in table.file_uris(file_pruning_predicate=partition_filters)
+    ]
+
+
 def read_files(spark: SparkSession, uri: str, schema: T.StructType, paths: list[str]) -> DataFrame:
     """Spark over some data files of the table, in the table's column order. The table folder is the
     ``basePath``, so partition columns come from the Hive-style folders, typed by ``schema``."""
