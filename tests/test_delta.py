@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -634,3 +635,26 @@ def test_two_writers_creating_one_table_both_land(ctx, table, competing):
     write(ctx, table, B)  # found no table, but one exists by its commit: appended to it instead
     assert delta_rows(table) == sorted(A + B) == spark_rows(ctx, table)
     assert DeltaTable(table).version() == 1
+
+
+def test_sample_job_upserts_an_export_sent_again(spark_session, profile, tmp_path):
+    spec = importlib.util.spec_from_file_location("sample_orders", ROOT / "jobs" / "sample_orders.py")
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    source, target = tmp_path / "exports", str(tmp_path / "curated")
+    source.mkdir()
+    for f in sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[:2]:
+        shutil.copy(f, source / f.name)
+    args = {**ENABLE, "JOB_NAME": "sample_orders", "source_path": str(source), "target_path": target}
+    job.main(EtlContext(spark_session, profile), args)
+    first = DeltaTable(target).to_pyarrow_table()
+    resent = source / sorted(p.name for p in source.iterdir())[1]
+    resent.write_text(resent.read_text().replace('"status": "paid"', '"status": "refunded"'))
+    job.main(EtlContext(spark_session, profile), args)  # the file changed: read again, its orders upserted
+    table = DeltaTable(target)
+    again = table.to_pyarrow_table()
+    ids = again.column("order_id").to_pylist()
+    assert len(ids) == len(set(ids)) == first.num_rows == 120
+    assert table.metadata().partition_columns == ["order_date"] and table.version() == 1
+    statuses = Counter(again.column("status").to_pylist())
+    assert statuses["refunded"] > 0 and statuses["paid"] < Counter(first.column("status").to_pylist())["paid"]
