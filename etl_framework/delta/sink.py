@@ -229,7 +229,7 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
         return
 
     if engine_for(ctx) == "spark":
-        _write_native(ctx, df, write, keys, txn)
+        _write_native(ctx, df, write, keys, txn, table is not None)
         return
 
     replace_all = mode == "overwrite" and not write.where
@@ -547,18 +547,20 @@ def _commit(
     table.create_write_transaction([*adds, *removes], mode, schema, keys, commit_properties=properties)
 
 
-def _write_native(ctx: EtlContext, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None) -> None:
+def _write_native(
+    ctx: EtlContext, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None, exists: bool
+) -> None:
     """delta-spark writes and commits (untested here: no Delta JARs). The transaction goes through
     delta-spark's idempotent-write options (session settings for MERGE); the bookmark state rides in
-    ``userMetadata``."""
+    ``userMetadata``. A merge into no table yet creates it."""
     props = _properties(ctx, txn)
     metadata = json.dumps(props.custom_metadata) if props else None
     observation = Observation()
     df = df.observe(observation, F.count(F.lit(1)).alias("written"))
-    if write.merge_keys:
+    if write.merge_keys and exists:
         _merge_native(ctx.spark_session, df, write, txn, metadata)
     else:
-        writer = df.write.format("delta").mode(write.mode)
+        writer = df.write.format("delta").mode("append" if write.merge_keys else write.mode)
         if keys:
             writer = writer.partitionBy(*keys)
         for name in ("mergeSchema", "overwriteSchema"):
@@ -583,9 +585,6 @@ def _merge_native(
 ) -> None:
     from delta.tables import DeltaTable as NativeTable  # delta-spark's Python API: only with its JARs
 
-    if not NativeTable.isDeltaTable(spark, write.uri):  # nothing to merge into: the frame is the table
-        df.write.format("delta").save(write.uri)
-        return
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in write.merge_keys)
     settings = (
         {
