@@ -312,6 +312,9 @@ def test_a_path_without_readable_data_is_an_error(run, db, tmp_path):
         run(CrawlerDefinition("junk", [Target(str(root))], db))
     with pytest.raises(CrawlerError, match=r"target .*missing does not exist"):
         run(CrawlerDefinition("junk", [Target(str(tmp_path / "missing"))], db))
+    failed = RunHistory(str(tmp_path / "state")).list("crawler:junk")
+    assert [r.status for r in failed] == ["FAILED", "FAILED"]
+    assert "holds no readable data" in failed[1].error
 
 
 def test_exclusions_leave_files_out(run, catalog, db, tmp_path):

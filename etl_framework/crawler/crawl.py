@@ -33,7 +33,7 @@ from ..sources.files import FileInfo, list_files
 from ..sources.readers import FileSource
 from ..types import DataType, NullType, StructType, merge_types
 from .classify import HEAD_BYTES, Classification, classify, read_head
-from .definition import CrawlerDefinition
+from .definition import CrawlerDefinition, SchemaChangePolicy
 from .layout import DataFolder, TablePlan, data_folders, folder_of, group_tables, relative_parts, short_hash
 from .schema import catalog_columns, widen_hive
 from .state import CrawlerState
@@ -99,7 +99,7 @@ class Crawler:
         self.state = CrawlerState(state_dir, definition.name)
 
     @property
-    def _policy(self):
+    def _policy(self) -> SchemaChangePolicy:
         return self.definition.schema_change_policy
 
     def run(self) -> CrawlResult:
@@ -131,7 +131,7 @@ class Crawler:
         for target in d.targets:
             root, folders, unknown = self._scan(target.path, list(target.exclusions))
             roots.append(root)
-            result.skipped += [f"{path}: no classifier recognizes it" for path in unknown]
+            result.skipped += [f"{path}: not recognized, or not in its folder's format" for path in unknown]
             if not folders and seen is None and not any(_under(t.location, root) for t in owned.values()):
                 raise CrawlerError(
                     f"crawler {d.name}: target {target.path} holds no readable data "
