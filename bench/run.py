@@ -21,6 +21,9 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from etl_framework.config import load_profile
+from etl_framework.session import catalog_conf
+
 from . import report
 from .benchmarks import all_benchmarks
 from .core import Env, measure, reps, slope
@@ -42,11 +45,22 @@ SPARK_CONF = {
 }
 
 
-def start_spark() -> SparkSession:
+def start_spark(work: Path) -> SparkSession:
+    """The session every benchmark shares, built as ``etl run`` builds a local one: Hive support,
+    with the embedded Derby metastore (and the warehouse) in this run's scratch folder ``work``."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # as etl does for local runs
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers need this venv (pyarrow, etl_framework)
-    builder = SparkSession.builder.appName("etl-framework-bench")
-    for key, value in SPARK_CONF.items():
+    profile = load_profile(
+        str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={work}", f"warehouse_dir={work / 'warehouse'}"]
+    )
+    conf = {
+        **SPARK_CONF,
+        **catalog_conf(profile),
+        "spark.sql.warehouse.dir": profile.warehouse_dir,
+        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={work / 'derby.log'}",
+    }
+    builder = SparkSession.builder.appName("etl-framework-bench").enableHiveSupport()
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -121,13 +135,13 @@ def main() -> int:
     sha = _git("rev-parse", "--short", "HEAD") or "nogit"
     git = {"sha": sha, "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
     load_before = os.getloadavg()
-    spark = start_spark()
-    try:
-        with tempfile.TemporaryDirectory(prefix="etl-bench-") as work:
+    with tempfile.TemporaryDirectory(prefix="etl-bench-") as work:
+        spark = start_spark(Path(work))
+        try:
             results = run_all(spark, scale, Path(work))
-        facts = machine_facts(spark)
-    finally:
-        spark.stop()
+            facts = machine_facts(spark)
+        finally:
+            spark.stop()
     run = {
         "started": started.isoformat(timespec="seconds"),
         "scale": scale,
