@@ -32,8 +32,9 @@ def moto():
 
 
 @pytest.fixture
-def catalog(request, spark_session, tmp_path, monkeypatch):
-    """The embedded catalog; ``glue`` (indirect parametrization) the Glue API on a moto server."""
+def crawl_profile(request, tmp_path, monkeypatch):
+    """The local profile: the embedded catalog, or with ``glue`` (indirect parametrization) the Glue
+    API on a moto server."""
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     sets = [f"state_dir={tmp_path}/state"]
     if getattr(request, "param", "local") == "glue":
@@ -41,7 +42,12 @@ def catalog(request, spark_session, tmp_path, monkeypatch):
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             monkeypatch.setenv(key, "testing")
         sets += ["catalog.backend=glue", f"catalog.endpoint_url={server.url}", f"catalog.region={REGION}"]
-    return catalog_for(load_profile("local", sets=sets), spark_session)
+    return load_profile("local", sets=sets)
+
+
+@pytest.fixture
+def catalog(crawl_profile, spark_session):
+    return catalog_for(crawl_profile, spark_session)
 
 
 @pytest.fixture
@@ -96,8 +102,10 @@ def orders_data(root: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("catalog", ["local", "glue"], indirect=True)
-def test_nested_partitioned_json_then_new_column_and_partition(run, catalog, db, tmp_path):
+@pytest.mark.parametrize("crawl_profile", ["local", "glue"], indirect=True)
+def test_nested_partitioned_json_then_new_column_and_partition(
+    run, catalog, db, tmp_path, spark_session, crawl_profile
+):
     root = tmp_path / "lake" / "orders"
     orders_data(root)
     definition = CrawlerDefinition("orders_crawler", [Target(str(root))], db)
@@ -134,6 +142,10 @@ def test_nested_partitioned_json_then_new_column_and_partition(run, catalog, db,
     found = partitions(catalog, db, "orders")
     assert set(found) == {("2024", "01"), ("2024", "02"), ("2024", "03")}
     assert found[("2024", "03")].endswith("/orders/year=2024/month=03")
+    # A job reads the crawled table by name.
+    ctx = EtlContext(spark_session, crawl_profile)
+    march = ctx.create_dynamic_frame.from_catalog(db, "orders", push_down_predicate="month = '03'").toDF()
+    assert [(r.id, r.coupon, r.total, r.year, r.month) for r in march.collect()] == [(4, "XMAS", 1.25, "2024", "03")]
 
     # Nothing changed: a third crawl changes nothing.
     third = run(definition)
