@@ -52,7 +52,12 @@ class CrawlerError(EtlError):
 
 @dataclass
 class CrawlResult:
-    """What one crawl did; ``logged`` holds the changes a LOG policy did not apply."""
+    """What one crawl did; ``logged`` holds the changes a LOG policy did not apply.
+
+    >>> r = CrawlResult("orders", "jr_1", tables_created=["orders"], partitions_added=2)
+    >>> r.metrics()["tables_created"], r.metrics()["partitions_added"]
+    (1, 2)
+    """
 
     crawler: str
     run_id: str
