@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .bookmarks.session import BookmarkSession
     from .catalog.sink import DataSink
     from .dynamicframe import DynamicFrame
+    from .sources.datasource import DataSource
 
 
 class DynamicFrameReader:
@@ -265,6 +266,16 @@ class EtlContext:
         return self.write_dynamic_frame.from_catalog(
             frame, database, table_name, redshift_tmp_dir, transformation_ctx, additional_options
         )
+
+    def getSource(  # noqa: N802 - Glue's spelling
+        self, connection_type: str, transformation_ctx: str = "", **options: Any
+    ) -> DataSource:
+        """Glue's source object: ``ctx.getSource("s3", paths=[...]).setFormat("json").getFrame()``."""
+        from .sources.datasource import DataSource
+
+        return DataSource(self, connection_type, transformation_ctx, **options)
+
+    get_source = getSource
 
     def getSink(  # noqa: N802 - Glue's spelling
         self, connection_type: str, format: str | None = None, transformation_ctx: str = "", **options: Any

@@ -408,3 +408,11 @@ def test_catalog_cli_on_the_embedded_metastore(tmp_path):
     assert (tmp_path / "state" / "metastore_db").is_dir()
     out = run_etl("catalog", "tables", "sales", *sets)
     assert out.code != 0 and "database 'sales' not found in the catalog (databases: default)" in out.stderr
+
+
+def test_get_source_reads_as_from_options(spark_session, profile, tmp_path):
+    """Glue's source object, the read-side counterpart of getSink."""
+    (tmp_path / "a.json").write_text('{"id": 1}\n{"id": "x"}\n')
+    ctx = EtlContext(spark_session, profile)
+    frame = ctx.getSource("file", paths=[str(tmp_path)], recurse=True).setFormat("json").getFrame()
+    assert frame.unresolved_choices() == ["id"] and frame.count() == 2

@@ -109,7 +109,9 @@ class SparkCatalog(Catalog):
         ]
 
     def get_table(self, database: str, name: str) -> Table:
-        database, name = self.get_database(database).name, name.lower()
+        database, name = database.lower(), name.lower()
+        if not self.spark.catalog.databaseExists(database):
+            self.get_database(database)  # the error naming it
         ident = f"{quote(database)}.{quote(name)}"
         if not self.spark.catalog.tableExists(ident):
             known = ", ".join(sorted(t.name for t in self.spark.catalog.listTables(database))) or "none"
@@ -193,18 +195,26 @@ class SparkCatalog(Catalog):
     # --- partitions ------------------------------------------------------------------------------
 
     def list_partitions(self, database: str, table: str) -> list[Partition]:
-        t = self.get_table(database, table)
-        if not t.partition_keys:
+        database, table = database.lower(), table.lower()
+        try:  # only the partition keys are needed, and this is the one query that gives them
+            keys = [
+                c.name for c in self.spark.catalog.listColumns(f"{quote(database)}.{quote(table)}") if c.isPartition
+            ]
+        except AnalysisException:
+            self.get_table(database, table)  # the error naming the database or table
+            raise
+        if not keys:
             return []
         jvm = self.spark.sparkContext._jvm
         none = getattr(getattr(jvm.scala, "None$"), "MODULE$")
         external = self.spark._jsparkSession.sharedState().externalCatalog()
-        found = jvm.scala.jdk.javaapi.CollectionConverters.asJava(external.listPartitions(t.database, t.name, none))
-        keys = [c.name for c in t.partition_keys]
-        out = []
-        for p in found:
-            spec = p.spec()
-            out.append(Partition([spec.apply(k) for k in keys], p.location().toString()))
+        found = external.listPartitions(database, table, none)
+        out = _parse_partitions(found.toString(), keys, found.size())
+        if out is None:  # values the text cannot carry unambiguously: ask for each partition
+            out = []
+            for p in jvm.scala.jdk.javaapi.CollectionConverters.asJava(found):
+                spec = p.spec()
+                out.append(Partition([spec.apply(k) for k in keys], p.location().toString()))
         return sorted(out, key=lambda p: p.values)
 
     def add_partitions(self, database: str, table: str, partitions: list[Partition]) -> None:
@@ -228,6 +238,26 @@ class SparkCatalog(Catalog):
         for start in range(0, len(values), _PARTITION_BATCH):
             specs = ", ".join(f"PARTITION ({_spec(keys, v)})" for v in values[start : start + _PARTITION_BATCH])
             self.spark.sql(f"ALTER TABLE {quote(t.database)}.{quote(t.name)} DROP IF EXISTS {specs}")
+
+
+_PARTITION_TEXT = re.compile(r"CatalogPartition\(\n\tPartition Values: \[(.*)\]\n\tLocation: (.*)\n")
+
+
+def _parse_partitions(text: str, keys: list[str], count: int) -> list[Partition] | None:
+    """Partitions from the text of Spark's partition list, which comes in one py4j call where
+    asking each partition costs several (seconds for a thousand). None when the text is not
+    unambiguous: more than four keys (Scala then lists a spec in no fixed order), a value holding a
+    line break or the separator, or a count that does not add up."""
+    if len(keys) > 4:
+        return None
+    spec = re.compile(", ".join(f"{re.escape(k)}=(.*)" for k in keys))
+    out = []
+    for values_text, location in _PARTITION_TEXT.findall(text):
+        match = spec.fullmatch(values_text)
+        if match is None or any(", " in v for v in match.groups()):
+            return None
+        out.append(Partition(list(match.groups()), location))
+    return out if len(out) == count else None
 
 
 def _spec(keys: list[str], values: list[str]) -> str:

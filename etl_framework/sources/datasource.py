@@ -1,0 +1,37 @@
+"""Glue's ``DataSource`` object: ``ctx.getSource(...)``, ``setFormat(...)``, ``getFrame()``.
+
+>>> source = ctx.getSource("s3", paths=["s3a://exports/orders/"], recurse=True)  # doctest: +SKIP
+>>> orders = source.setFormat("json").getFrame()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import read_from_options
+
+if TYPE_CHECKING:
+    from ..context import EtlContext
+    from ..dynamicframe import DynamicFrame
+
+
+class DataSource:
+    """A source by connection type and options (``from_options`` in object form)."""
+
+    def __init__(self, ctx: EtlContext, connection_type: str, transformation_ctx: str = "", **options: Any):
+        self.ctx, self.connection_type, self.transformation_ctx = ctx, connection_type, transformation_ctx
+        self.options = options
+        self.format: str | None = None
+        self.format_options: dict[str, Any] = {}
+
+    def setFormat(self, format: str, **options: Any) -> DataSource:  # noqa: N802 - Glue's spelling
+        self.format, self.format_options = format, options
+        return self
+
+    def getFrame(self, **kwargs: Any) -> DynamicFrame:  # noqa: N802
+        """Read the source; bookmarked by ``transformation_ctx`` as ``from_options`` is."""
+        return read_from_options(
+            self.ctx, self.connection_type, self.options, self.format, self.format_options, self.transformation_ctx
+        )
+
+    set_format, get_frame = setFormat, getFrame
