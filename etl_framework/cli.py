@@ -264,8 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     crawl = sub.add_parser("crawl", help="crawl data into catalog tables", allow_abbrev=False)
     crawl.add_argument("name", nargs="?", help="a crawler in conf/crawlers/NAME.yaml (or a YAML path)")
-    crawl.add_argument("--path", dest="paths", action="append", default=[], help="a folder to crawl (repeatable)")
-    crawl.add_argument("--exclude", dest="exclusions", action="append", default=[], metavar="GLOB")
+    crawl.add_argument(
+        "--path", dest="paths", action="append", default=[], metavar="PATH", help="a folder to crawl (repeatable)"
+    )
+    crawl.add_argument(
+        "--exclude", dest="exclusions", action="append", default=[], metavar="GLOB", help="a file glob to leave out"
+    )
     crawl.add_argument("--database", help="the catalog database of the tables")
     crawl.add_argument("--table-prefix", default="", help="prefix of the table names")
     crawl.add_argument("--name", dest="crawler_name", help="the crawler's name (default: the first path's folder)")

@@ -414,6 +414,19 @@ def test_etl_crawl_command(tmp_path):
     runs = run_etl("runs", "crawler:orders", *set_args(dirs), env=env)
     assert "SUCCEEDED" in runs.stdout, runs.stderr
 
+    events = tmp_path / "data" / "events"
+    write_json(events / "day=1" / "e.json", [{"id": 1, "kind": "click"}])
+    write_json(events / "day=1" / "skip.tmp", [{"id": "x"}])
+    adhoc = run_etl(
+        "crawl", "--path", str(events), "--database", "sales", "--exclude", "**.tmp", *set_args(dirs), env=env
+    )
+    assert adhoc.code == 0, adhoc.stderr
+    assert "created table sales.events" in adhoc.stdout
+    assert "crawler=events " in adhoc.stdout and "partitions_added=1" in adhoc.stdout
+    shown = run_etl("catalog", "show", "sales.events", *set_args(dirs), env=env)
+    assert "  id: bigint" in shown.stdout, shown.stderr + shown.stdout  # the excluded file's text id is not read
+    assert "  day: string" in shown.stdout
+
     unknown = run_etl("crawl", "nope", *set_args(dirs), env=env)
     assert unknown.code == 2
     assert "crawlers/nope.yaml: crawler file not found (crawlers in" in unknown.stderr
