@@ -416,3 +416,27 @@ def test_get_source_reads_as_from_options(spark_session, profile, tmp_path):
     ctx = EtlContext(spark_session, profile)
     frame = ctx.getSource("file", paths=[str(tmp_path)], recurse=True).setFormat("json").getFrame()
     assert frame.unresolved_choices() == ["id"] and frame.count() == 2
+
+
+def test_typed_keys_and_awkward_values_survive_the_round_trip(ctx, db, tmp_path):
+    """Two keys, one an integer; values with a space, a comma, a plus and a percent sign (Spark
+    URI-encodes file paths; the catalog text separates values with ', ')."""
+    cities = ["New York, NY", "Zürich+1", "100% Paris"]
+    rows = [(i, c, 2025 + (i % 2)) for i, c in enumerate(cities * 2)]
+    df = ctx.spark.createDataFrame(rows, "id bigint, city string, year int")
+    sink = ctx.getSink(
+        connection_type="s3", path=str(tmp_path / "visits"), enableUpdateCatalog=True, partitionKeys=["year", "city"]
+    )
+    sink.setFormat("json").setCatalogInfo(catalogDatabase=db, catalogTableName="visits")
+    sink.writeFrame(DynamicFrame.fromDF(df, ctx, "visits"))
+    assert [(c.name, c.type) for c in ctx.catalog.get_table(db, "visits").partition_keys] == [
+        ("year", "int"),
+        ("city", "string"),
+    ]
+    assert len(ctx.catalog.list_partitions(db, "visits")) == 6
+    got = ctx.create_dynamic_frame.from_catalog(db, "visits", push_down_predicate="year > 2025 AND city <> 'x'")
+    assert sorted((r.id, r.city, r.year) for r in got.toDF().collect()) == [
+        (1, "Zürich+1", 2026),
+        (3, "New York, NY", 2026),
+        (5, "100% Paris", 2026),
+    ]

@@ -17,6 +17,7 @@ Tables are Spark external tables (``CREATE TABLE ... USING json LOCATION ...``),
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
@@ -208,13 +209,14 @@ class SparkCatalog(Catalog):
         jvm = self.spark.sparkContext._jvm
         none = getattr(getattr(jvm.scala, "None$"), "MODULE$")
         external = self.spark._jsparkSession.sharedState().externalCatalog()
+        # Locations come as URIs (a space is %20, a % is %25); callers want Hadoop path strings.
         found = external.listPartitions(database, table, none)
         out = _parse_partitions(found.toString(), keys, found.size())
         if out is None:  # values the text cannot carry unambiguously: ask for each partition
             out = []
             for p in jvm.scala.jdk.javaapi.CollectionConverters.asJava(found):
                 spec = p.spec()
-                out.append(Partition([spec.apply(k) for k in keys], p.location().toString()))
+                out.append(Partition([spec.apply(k) for k in keys], unquote(p.location().toString())))
         return sorted(out, key=lambda p: p.values)
 
     def add_partitions(self, database: str, table: str, partitions: list[Partition]) -> None:
@@ -256,7 +258,7 @@ def _parse_partitions(text: str, keys: list[str], count: int) -> list[Partition]
         match = spec.fullmatch(values_text)
         if match is None or any(", " in v for v in match.groups()):
             return None
-        out.append(Partition(list(match.groups()), location))
+        out.append(Partition(list(match.groups()), unquote(location)))
     return out if len(out) == count else None
 
 
