@@ -14,14 +14,12 @@ from typing import Any, TypeVar
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+T = TypeVar("T")
 REPS = {"smoke": 1}  # repetitions of each way per scale, 3 unless listed: smoke runs only prove the suite runs
 
 
 def reps(scale: str) -> int:
     return REPS.get(scale, 3)
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
