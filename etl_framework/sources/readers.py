@@ -8,10 +8,11 @@ first action through ``DataFrame.observe``, so no extra pass is spent on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import DataFrame, Observation
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from ..bookmarks.files import select_new, select_replay
@@ -101,7 +102,8 @@ class FileSource:
                 StructType(),
                 ErrorLog(self.spark).then(Step(f"read {self.format}", self.transformation_ctx)),
             )
-        return reader(self, [f.path for f in files])
+        with _few_listing_tasks(self.spark):
+            return reader(self, [f.path for f in files])
 
     def bookmarked(self, files: list[FileInfo]) -> list[FileInfo]:
         """The files this run should read, staging the bookmark state to commit with the job."""
@@ -140,6 +142,25 @@ class FileSource:
     def frame(self, data: DataFrame, schema: StructType, errors: DataFrame | None) -> DynamicFrame:
         step = Step(f"read {self.format}", self.transformation_ctx, "", errors)
         return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step))
+
+
+_LISTING_TASKS = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+
+
+@contextmanager
+def _few_listing_tasks(spark: SparkSession) -> Iterator[None]:
+    """Spark looks up every path it is given again when it plans a read, and past 32 paths it runs a
+    job with one task per path (10,000 files: minutes). Our files are listed already, so a few tasks
+    (each looking up a slice of the paths) do it; the user's setting is restored afterwards."""
+    before = spark.conf.get(_LISTING_TASKS, None)
+    spark.conf.set(_LISTING_TASKS, str(max(2, spark.sparkContext.defaultParallelism)))
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(_LISTING_TASKS)
+        else:
+            spark.conf.set(_LISTING_TASKS, before)
 
 
 def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], what: str) -> DynamicFrame:
