@@ -29,6 +29,7 @@ from ..context import EtlContext
 from ..errors import EtlError
 from ..logs import get_logger
 from ..runs import RunHistory
+from ..sources import read_from_options
 from ..sources.files import FileInfo, list_files
 from ..sources.readers import FileSource
 from ..types import DataType, NullType, StructType, merge_types
@@ -195,8 +196,6 @@ class Crawler:
         for folder in folders:
             cls = folder.classification
             if cls.format == "delta":
-                from ..sources import read_from_options
-
                 schema = read_from_options(self.ctx, "file", {"path": folder.uri}, "delta", {}).schema()
             else:
                 source = FileSource(self.ctx, {"paths": [folder.uri]}, cls.format, cls.format_options)
