@@ -440,3 +440,21 @@ def test_typed_keys_and_awkward_values_survive_the_round_trip(ctx, db, tmp_path)
         (3, "New York, NY", 2026),
         (5, "100% Paris", 2026),
     ]
+
+
+def test_profiles_choose_the_metastore(tmp_path, monkeypatch):
+    """local: Derby in the state dir; hive: the remote metastore URI (no server here to talk to)."""
+    from etl_framework.errors import ConfigError
+    from etl_framework.session import catalog_conf
+
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    local = load_profile("local", sets=[f"state_dir={tmp_path}/state"])
+    derby = f"jdbc:derby:;databaseName={tmp_path}/state/metastore_db;create=true"
+    assert catalog_conf(local) == {"spark.hadoop.javax.jdo.option.ConnectionURL": derby}
+    hive = load_profile("local", sets=["catalog.backend=hive", "catalog.metastore_uri=thrift://meta:9083"])
+    assert catalog_conf(hive) == {"spark.hadoop.hive.metastore.uris": "thrift://meta:9083"}
+    with pytest.raises(ConfigError, match="catalog.backend hive needs catalog.metastore_uri"):
+        catalog_conf(load_profile("local", sets=["catalog.backend=hive"]))
+    with pytest.raises(ConfigError, match="state_dir, which must be a local folder"):
+        catalog_conf(load_profile("local", sets=["state_dir=s3a://bucket/state"]))
+    assert catalog_conf(load_profile("local", sets=["catalog.backend=glue"])) == {}

@@ -15,6 +15,8 @@ option names here (``separator``, ``withHeader``, ``rowTag``) and Hive's in Glue
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -79,24 +81,13 @@ class GlueCatalog(Catalog):
         return cls(client, settings.catalog_id)
 
     def _call(self, method: str, what: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with _errors(method, what):
             return getattr(self.client, method)(**self._id, **kwargs)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "EntityNotFoundException":
-                raise CatalogError(f"{what} not found in the Glue Data Catalog") from exc
-            raise CatalogError(f"Glue {method} on {what} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise CatalogError(f"Glue {method} on {what} failed: {exc}") from exc
 
     def _pages(self, method: str, key: str, what: str, **kwargs: Any) -> list[dict[str, Any]]:
-        try:
+        with _errors(method, what):
             pages = self.client.get_paginator(method).paginate(**self._id, **kwargs)
             return [item for page in pages for item in page[key]]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "EntityNotFoundException":
-                raise CatalogError(f"{what} not found in the Glue Data Catalog") from exc
-            raise CatalogError(f"Glue {method} on {what} failed: {exc}") from exc
 
     # --- databases -------------------------------------------------------------------------------
 
@@ -127,11 +118,12 @@ class GlueCatalog(Catalog):
 
     def get_table(self, database: str, name: str) -> Table:
         database, name = self.get_database(database).name, name.lower()
-        try:
-            return _table(database, self.client.get_table(**self._id, DatabaseName=database, Name=name)["Table"])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "EntityNotFoundException":
-                raise CatalogError(f"Glue get_table on {database}.{name} failed: {exc}") from exc
+        with _errors("get_table", f"table {database}.{name}"):
+            try:
+                return _table(database, self.client.get_table(**self._id, DatabaseName=database, Name=name)["Table"])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "EntityNotFoundException":
+                    raise
         known = ", ".join(sorted(t.name for t in self.list_tables(database))) or "none"
         raise CatalogError(f"table {name!r} not found in database {database!r} (tables: {known})")
 
@@ -207,6 +199,19 @@ class GlueCatalog(Catalog):
                 TableName=t.name,
                 PartitionsToDelete=[{"Values": list(v)} for v in values[start : start + _DELETE_BATCH]],
             )
+
+
+@contextmanager
+def _errors(method: str, what: str) -> Iterator[None]:
+    """Glue's and boto's errors as CatalogErrors naming the object."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "EntityNotFoundException":
+            raise CatalogError(f"{what} not found in the Glue Data Catalog") from exc
+        raise CatalogError(f"Glue {method} on {what} failed: {exc}") from exc
+    except BotoCoreError as exc:
+        raise CatalogError(f"Glue {method} on {what} failed: {exc}") from exc
 
 
 def _database(d: dict[str, Any]) -> Database:
