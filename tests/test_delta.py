@@ -175,7 +175,7 @@ def test_engine_is_delta_rs_without_the_delta_jars(spark_session):
         engine(spark_session, "spark")
 
 
-def test_failed_write_leaves_no_live_files(ctx, table, monkeypatch):
+def test_failed_write_leaves_no_live_files(ctx, table):
     write(ctx, table, A)
     before = data_files(table)
     failing = (
@@ -189,15 +189,7 @@ def test_failed_write_leaves_no_live_files(ctx, table, monkeypatch):
         )
     assert DeltaTable(table).version() == 0 and delta_rows(table) == sorted(A) == spark_rows(ctx, table)
     assert data_files(table) == before  # the staging folder is gone with whatever Spark wrote
-
-    def commit_fails(*args, **kwargs):
-        raise RuntimeError("commit refused")
-
-    monkeypatch.setattr(delta_sink, "_commit", commit_fails)
-    with pytest.raises(RuntimeError, match="commit refused"):
-        write(ctx, table, B)
-    assert DeltaTable(table).version() == 0 and delta_rows(table) == sorted(A)
-    assert data_files(table) == before  # files moved into the table but never committed are deleted
+    # a commit failing after the files moved into the table: the concurrent-writer tests (a real conflict)
 
 
 def test_version_and_timestamp_as_of(ctx, table):
