@@ -3,7 +3,8 @@
 delta-rs reads the Delta log (at ``versionAsOf`` / ``timestampAsOf`` if given) for the live files,
 and Spark reads those Parquet files with the table folder as ``basePath``, so the partition columns
 come back with the table's types. ``partitionFilters`` (delta-rs DNF tuples such as
-``[("day", "=", "2024-01-01")]``) prune files before Spark sees them.
+``[("day", "=", "2024-01-01")]``, or a SQL predicate on partition columns) prune files before
+Spark sees them.
 
 With bookmarks enabled and a ``transformation_ctx``, a run reads only the data files added by the
 commits after the table version the last run committed (state ``{"type": "delta", "version": n}``);

@@ -271,8 +271,8 @@ class TableFiles:
 
 def live_files(table: DeltaTable, uri: str, partition_filters: Any = None) -> list[str]:
     """The live data files (those ``partition_filters`` select: delta-rs tuples or a SQL predicate)
-    as Spark opens them. delta-rs percent-encodes the table's folder in ``file_uris`` (``my%20orders``), which Spark
-    would take literally, so that prefix is swapped for ``uri``."""
+    as Spark opens them. delta-rs percent-encodes the table's folder in ``file_uris``
+    (``my%20orders``), which Spark would take literally, so that prefix is swapped for ``uri``."""
     encoded = table.table_uri.rstrip("/")
     prefix = local_path(encoded) if encoded.startswith("file:") else encoded
     return [
