@@ -150,6 +150,7 @@ def test_a_table_in_a_folder_whose_name_needs_escaping(ctx, tmp_path):
     expected = sorted([A[0], A[2], (2, "2024-01-02", 20.0)])
     assert delta_rows(table) == expected == spark_rows(ctx, table)
     assert spark_rows(ctx, table, partitionFilters=[("day", "=", "2024-01-02")]) == [(2, "2024-01-02", 20.0)]
+    assert spark_rows(ctx, table, partitionFilters="day < '2024-01-02'") == [A[0]]
 
 
 def test_nested_and_temporal_types_round_trip(ctx, table, spark_session):
