@@ -4,6 +4,7 @@ suite's session) and on the Glue Data Catalog API (moto in server mode on loopba
 from __future__ import annotations
 
 import shutil
+import textwrap
 import uuid
 
 import boto3
@@ -458,3 +459,40 @@ def test_profiles_choose_the_metastore(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="state_dir, which must be a local folder"):
         catalog_conf(load_profile("local", sets=["state_dir=s3a://bucket/state"]))
     assert catalog_conf(load_profile("local", sets=["catalog.backend=glue"])) == {}
+
+
+def test_jobs_write_and_read_by_name_across_runs(tmp_path):
+    """`etl run` on the local profile: one job creates a table through getSink, a later run (a new
+    process on the same Derby metastore) reads it by name and through spark.sql."""
+    (tmp_path / "write_events.py").write_text(
+        textwrap.dedent(
+            """
+            from etl_framework import DynamicFrame
+            from etl_framework.catalog import Database
+
+            def main(ctx, args):
+                ctx.catalog.create_database(Database("shop"))
+                df = ctx.spark.createDataFrame([(1, "d1"), (2, "d2"), (3, "d2")], "id bigint, day string")
+                sink = ctx.getSink(connection_type="file", path=args["out"], enableUpdateCatalog=True,
+                                   partitionKeys=["day"])
+                sink.setFormat("parquet").setCatalogInfo(catalogDatabase="shop", catalogTableName="events")
+                sink.writeFrame(DynamicFrame.fromDF(df, ctx, "events"))
+            """
+        )
+    )
+    (tmp_path / "read_events.py").write_text(
+        textwrap.dedent(
+            """
+            def main(ctx, args):
+                d2 = ctx.create_dynamic_frame.from_catalog("shop", "events", push_down_predicate="day = 'd2'")
+                print("ids", sorted(r.id for r in d2.toDF().collect()))
+                print("sql", ctx.spark.sql("SELECT count(*) AS n FROM shop.events").first().n)
+            """
+        )
+    )
+    sets = ["--set", f"state_dir={tmp_path}/state", "--set", f"warehouse_dir={tmp_path}/wh"]
+    wrote = run_etl("run", str(tmp_path / "write_events.py"), *sets, "--out", str(tmp_path / "events"))
+    assert wrote.code == 0, wrote.stderr
+    read = run_etl("run", str(tmp_path / "read_events.py"), *sets)
+    assert read.code == 0, read.stderr
+    assert "ids [2, 3]" in read.stdout and "sql 3" in read.stdout
