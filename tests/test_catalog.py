@@ -496,3 +496,30 @@ def test_jobs_write_and_read_by_name_across_runs(tmp_path):
     read = run_etl("run", str(tmp_path / "read_events.py"), *sets)
     assert read.code == 0, read.stderr
     assert "ids [2, 3]" in read.stdout and "sql 3" in read.stdout
+
+
+def test_a_crawled_table_is_read_by_name_and_matched(ctx, db, tmp_path):
+    """A crawler's table (choices widened, alternatives recorded) read with pruning, then
+    match_catalog casts the frame's choices, nested ones included, to the crawled types."""
+    from etl_framework.crawler import Crawler, CrawlerDefinition, Target
+
+    for day in ("2026-01-01", "2026-01-02"):
+        folder = tmp_path / "orders" / f"order_date={day}"
+        folder.mkdir(parents=True)
+        (folder / "part.json").write_text(
+            '{"id": 1, "total": 9.5, "customer": {"id": 7, "name": "A"}}\n'
+            '{"id": 2, "total": "12", "customer": {"id": "x", "name": "B"}}\n'
+        )
+    definition = CrawlerDefinition(name="orders", targets=[Target(str(tmp_path / "orders"))], database=db)
+    Crawler(definition, ctx.catalog, ctx.spark, str(tmp_path / "state")).run()
+    frame = ctx.create_dynamic_frame.from_catalog(db, "orders", push_down_predicate="order_date = '2026-01-02'")
+    assert frame.unresolved_choices() == ["customer.id", "total"]
+    matched = frame.resolveChoice(choice="match_catalog", database=db, table_name="orders")
+    assert [(f.name, f.dataType.simple_string()) for f in matched.schema()] == [
+        ("customer", "struct<id:string,name:string>"),
+        ("id", "long"),
+        ("total", "string"),
+        ("order_date", "string"),
+    ]
+    rows = sorted((r.id, r.customer.id, r.total, r.order_date) for r in matched.toDF().collect())
+    assert rows == [(1, "7", "9.5", "2026-01-02"), (2, "x", "12", "2026-01-02")]
