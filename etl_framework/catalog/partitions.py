@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from .model import CatalogError, Partition, Table
-from .spark import quote
+from .spark import literal, quote
 
 _INDEX = "__etl_partition_index"
 
@@ -31,8 +31,13 @@ def select_partitions(
             f"push_down_predicate {predicates[0]!r}: table {table.qualified_name} has no partition keys; "
             "filter the frame instead"
         )
-    schema = ", ".join([f"{_INDEX} int", *(f"{quote(k.name)} string" for k in keys)])
-    values = spark.createDataFrame([(i, *p.values) for i, p in enumerate(partitions)], schema)
+    if partitions:
+        # Inline VALUES are a local relation: Spark filters it on the driver, with no job to run.
+        rows = ", ".join(f"({i}, {', '.join(literal(str(v)) for v in p.values)})" for i, p in enumerate(partitions))
+        columns = ", ".join([_INDEX, *(quote(k.name) for k in keys)])
+        values = spark.sql(f"SELECT * FROM VALUES {rows} AS t({columns})")
+    else:
+        values = spark.createDataFrame([], ", ".join([f"{_INDEX} int", *(f"{quote(k.name)} string" for k in keys)]))
     df = values.select(_INDEX, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
     names = ", ".join(k.name for k in keys)
     for predicate in predicates:
