@@ -24,7 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The crawler brings shop_raw.orders (the job's input) up to date with the export folder first.
 run: java $(STAMP)
+	$(BIN)/etl crawl sample_orders --env local
 	$(BIN)/etl run jobs/sample_orders.py --env local --job-bookmark-option job-bookmark-enable
 
 # The JDBC tests start a private PostgreSQL server: install it (and its JDBC driver) when missing.

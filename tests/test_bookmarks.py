@@ -223,14 +223,20 @@ def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, s
     source.mkdir()
     for f in sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[:2]:
         (source / f.name).write_text(f.read_text())
-    args = ["--job-bookmark-option", "job-bookmark-enable", "--source_path", str(source), *set_args(dirs)]
+    # A crawler of this folder keeps shop_raw.orders, the table the job reads, current.
+    crawl = ["crawl", "--path", str(source), "--database", "shop_raw", *set_args(dirs)]
+    args = ["--job-bookmark-option", "job-bookmark-enable", *set_args(dirs)]
+    assert run_etl(*crawl).code == 0
     first = run_etl("run", "jobs/sample_orders.py", *args)
     assert first.code == 0 and "read=121 written=120 errors=1" in first.stdout, first.stderr[-2000:]
     second = run_etl("run", "jobs/sample_orders.py", *args)
     assert "no new order files since the last run" in second.stderr and "read=0 written=0" in second.stdout
     newest = sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[3]
     (source / newest.name).write_text(newest.read_text())
+    assert run_etl(*crawl).code == 0
     third = run_etl("run", "jobs/sample_orders.py", *args)
     assert "orders_source: 1 of 3 files are new" in third.stderr and "read=61 written=60 errors=1" in third.stdout
     total = spark_session.read.parquet(str(dirs["warehouse"] / "sales" / "orders")).count()
     assert total == 180
+    listed = run_etl("catalog", "partitions", "sales.orders", *set_args(dirs))  # the new day is registered
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["2026-10-01", "2026-10-02", "2026-10-04"]

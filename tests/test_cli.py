@@ -8,6 +8,8 @@ from .conftest import ROOT, run_etl, set_args
 
 
 def test_sample_job_runs_locally(spark_session, dirs):
+    crawl = run_etl("crawl", "sample_orders", "--env", "local", *set_args(dirs))  # as `make run` does
+    assert crawl.code == 0 and "created table shop_raw.orders" in crawl.stdout, crawl.stderr[-2000:]
     result = run_etl("run", "jobs/sample_orders.py", "--env", "local", *set_args(dirs))
     assert result.code == 0, result.stderr
     target = dirs["warehouse"] / "sales" / "orders"
@@ -33,6 +35,16 @@ def test_sample_job_runs_locally(spark_session, dirs):
     runs = run_etl("runs", "sample_orders", *set_args(dirs))
     assert runs.code == 0
     assert "SUCCEEDED" in runs.stdout and "243" in runs.stdout
+
+    # the output table is registered over the Delta table, with its partitions
+    shown = run_etl("catalog", "show", "sales.orders", *set_args(dirs))
+    assert shown.code == 0, shown.stderr[-2000:]
+    assert f"location: file:{target}" in shown.stdout and "format: delta" in shown.stdout
+    assert "partitions: 4" in shown.stdout and "partition keys:\n  order_date: date" in shown.stdout
+    assert "  total_amount: decimal(12,2)" in shown.stdout
+    listed = run_etl("catalog", "partitions", "sales.orders", *set_args(dirs))
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [f"2026-10-0{d}" for d in range(1, 5)]
+    assert f"{target}/order_date=2026-10-01" in listed.stdout
 
 
 def test_failed_job_exits_nonzero_naming_job_and_exception(tmp_path, dirs):

@@ -36,6 +36,10 @@ def test_sample_job_gives_same_output_on_cluster_and_locally(spark_session, clus
         ]
     }
 
+    # Both runs read shop_raw.orders from the embedded catalog in the shared state dir: the driver runs
+    # here (client mode), and Derby is opened by one process at a time.
+    crawl = run_etl("crawl", "sample_orders", "--env", "local", *set_args(local))
+    assert crawl.code == 0, crawl.stderr[-4000:]
     on_cluster = run_etl("run", "jobs/sample_orders.py", "--env", "standalone", *set_args(remote))
     assert on_cluster.code == 0, on_cluster.stderr[-4000:]
     assert "status=SUCCEEDED" in on_cluster.stdout and "read=243 written=240 errors=3" in on_cluster.stdout
@@ -51,6 +55,8 @@ def test_sample_job_gives_same_output_on_cluster_and_locally(spark_session, clus
 
     runs = run_etl("runs", "sample_orders", *set_args(local))
     assert runs.stdout.count("SUCCEEDED") == 2
+    shown = run_etl("catalog", "show", "sales.orders", *set_args(local))  # registered by the last run
+    assert f"location: file:{tmp_path}/local-wh/sales/orders" in shown.stdout and "partitions: 4" in shown.stdout
 
 
 def test_dry_run_command_works_when_pasted_into_a_shell(spark_session, cluster, tmp_path, dirs):

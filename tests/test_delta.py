@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.config import load_profile
+from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.delta import (
     DeltaConflictError,
     DeltaError,
@@ -634,20 +635,31 @@ def test_sample_job_upserts_an_export_sent_again(spark_session, profile, tmp_pat
     spec = importlib.util.spec_from_file_location("sample_orders", ROOT / "jobs" / "sample_orders.py")
     job = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(job)
-    source, target = tmp_path / "exports", str(tmp_path / "curated")
+    source, target = tmp_path / "orders", f"{profile.warehouse_dir}/sales/orders"
     source.mkdir()
     for f in sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[:2]:
         shutil.copy(f, source / f.name)
-    args = {**ENABLE, "JOB_NAME": "sample_orders", "source_path": str(source), "target_path": target}
-    job.main(EtlContext(spark_session, profile), args)
-    first = DeltaTable(target).to_pyarrow_table()
-    resent = source / sorted(p.name for p in source.iterdir())[1]
-    resent.write_text(resent.read_text().replace('"status": "paid"', '"status": "refunded"'))
-    job.main(EtlContext(spark_session, profile), args)  # the file changed: read again, its orders upserted
+    catalog = EtlContext(spark_session, profile).catalog  # the test session's metastore: cleaned up below
+    Crawler(
+        CrawlerDefinition("orders", [Target(str(source))], "shop_raw"), catalog, spark_session, profile.state_dir
+    ).run()
+    args = {**ENABLE, "JOB_NAME": "sample_orders"}
+    try:
+        job.main(EtlContext(spark_session, profile), args)
+        first = DeltaTable(target).to_pyarrow_table()
+        resent = source / sorted(p.name for p in source.iterdir())[1]
+        resent.write_text(resent.read_text().replace('"status": "paid"', '"status": "refunded"'))
+        job.main(EtlContext(spark_session, profile), args)  # the file changed: read again, its orders upserted
+        registered = [p.values for p in catalog.list_partitions("sales", "orders")]
+    finally:
+        catalog.delete_table("shop_raw", "orders")
+        if catalog.table_exists("sales", "orders"):
+            catalog.delete_table("sales", "orders")
     table = DeltaTable(target)
     again = table.to_pyarrow_table()
     ids = again.column("order_id").to_pylist()
     assert len(ids) == len(set(ids)) == first.num_rows == 120
     assert table.metadata().partition_columns == ["order_date"] and table.version() == 1
+    assert registered == [["2026-10-01"], ["2026-10-02"]]
     statuses = Counter(again.column("status").to_pylist())
     assert statuses["refunded"] > 0 and statuses["paid"] < Counter(first.column("status").to_pylist())["paid"]
