@@ -10,7 +10,7 @@ import uuid
 import boto3
 import pytest
 
-from etl_framework import DynamicFrame, EtlContext
+from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.catalog import CatalogError, Column, Database, Partition, Table
 from etl_framework.config import load_profile
 from etl_framework.errors import EtlError
@@ -305,6 +305,29 @@ def test_get_sink_creates_the_table_then_keeps_it_current(ctx, db, tmp_path):
     assert [c.name for c in ctx.catalog.get_table(db, "events").columns] == ["id", "kind", "score"]
     back = ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 'd3'")
     assert sorted((r.id, r.score) for r in back.toDF().collect()) == [(3, 1.5), (4, 2.5)]
+
+
+def test_get_sink_on_delta_registers_the_logs_partitions_even_when_a_rerun_skips_its_write(ctx, db, tmp_path):
+    inbox, path = tmp_path / "inbox", str(tmp_path / "events")
+    inbox.mkdir()
+    (inbox / "a.json").write_text('{"id": 1, "day": "d1"}\n{"id": 2, "day": "d2"}\n')
+
+    def run(commit: bool = True) -> None:
+        job = Job(ctx).init("events_job", {"job_bookmark_option": "job-bookmark-enable"})
+        frame = ctx.create_dynamic_frame.from_options("file", {"paths": [str(inbox)]}, "json", transformation_ctx="in")
+        sink = ctx.getSink(connection_type="s3", path=path, enableUpdateCatalog=True, partitionKeys=["day"])
+        sink.setFormat("delta")
+        sink.setCatalogInfo(catalogDatabase=db, catalogTableName="events")
+        sink.writeFrame(frame)
+        if commit:
+            job.commit()
+
+    run(commit=False)  # the Delta commit happened, job.commit did not
+    ctx.catalog.delete_table(db, "events")  # so the rerun must register the table again
+    run()  # skips its write (exactly-once): the partitions come from the Delta log
+    assert ctx.catalog.get_table(db, "events").classification == "delta"
+    assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["d1"], ["d2"]]
+    assert sorted(r.id for r in ctx.create_dynamic_frame.from_catalog(db, "events").toDF().collect()) == [1, 2]
 
 
 def test_match_catalog_casts_choices_to_the_catalog_types(ctx, db, tmp_path):

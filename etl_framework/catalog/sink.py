@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from ..delta.table import live_partitions
 from ..dynamicframe.errors import Step
 from ..errors import EtlError
 from ..logs import get_logger
@@ -114,7 +115,9 @@ class DataSink:
             _check_catalog_types(dynamic_frame, f"{self.database}.{self.table_name}")
         format_options = {**(_format_options(table) if table else {}), **self.format_options}
         frame, observation = dynamic_frame, None
-        if update and keys:
+        # A Delta write may be skipped (a rerun after a crash past its commit: exactly-once), so its
+        # partitions come from the Delta log, never from an observation that would then never fill.
+        if update and keys and fmt != "delta":
             observation = Observation()
             values = F.collect_set(F.struct(*[F.col(quote(k)).cast("string") for k in keys]))
             df = dynamic_frame.dataframe.observe(observation, values.alias("partitions"))
@@ -132,8 +135,9 @@ class DataSink:
         else:
             _update_schema(catalog, table, wanted, self.update_catalog and self.update_behavior == "UPDATE_IN_DATABASE")
         if observation is not None:
-            written = [list(row) for row in observation.get.get("partitions") or []]
-            self._register(catalog, wanted, written)
+            self._register(catalog, wanted, [list(row) for row in observation.get.get("partitions") or []])
+        elif fmt == "delta" and keys:
+            self._register(catalog, wanted, live_partitions(path, keys))
         return dynamic_frame
 
     write_frame = writeFrame

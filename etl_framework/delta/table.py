@@ -79,6 +79,14 @@ def open_table(uri: str, version: int | None = None) -> DeltaTable | None:
     return DeltaTable(uri, version=version)
 
 
+def live_partitions(location: str, keys: list[str]) -> list[list[str | None]]:
+    """The values of ``keys`` of every partition that holds live files, per the Delta log."""
+    table = open_table(table_uri(location))
+    if table is None:
+        return []
+    return [[None if p.get(k) is None else str(p.get(k)) for k in keys] for p in table.partitions()]
+
+
 # --- which engine writes ----------------------------------------------------------------------
 
 
