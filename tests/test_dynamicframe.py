@@ -130,7 +130,7 @@ def test_resolve_choice_argument_errors(providers):
         providers.resolveChoice(specs=[("provider id", "widen")])
     with pytest.raises(EtlError, match="unknown type 'longg'"):
         providers.resolveChoice(specs=[("provider id", "cast:longg")])
-    with pytest.raises(EtlError, match="match_catalog needs the data catalog"):
+    with pytest.raises(EtlError, match="match_catalog needs database= and table_name="):
         providers.resolveChoice(specs=[("provider id", "match_catalog")])
 
 
