@@ -55,6 +55,8 @@ class Benchmark(ABC):
     """Passes when framework median / baseline median <= target."""
     sized: bool = True
     """False when the data size means nothing (the benchmark then runs once, at the first size)."""
+    warm_up: bool = True
+    """False when every run is a fresh process, so a warm-up run would warm nothing."""
     _once: tuple[Env, Any] | None = None
 
     @abstractmethod
@@ -112,10 +114,11 @@ def _summary(times: list[float]) -> dict[str, Any]:
 
 
 def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
-    """One warm-up of each way, then ``reps(env.scale)`` repetitions of each, alternating which goes
-    first; then as many timings of each of the benchmark's limits."""
-    bench.framework(env)
-    bench.baseline(env)
+    """One warm-up of each way (unless the benchmark needs none), then ``reps(env.scale)`` repetitions
+    of each, alternating which goes first; then as many timings of each of the benchmark's limits."""
+    if bench.warm_up:
+        bench.framework(env)
+        bench.baseline(env)
     bench.verify(env)
     times: dict[str, list[float]] = {"framework": [], "baseline": []}
     for rep in range(reps(env.scale)):

@@ -106,8 +106,9 @@ def markdown(run: dict[str, Any]) -> str:
 
 
 def newest(folder: Path = RESULTS) -> Path:
-    """The most recent run, preferring any scale over smoke."""
-    runs = [(json.loads(p.read_text()), p) for p in folder.glob("*.json")]
+    """The most recent run of every benchmark (``BENCH_ONLY`` runs are left out), preferring any
+    scale over smoke."""
+    runs = [(run, p) for p in folder.glob("*.json") if not (run := json.loads(p.read_text())).get("partial")]
     if not runs:
         raise FileNotFoundError(f"no results in {folder}: run `make bench` first")
     real = [r for r in runs if r[0]["scale"] != "smoke"] or runs

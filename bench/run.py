@@ -1,9 +1,11 @@
 """Run every benchmark at the three sizes of ``BENCH_SCALE``, print the tables, save the results.
 
     BENCH_SCALE=smoke|small|full python -m bench
+    BENCH_ONLY=json_read_inference,catalog_pruning python -m bench   # just those
 
-Results go to ``bench/results/<date>-<git short sha>-<scale>.json`` (``BENCH_RESULTS`` names another
-folder). Exits 1 when a benchmark crashed; a missed target is only reported.
+Results go to ``bench/results/<date>-<git short sha>-<scale>.json`` (``-partial.json`` for a
+``BENCH_ONLY`` run, which never becomes README's table; ``BENCH_RESULTS`` names another folder).
+Exits 1 when a benchmark crashed; a missed target is only reported.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from etl_framework.session import catalog_conf
 
 from . import report
 from .benchmarks import all_benchmarks
-from .core import Env, measure, reps, slope
+from .core import Benchmark, Env, measure, reps, slope
 from .data import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {
-    "smoke": [1_000, 2_000, 4_000],
+    "smoke": [1_000, 2_000],  # two sizes are enough to prove the growth fit runs
     "small": [100_000, 400_000, 1_000_000],
     "full": [1_000_000, 2_000_000, 4_000_000],
 }
@@ -102,9 +104,19 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def run_all(spark: SparkSession, scale: str, work: Path) -> list[dict[str, Any]]:
-    """Every benchmark at every size (unsized ones at the first), data generated once per size."""
+def chosen(only: str) -> list[Benchmark]:
+    """Every benchmark, or those named in ``only`` (comma-separated); an unknown name is an error."""
     benchmarks = all_benchmarks()
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = sorted(set(names) - {b.name for b in benchmarks})
+    if unknown:
+        known = ", ".join(b.name for b in benchmarks)
+        raise ValueError(f"BENCH_ONLY: no benchmark named {', '.join(unknown)} (there are: {known})")
+    return [b for b in benchmarks if not names or b.name in names]
+
+
+def run_all(spark: SparkSession, benchmarks: list[Benchmark], scale: str, work: Path) -> list[dict[str, Any]]:
+    """Each benchmark at every size (unsized ones at the first), data generated once per size."""
     sizes = SCALES[scale]
     results = []
     for size in sizes:
@@ -131,6 +143,12 @@ def main() -> int:
     if scale not in SCALES:
         print(f"BENCH_SCALE must be one of {', '.join(SCALES)}, got {scale!r}", file=sys.stderr)
         return 2
+    only = os.environ.get("BENCH_ONLY", "")
+    try:
+        benchmarks = chosen(only)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     started = datetime.now().astimezone()
     sha = _git("rev-parse", "--short", "HEAD") or "nogit"
     git = {"sha": sha, "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
@@ -138,13 +156,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="etl-bench-") as work:
         spark = start_spark(Path(work))
         try:
-            results = run_all(spark, scale, Path(work))
+            results = run_all(spark, benchmarks, scale, Path(work))
             facts = machine_facts(spark)
         finally:
             spark.stop()
     run = {
         "started": started.isoformat(timespec="seconds"),
         "scale": scale,
+        "partial": bool(only),
         "sizes": SCALES[scale],
         "reps": reps(scale),
         "git": git,
@@ -154,7 +173,7 @@ def main() -> int:
     }
     folder = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{started:%Y-%m-%d}-{sha}-{scale}.json"
+    path = folder / f"{started:%Y-%m-%d}-{sha}-{scale}{'-partial' if only else ''}.json"
     report.save(run, path)
     print(report.text(run))
     print(f"\nresults: {path}")

@@ -22,3 +22,10 @@ def test_bench_smoke_runs_and_records_results(tmp_path):
     expected = {m.name for m in pkgutil.iter_modules([str(ROOT / "bench" / "benchmarks")])}
     assert expected | {"bookmark_planning"} <= names  # every module, and the limit rows
     assert "framework (median)" in done.stdout and all(name in done.stdout for name in names)
+
+
+def test_bench_only_names_the_unknown_benchmark_and_the_known_ones():
+    env = {**os.environ, "BENCH_ONLY": "json_read_inference,jsn_read"}
+    done = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "no benchmark named jsn_read (there are: bookmark_incremental, catalog_pruning," in done.stderr

@@ -25,6 +25,7 @@ class EtlRunStartup(Benchmark):
     name = "etl_run_startup"
     target = 1.3
     sized = False
+    warm_up = False  # both ways start a new process each time
 
     def framework(self, env: Env) -> None:
         job = env.work / "noop_job.py"
