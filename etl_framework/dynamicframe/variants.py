@@ -41,12 +41,14 @@ def distinct_shapes(df: DataFrame, value: Column, *keys: str) -> list[Row]:
     """The distinct ``schema_of_variant`` shapes of ``value`` (with the columns ``keys``), as rows with field ``s``.
 
     Every DECIMAL(p,s) is folded to DOUBLE: inference reads JSON fractions as double, as Glue does.
-    The fold runs after a first distinct, on the few shapes left by Spark's map-side aggregation,
-    not once per record (a regex per record cost more than the rest of the inference pass).
+    The fold runs after a first grouping, on the few shapes left by Spark's map-side aggregation,
+    not once per record (a regex per record cost more than the rest of the inference pass). Both
+    groupings count rows: with plain ``distinct``s Spark's optimizer drops the first one as
+    redundant and runs the regex (and ``schema_of_variant``, twice) on every record.
     """
-    raw = df.select(*keys, F.schema_of_variant(value).alias("s")).where("s IS NOT NULL").distinct()
+    raw = df.where(value.isNotNull()).groupBy(*keys, F.schema_of_variant(value).alias("s")).count()
     folded = F.regexp_replace("s", r"DECIMAL\(\d+,\d+\)", "DOUBLE").alias("s")
-    return raw.select(*keys, folded).distinct().collect()
+    return raw.groupBy(*keys, folded).agg(F.sum("count")).select(*keys, "s").collect()
 
 
 def get_as(value: Column, t: DataType, path: str = "$") -> Column:
