@@ -9,14 +9,28 @@ to its catalog type), never on the data, so a job lists and reads only the parti
 
 from __future__ import annotations
 
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
-from pyspark.sql import SparkSession
+from pyspark.errors.exceptions.captured import CapturedException
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from .model import CatalogError, Partition, Table
-from .spark import literal, quote
+from .model import Catalog, CatalogError, Partition, Table
+from .spark import SparkCatalog, literal, quote
 
 _INDEX = "__etl_partition_index"
+
+
+def find_partitions(spark: SparkSession, catalog: Catalog, table: Table, predicates: list[str]) -> list[Partition]:
+    """The partitions of ``table`` for which every predicate holds. Spark's catalog filters them in
+    the metastore (one call, only the selected partitions fetched); other catalogs list them all."""
+    if isinstance(catalog, SparkCatalog) and table.partition_keys:
+        filtered = [_where(_typed_keys(spark, table, None), table, p) for p in predicates]
+        try:
+            return catalog.partitions_where(table, [f._jdf.queryExecution().analyzed().condition() for f in filtered])
+        except (CapturedException, Py4JJavaError):
+            pass  # a condition the JVM cannot evaluate on its own (a Python UDF, a subquery): ask Spark below
+    return select_partitions(spark, table, catalog.list_partitions(table.database, table.name), predicates)
 
 
 def select_partitions(
@@ -31,6 +45,16 @@ def select_partitions(
             f"push_down_predicate {predicates[0]!r}: table {table.qualified_name} has no partition keys; "
             "filter the frame instead"
         )
+    df = _typed_keys(spark, table, partitions)
+    for predicate in predicates:
+        df = _where(df, table, predicate)
+    chosen = {row[0] for row in df.select(_INDEX).collect()}
+    return [p for i, p in enumerate(partitions) if i in chosen]
+
+
+def _typed_keys(spark: SparkSession, table: Table, partitions: list[Partition] | None) -> DataFrame:
+    """A row of index and values per partition (none when ``partitions`` is None), each key cast to its type."""
+    keys = table.partition_keys
     if partitions:
         # Inline VALUES are a local relation: Spark filters it on the driver, with no job to run.
         rows = ", ".join(f"({i}, {', '.join(literal(str(v)) for v in p.values)})" for i, p in enumerate(partitions))
@@ -38,21 +62,22 @@ def select_partitions(
         values = spark.sql(f"SELECT * FROM VALUES {rows} AS t({columns})")
     else:
         values = spark.createDataFrame([], ", ".join([f"{_INDEX} int", *(f"{quote(k.name)} string" for k in keys)]))
-    df = values.select(_INDEX, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
-    names = ", ".join(k.name for k in keys)
-    for predicate in predicates:
-        try:
-            df = df.where(predicate)
-        except AnalysisException as exc:
-            if (exc.getCondition() or "").startswith("UNRESOLVED_COLUMN"):
-                column = (exc.getMessageParameters() or {}).get("objectName", "?")
-                raise CatalogError(
-                    f"push_down_predicate {predicate!r} on table {table.qualified_name}: {column} is not a "
-                    f"partition key (partition keys: {names}); a partition predicate can only name partition keys"
-                ) from exc
+    return values.select(_INDEX, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
+
+
+def _where(df: DataFrame, table: Table, predicate: str) -> DataFrame:
+    """``df`` filtered by ``predicate``; one that is not a condition on the partition keys is an error naming them."""
+    names = ", ".join(k.name for k in table.partition_keys)
+    try:
+        return df.where(predicate)
+    except AnalysisException as exc:
+        if (exc.getCondition() or "").startswith("UNRESOLVED_COLUMN"):
+            column = (exc.getMessageParameters() or {}).get("objectName", "?")
             raise CatalogError(
-                f"push_down_predicate {predicate!r} on table {table.qualified_name} is not a valid Spark SQL "
-                f"condition on the partition keys ({names}): {str(exc).strip().splitlines()[0]}"
+                f"push_down_predicate {predicate!r} on table {table.qualified_name}: {column} is not a "
+                f"partition key (partition keys: {names}); a partition predicate can only name partition keys"
             ) from exc
-    chosen = {row[0] for row in df.select(_INDEX).collect()}
-    return [p for i, p in enumerate(partitions) if i in chosen]
+        raise CatalogError(
+            f"push_down_predicate {predicate!r} on table {table.qualified_name} is not a valid Spark SQL "
+            f"condition on the partition keys ({names}): {str(exc).strip().splitlines()[0]}"
+        ) from exc

@@ -21,7 +21,7 @@ from ..sources.files import FileInfo
 from ..sources.readers import FileSource
 from ..types import Field, StructType, from_spark, to_spark
 from .model import CatalogError, Partition, Table
-from .partitions import select_partitions
+from .partitions import find_partitions, select_partitions
 from .schema import table_schema
 from .spark import quote
 
@@ -52,8 +52,7 @@ def read_from_catalog(
         rows = frame.dataframe.where(" AND ".join(f"({p})" for p in predicates))
         return frame._derive(rows, frame.schema(), Step("push_down_predicate", transformation_ctx))
     if table.partition_keys:
-        all_partitions = ctx.catalog.list_partitions(table.database, table.name)
-        partitions = select_partitions(ctx.spark_session, table, all_partitions, predicates)
+        partitions = find_partitions(ctx.spark_session, ctx.catalog, table, predicates)
     else:
         select_partitions(ctx.spark_session, table, [], predicates)  # a predicate here names no partition key
         partitions = [Partition([], table.location)]

@@ -16,11 +16,15 @@ Tables are Spark external tables (``CREATE TABLE ... USING json LOCATION ...``),
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import unquote
 
+from py4j.java_gateway import JavaClass, JavaObject
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
+from pyspark.sql.types import StructType
 
 from .model import Catalog, CatalogError, Column, Database, Partition, Table
 
@@ -53,6 +57,7 @@ _INTERNAL = re.compile(
     r"COLUMN_STATS_ACCURATE$|EXTERNAL$|last_modified_|option\.)"
 )
 _PARTITION_BATCH = 100
+_CONVERTERS = "scala.jdk.javaapi.CollectionConverters"
 
 
 def quote(name: str) -> str:
@@ -71,6 +76,21 @@ class SparkCatalog(Catalog):
 
     def __init__(self, spark: SparkSession):
         self.spark = spark
+        self._mapper: JavaObject | None = None
+
+    def _external(self) -> JavaObject:
+        """Spark's ExternalCatalog: the metastore client itself, with no SQL parsing or analysis."""
+        return self.spark._jsparkSession.sharedState().externalCatalog()
+
+    def _class(self, name: str) -> JavaClass:
+        """A JVM class for static calls, without the py4j round trip per package that ``jvm.a.b.C`` costs."""
+        return JavaClass(name, self.spark.sparkContext._gateway._gateway_client)
+
+    def _json(self) -> JavaObject:
+        """A Jackson ObjectMapper, to fetch a Java collection as one JSON string."""
+        if self._mapper is None:
+            self._mapper = self.spark.sparkContext._jvm.com.fasterxml.jackson.databind.ObjectMapper()
+        return self._mapper
 
     # --- databases -------------------------------------------------------------------------------
 
@@ -111,34 +131,42 @@ class SparkCatalog(Catalog):
 
     def get_table(self, database: str, name: str) -> Table:
         database, name = database.lower(), name.lower()
-        if not self.spark.catalog.databaseExists(database):
-            self.get_database(database)  # the error naming it
-        ident = f"{quote(database)}.{quote(name)}"
-        if not self.spark.catalog.tableExists(ident):
+        try:  # one metastore call; the slower checks below only word the error
+            found = self._external().getTable(database, name)
+        except (AnalysisException, Py4JJavaError):
+            self._raise_missing(database, name)
+            raise
+        return self._table(database, name, found)
+
+    def _raise_missing(self, database: str, name: str) -> None:
+        """The CatalogError naming a missing database or table; returns if both exist."""
+        self.get_database(database)
+        if not self.spark.catalog.tableExists(f"{quote(database)}.{quote(name)}"):
             known = ", ".join(sorted(t.name for t in self.spark.catalog.listTables(database))) or "none"
             raise CatalogError(f"table {name!r} not found in database {database!r} (tables: {known})")
-        props = {r.key: r.value for r in self.spark.sql(f"SHOW TBLPROPERTIES {ident}").collect()}
-        details, detailed = {}, False
-        for row in self.spark.sql(f"DESCRIBE TABLE EXTENDED {ident}").collect():
-            detailed = detailed or row.col_name == "# Detailed Table Information"
-            if detailed:
-                details[row.col_name] = row.data_type
-        columns, partition_keys = [], []
-        for c in self.spark.catalog.listColumns(ident):
-            (partition_keys if c.isPartition else columns).append(Column(c.name, c.dataType, c.description))
+
+    def _table(self, database: str, name: str, found: JavaObject) -> Table:
+        """A ``Table`` from Spark's ``CatalogTable``, in a dozen py4j calls whatever its size. Properties
+        are redacted as ``SHOW TBLPROPERTIES`` redacts them; types are the strings ``listColumns`` gives."""
+        redacted = self.spark._jsparkSession.sessionState().conf().redactOptions(found.properties())
+        props = json.loads(self._json().writeValueAsString(self._class(_CONVERTERS).asJava(redacted)))
+        chars = self._class("org.apache.spark.sql.catalyst.util.CharVarcharUtils")  # Spark reads char(n) as string
         serde = {k[len(SERDE_PREFIX) :]: v for k, v in props.items() if k.startswith(SERDE_PREFIX)}
         params = {k: v for k, v in props.items() if not k.startswith(SERDE_PREFIX) and not _INTERNAL.match(k)}
-        classification = params.get("classification") or (details.get("Provider") or "").lower()
+        classification = params.get("classification") or (_option(found.provider()) or "").lower()
+        uri = found.storage().locationUri()
         return Table(
             database,
             name,
-            details.get("Location") or "",
+            self._class("org.apache.spark.sql.catalyst.catalog.CatalogUtils").URIToString(uri.get())
+            if uri.isDefined()
+            else "",
             classification,
-            columns,
-            partition_keys,
+            _columns(chars.replaceCharVarcharWithStringInSchema(found.dataSchema()).json()),
+            _columns(chars.replaceCharVarcharWithStringInSchema(found.partitionSchema()).json()),
             serde,
             params,
-            details.get("Comment") or "",
+            _option(found.comment()) or "",
         )
 
     def create_table(self, table: Table) -> None:
@@ -196,25 +224,26 @@ class SparkCatalog(Catalog):
     # --- partitions ------------------------------------------------------------------------------
 
     def list_partitions(self, database: str, table: str) -> list[Partition]:
-        database, table = database.lower(), table.lower()
-        try:  # only the partition keys are needed, and this is the one query that gives them
-            keys = [
-                c.name for c in self.spark.catalog.listColumns(f"{quote(database)}.{quote(table)}") if c.isPartition
-            ]
-        except AnalysisException:
-            self.get_table(database, table)  # the error naming the database or table
-            raise
+        return self.partitions_where(self.get_table(database, table), [])
+
+    def partitions_where(self, table: Table, conditions: list[JavaObject]) -> list[Partition]:
+        """The partitions of ``table`` for which every condition (a resolved Catalyst expression on
+        the partition keys) holds, filtered by the metastore as Spark's own partition pruning does."""
+        keys = [c.name for c in table.partition_keys]
         if not keys:
             return []
-        jvm = self.spark.sparkContext._jvm
-        none = getattr(getattr(jvm.scala, "None$"), "MODULE$")
-        external = self.spark._jsparkSession.sharedState().externalCatalog()
+        external = self._external()
+        if conditions:
+            timezone = self.spark._jsparkSession.sessionState().conf().sessionLocalTimeZone()
+            seq = self._class("org.apache.spark.api.python.PythonUtils").toSeq(conditions)
+            found = external.listPartitionsByFilter(table.database, table.name, seq, timezone)
+        else:
+            found = external.listPartitions(table.database, table.name, getattr(self._class("scala.None$"), "MODULE$"))
         # Locations come as URIs (a space is %20, a % is %25); callers want Hadoop path strings.
-        found = external.listPartitions(database, table, none)
         out = _parse_partitions(found.toString(), keys, found.size())
         if out is None:  # values the text cannot carry unambiguously: ask for each partition
             out = []
-            for p in jvm.scala.jdk.javaapi.CollectionConverters.asJava(found):
+            for p in self._class(_CONVERTERS).asJava(found):
                 spec = p.spec()
                 out.append(Partition([spec.apply(k) for k in keys], unquote(p.location().toString())))
         return sorted(out, key=lambda p: p.values)
@@ -260,6 +289,20 @@ def _parse_partitions(text: str, keys: list[str], count: int) -> list[Partition]
             return None
         out.append(Partition(list(match.groups()), unquote(location)))
     return out if len(out) == count else None
+
+
+def _option(option: JavaObject) -> str | None:
+    """The text of a Scala ``Option[String]`` in one py4j call (``Some(text)`` or ``None``)."""
+    text = option.toString()
+    return text[len("Some(") : -1] if text.startswith("Some(") else None
+
+
+def _columns(schema_json: str) -> list[Column]:
+    """Columns of a Spark schema's JSON, typed as ``catalog.listColumns`` types them (``char(n)`` as ``string``)."""
+    return [
+        Column(f.name, f.dataType.simpleString(), f.metadata.get("comment"))
+        for f in StructType.fromJson(json.loads(schema_json))
+    ]
 
 
 def _spec(keys: list[str], values: list[str]) -> str:
