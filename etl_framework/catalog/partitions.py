@@ -25,7 +25,9 @@ def find_partitions(spark: SparkSession, catalog: Catalog, table: Table, predica
     """The partitions of ``table`` for which every predicate holds. Spark's catalog filters them in
     the metastore (one call, only the selected partitions fetched); other catalogs list them all."""
     if isinstance(catalog, SparkCatalog) and table.partition_keys:
-        filtered = [_where(_typed_keys(spark, table, None), table, p) for p in predicates]
+        keys = ", ".join(f"CAST(NULL AS {k.type}) AS {quote(k.name)}" for k in table.partition_keys)
+        typed = spark.sql(f"SELECT {keys} LIMIT 0")  # only its columns matter: each predicate resolves against them
+        filtered = [_where(typed, table, p) for p in predicates]
         try:
             return catalog.partitions_where(table, [f._jdf.queryExecution().analyzed().condition() for f in filtered])
         except (CapturedException, Py4JJavaError):
@@ -60,8 +62,9 @@ def _typed_keys(spark: SparkSession, table: Table, partitions: list[Partition] |
         rows = ", ".join(f"({i}, {', '.join(literal(str(v)) for v in p.values)})" for i, p in enumerate(partitions))
         columns = ", ".join([_INDEX, *(quote(k.name) for k in keys)])
         values = spark.sql(f"SELECT * FROM VALUES {rows} AS t({columns})")
-    else:
-        values = spark.createDataFrame([], ", ".join([f"{_INDEX} int", *(f"{quote(k.name)} string" for k in keys)]))
+    else:  # SQL, not createDataFrame: no Python RDD to build for no rows
+        nulls = [f"CAST(NULL AS string) AS {quote(k.name)}" for k in keys]
+        values = spark.sql(f"SELECT {', '.join([f'CAST(NULL AS int) AS {_INDEX}', *nulls])} LIMIT 0")
     return values.select(_INDEX, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
 
 

@@ -108,12 +108,13 @@ def _with_partition_columns(
     keys = table.partition_keys
     key_names = {k.name for k in keys}
     df = frame.dataframe
-    data = [F.col(quote(c)) for c in df.columns if c not in key_names]
     distinct = {tuple(v) for v in values_of.values()}
-    if len(distinct) == 1:
+    if len(distinct) == 1:  # drop + withColumns: py4j calls per key, not per data column
         (values,) = distinct
-        out = df.select(*data, *[F.lit(v).cast(k.type).alias(k.name) for k, v in zip(keys, values, strict=True)])
+        constants = {k.name: F.lit(v).cast(k.type) for k, v in zip(keys, values, strict=True)}
+        out = df.drop(*key_names).withColumns(constants)
     else:
+        data = [F.col(quote(c)) for c in df.columns if c not in key_names]
         spark = df.sparkSession
         schema = ", ".join([f"{_FILE} string", *(f"{quote(k.name)} string" for k in keys)])
         mapping = spark.createDataFrame([(path, *v) for path, v in values_of.items()], schema)
