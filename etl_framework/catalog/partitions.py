@@ -25,8 +25,7 @@ def find_partitions(spark: SparkSession, catalog: Catalog, table: Table, predica
     """The partitions of ``table`` for which every predicate holds. Spark's catalog filters them in
     the metastore (one call, only the selected partitions fetched); other catalogs list them all."""
     if isinstance(catalog, SparkCatalog) and table.partition_keys:
-        keys = ", ".join(f"CAST(NULL AS {k.type}) AS {quote(k.name)}" for k in table.partition_keys)
-        typed = spark.sql(f"SELECT {keys} LIMIT 0")  # only its columns matter: each predicate resolves against them
+        typed = _typed_keys(spark, table, None)  # no rows: each predicate only resolves against its columns
         filtered = [_where(typed, table, p) for p in predicates]
         try:
             return catalog.partitions_where(table, [f._jdf.queryExecution().analyzed().condition() for f in filtered])
