@@ -201,6 +201,24 @@ def test_push_down_predicate_reads_only_the_selected_partitions(ctx, db, tmp_pat
         ctx.create_dynamic_frame.from_catalog(db, "orders").toDF().collect()
 
 
+def test_columnar_tables_are_read_with_the_catalog_columns(ctx, db, tmp_path):
+    """A column added to the table (and to newer files) is read from every partition: null where an
+    older file lacks it. Spark's own Parquet inference would take one file's schema for all."""
+    root = tmp_path / "events"
+    spark = ctx.spark
+    spark.createDataFrame([(1,), (2,)], "id bigint").write.parquet(str(root / "day=1"))
+    spark.createDataFrame([(3, "late")], "id bigint, note string").write.parquet(str(root / "day=2"))
+    columns = [Column("id", "bigint"), Column("note", "string")]
+    ctx.catalog.create_table(Table(db, "events", str(root), "parquet", columns, [Column("day", "int")]))
+    ctx.catalog.add_partitions(db, "events", [Partition([d], f"{root}/day={d}") for d in ("1", "2")])
+
+    frame = ctx.create_dynamic_frame.from_catalog(db, "events")
+    assert frame.schema().names() == ["id", "note", "day"]
+    assert sorted(tuple(r) for r in frame.toDF().collect()) == [(1, None, 1), (2, None, 1), (3, "late", 2)]
+    older = ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 1")
+    assert [tuple(r) for r in older.toDF().orderBy("id").collect()] == [(1, None, 1), (2, None, 1)]
+
+
 def test_bad_input_is_a_clear_error(ctx, db, tmp_path):
     root = tmp_path / "orders"
     parquet_orders(ctx.spark, db, ctx.catalog, root)

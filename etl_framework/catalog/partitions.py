@@ -56,14 +56,13 @@ def select_partitions(
 def _typed_keys(spark: SparkSession, table: Table, partitions: list[Partition] | None) -> DataFrame:
     """A row of index and values per partition (none when ``partitions`` is None), each key cast to its type."""
     keys = table.partition_keys
-    if partitions:
-        # Inline VALUES are a local relation: Spark filters it on the driver, with no job to run.
-        rows = ", ".join(f"({i}, {', '.join(literal(str(v)) for v in p.values)})" for i, p in enumerate(partitions))
-        columns = ", ".join([_INDEX, *(quote(k.name) for k in keys)])
-        values = spark.sql(f"SELECT * FROM VALUES {rows} AS t({columns})")
-    else:  # SQL, not createDataFrame: no Python RDD to build for no rows
-        nulls = [f"CAST(NULL AS string) AS {quote(k.name)}" for k in keys]
-        values = spark.sql(f"SELECT {', '.join([f'CAST(NULL AS int) AS {_INDEX}', *nulls])} LIMIT 0")
+    if not partitions:  # one SQL query, not createDataFrame: no Python RDD to build for no rows
+        nulls = [f"CAST(NULL AS {k.type}) AS {quote(k.name)}" for k in keys]
+        return spark.sql(f"SELECT {', '.join([f'CAST(NULL AS int) AS {_INDEX}', *nulls])} LIMIT 0")
+    # Inline VALUES are a local relation: Spark filters it on the driver, with no job to run.
+    rows = ", ".join(f"({i}, {', '.join(literal(str(v)) for v in p.values)})" for i, p in enumerate(partitions))
+    columns = ", ".join([_INDEX, *(quote(k.name) for k in keys)])
+    values = spark.sql(f"SELECT * FROM VALUES {rows} AS t({columns})")
     return values.select(_INDEX, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
 
 

@@ -23,12 +23,13 @@ from ..types import Field, StructType, from_spark, to_spark
 from .model import CatalogError, Partition, Table
 from .partitions import find_partitions, select_partitions
 from .schema import table_schema
-from .spark import quote
+from .spark import literal, quote
 
 if TYPE_CHECKING:
     from ..context import EtlContext
 
 _FILE = "__etl_file"
+_COLUMNAR = ("parquet", "orc")
 
 
 def read_from_catalog(
@@ -59,9 +60,21 @@ def read_from_catalog(
     if not partitions:
         return _empty(ctx, table, transformation_ctx)
 
+    # Parquet and ORC are read with the table's columns, as Spark SQL and Athena read a table: every
+    # partition gets the columns a crawler or a sink has registered (one file's schema might miss
+    # some), and no Spark job reads a footer to find them.
+    columns = None
+    if table.classification in _COLUMNAR and table.columns:
+        columns = ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns)
+
     def source(paths: list[str]) -> FileSource:
         return FileSource(
-            ctx, {**options, "paths": paths}, table.classification, table.serde_parameters, transformation_ctx
+            ctx,
+            {**options, "paths": paths},
+            table.classification,
+            table.serde_parameters,
+            transformation_ctx,
+            columns,
         )
 
     values_of: dict[str, list[str]] = {}
@@ -109,10 +122,11 @@ def _with_partition_columns(
     key_names = {k.name for k in keys}
     df = frame.dataframe
     distinct = {tuple(v) for v in values_of.values()}
-    if len(distinct) == 1:  # drop + withColumns: py4j calls per key, not per data column
+    if len(distinct) == 1:  # one selectExpr: a single py4j call, however many columns
         (values,) = distinct
-        constants = {k.name: F.lit(v).cast(k.type) for k, v in zip(keys, values, strict=True)}
-        out = df.drop(*key_names).withColumns(constants)
+        data = [quote(c) for c in df.columns if c not in key_names]
+        constants = [f"CAST({literal(v)} AS {k.type}) AS {quote(k.name)}" for k, v in zip(keys, values, strict=True)]
+        out = df.selectExpr(*data, *constants)
     else:
         data = [F.col(quote(c)) for c in df.columns if c not in key_names]
         spark = df.sparkSession

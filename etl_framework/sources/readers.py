@@ -63,8 +63,12 @@ class FileSource:
         fmt: str,
         format_options: dict[str, Any] | None,
         transformation_ctx: str = "",
+        columns: str | None = None,
     ):
+        """``columns``: a DDL schema that Parquet and ORC files are read with (a catalog table's
+        columns) instead of the schema of one of the files."""
         self.ctx = ctx
+        self.columns = columns
         self.spark = ctx.spark_session
         self.options = dict(connection_options or {})
         self.format = (fmt or "").lower()
@@ -312,7 +316,14 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
 
 def _columnar(fmt: str):
     def read(source: FileSource, files: list[str]) -> DynamicFrame:
-        df = source.spark.read.options(**source.base_options()).format(fmt).load(files)
+        reader = source.spark.read.options(**source.base_options()).format(fmt)
+        if source.columns and fmt != "text":
+            try:
+                reader = reader.schema(source.columns)
+            except Exception as exc:  # Spark's DDL parser raises several kinds of error
+                first = str(exc).strip().splitlines()[0]
+                raise EtlError(f"columns {source.columns!r} are not a schema Spark can read: {first}") from exc
+        df = reader.load(files)
         df = source.observed(df, F.lit(None))
         return source.frame(df, from_spark(df.schema), None)
 
