@@ -217,6 +217,12 @@ def test_columnar_tables_are_read_with_the_catalog_columns(ctx, db, tmp_path):
     assert sorted(tuple(r) for r in frame.toDF().collect()) == [(1, None, 1), (2, None, 1), (3, "late", 2)]
     older = ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 1")
     assert [tuple(r) for r in older.toDF().orderBy("id").collect()] == [(1, None, 1), (2, None, 1)]
+    # A file whose column contradicts the catalog's type fails the read, naming the file and column.
+    spark.createDataFrame([(4, 7)], "id bigint, note int").write.parquet(str(root / "day=3"))
+    ctx.catalog.add_partitions(db, "events", [Partition(["3"], f"{root}/day=3")])
+    bad = ctx.create_dynamic_frame.from_catalog(db, "events", push_down_predicate="day = 3")
+    with pytest.raises(Exception, match=r"(?s)reading file .*day=3/part-.*Parquet column \[note\]"):
+        bad.toDF().collect()
 
 
 def test_bad_input_is_a_clear_error(ctx, db, tmp_path):
