@@ -225,6 +225,17 @@ def test_columnar_tables_are_read_with_the_catalog_columns(ctx, db, tmp_path):
         bad.toDF().collect()
 
 
+def test_a_column_type_spark_cannot_read_is_named(glue_ctx, tmp_path):
+    """The Glue API stores any type string; reading such a table names the table and the column."""
+    db = f"t_{uuid.uuid4().hex[:10]}"
+    glue_ctx.catalog.create_database(Database(db))
+    glue_ctx.spark.createDataFrame([(1,)], "id bigint").write.parquet(str(tmp_path / "odd"))
+    columns = [Column("id", "bigint"), Column("shape", "geometry")]
+    glue_ctx.catalog.create_table(Table(db, "odd", str(tmp_path / "odd"), "parquet", columns))
+    with pytest.raises(CatalogError, match=f"table {db}.odd: column 'shape' has a type Spark cannot read: 'geometry'"):
+        glue_ctx.create_dynamic_frame.from_catalog(db, "odd")
+
+
 def test_bad_input_is_a_clear_error(ctx, db, tmp_path):
     root = tmp_path / "orders"
     parquet_orders(ctx.spark, db, ctx.catalog, root)

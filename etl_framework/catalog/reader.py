@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pyspark.errors import ParseException
 from pyspark.sql import functions as F
 
 from ..dynamicframe.errors import Step
@@ -98,7 +99,11 @@ def read_from_catalog(
     files = reader.bookmarked(listed_files)
     if not files:
         return _empty(ctx, table, transformation_ctx)
-    frame = reader.read(files)
+    try:
+        frame = reader.read(files)
+    except ParseException:
+        table_schema(table)  # raises the CatalogError naming the column whose type Spark cannot read
+        raise
     if not table.partition_keys:
         return frame
     return _with_partition_columns(frame, table, {f.path: values_of[f.path] for f in files}, transformation_ctx)

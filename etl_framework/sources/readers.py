@@ -317,12 +317,8 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
 def _columnar(fmt: str):
     def read(source: FileSource, files: list[str]) -> DynamicFrame:
         reader = source.spark.read.options(**source.base_options()).format(fmt)
-        if source.columns and fmt != "text":
-            try:
-                reader = reader.schema(source.columns)
-            except Exception as exc:  # Spark's DDL parser raises several kinds of error
-                first = str(exc).strip().splitlines()[0]
-                raise EtlError(f"columns {source.columns!r} are not a schema Spark can read: {first}") from exc
+        if source.columns:
+            reader = reader.schema(source.columns)
         df = reader.load(files)
         df = source.observed(df, F.lit(None))
         return source.frame(df, from_spark(df.schema), None)
