@@ -18,8 +18,11 @@ T = TypeVar("T")
 REPS = {"smoke": 1}  # repetitions of each way per scale, 3 unless listed: smoke runs only prove the suite runs
 
 
-def reps(scale: str) -> int:
-    return REPS.get(scale, 3)
+def reps(scale: str, bench: Benchmark | None = None) -> int:
+    """Repetitions of each way: the scale's, or more where the benchmark asks (sub-second ones)."""
+    if scale in REPS:
+        return REPS[scale]
+    return max(3, bench.repetitions if bench else 0)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Benchmark(ABC):
     """False when the data size means nothing (the benchmark then runs once, at the first size)."""
     warm_up: bool = True
     """False when every run is a fresh process, so a warm-up run would warm nothing."""
+    repetitions: int = 3
+    """Repetitions of each way (smoke scale aside). A sub-second benchmark sets more: three samples
+    of 0.2 s let one scheduling hiccup on a 2-core machine move the median by a third."""
     _once: tuple[Env, Any] | None = None
 
     @abstractmethod
@@ -114,14 +120,14 @@ def _summary(times: list[float]) -> dict[str, Any]:
 
 
 def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
-    """One warm-up of each way (unless the benchmark needs none), then ``reps(env.scale)`` repetitions
+    """One warm-up of each way (unless the benchmark needs none), then ``reps(env.scale, bench)`` repetitions
     of each, alternating which goes first; then as many timings of each of the benchmark's limits."""
     if bench.warm_up:
         bench.framework(env)
         bench.baseline(env)
     bench.verify(env)
     times: dict[str, list[float]] = {"framework": [], "baseline": []}
-    for rep in range(reps(env.scale)):
+    for rep in range(reps(env.scale, bench)):
         order = ["framework", "baseline"] if rep % 2 == 0 else ["baseline", "framework"]
         for way in order:
             times[way].append(_timed(getattr(bench, way), env))
@@ -138,7 +144,7 @@ def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]
     }
     limited = []
     for limit in bench.limits():
-        step = _summary([limit.run(env) for _ in range(reps(env.scale))])
+        step = _summary([limit.run(env) for _ in range(reps(env.scale, bench))])
         limited.append(
             {
                 "benchmark": limit.name,
