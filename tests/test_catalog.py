@@ -225,6 +225,32 @@ def test_columnar_tables_are_read_with_the_catalog_columns(ctx, db, tmp_path):
         bad.toDF().collect()
 
 
+def test_partition_values_are_the_catalogs_wherever_the_folders_are(ctx, db, tmp_path):
+    """Partition values read back as the catalog holds them: from folders a sink named (a value
+    escaped in the folder name, a null as Hive's default partition) and from a partition registered
+    at a folder of its own, alone or mixed in one read."""
+    root = tmp_path / "visits"
+    columns, keys = [Column("id", "bigint")], [Column("region", "string"), Column("day", "int")]
+    ctx.catalog.create_table(Table(db, "visits", str(root), "parquet", columns, keys))
+    rows = [(1, "a:b/c", 1), (2, None, 1), (3, "plain", 2)]
+    df = ctx.spark.createDataFrame(rows, "id bigint, region string, day int")
+    ctx.write_dynamic_frame.from_catalog(DynamicFrame.fromDF(df, ctx, "visits"), db, "visits")
+    archive = tmp_path / "archive" / "old"
+    ctx.spark.createDataFrame([(4,)], "id bigint").write.parquet(str(archive))
+    ctx.catalog.add_partitions(db, "visits", [Partition(["old", "0"], str(archive))])
+
+    def read(predicate: str = "") -> list[tuple]:
+        frame = ctx.create_dynamic_frame.from_catalog(db, "visits", push_down_predicate=predicate)
+        assert frame.schema().names() == ["id", "region", "day"]
+        assert frame.toDF().schema["day"].dataType.simpleString() == "int"
+        return sorted((tuple(r) for r in frame.toDF().collect()), key=lambda r: r[0])
+
+    assert read("day = 1") == [(1, "a:b/c", 1), (2, None, 1)]
+    assert read("region = 'plain'") == [(3, "plain", 2)]
+    assert read("day = 0") == [(4, "old", 0)]
+    assert read() == [(1, "a:b/c", 1), (2, None, 1), (3, "plain", 2), (4, "old", 0)]
+
+
 def test_a_column_type_spark_cannot_read_is_named(glue_ctx, tmp_path):
     """The Glue API stores any type string; reading such a table names the table and the column."""
     db = f"t_{uuid.uuid4().hex[:10]}"
@@ -509,7 +535,7 @@ def test_profiles_choose_the_metastore(tmp_path, monkeypatch):
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     local = load_profile("local", sets=[f"state_dir={tmp_path}/state"])
     derby = f"jdbc:derby:;databaseName={tmp_path}/state/metastore_db;create=true"
-    assert catalog_conf(local) == {"spark.hadoop.javax.jdo.option.ConnectionURL": derby}
+    assert catalog_conf(local)["spark.hadoop.javax.jdo.option.ConnectionURL"] == derby
     hive = load_profile("local", sets=["catalog.backend=hive", "catalog.metastore_uri=thrift://meta:9083"])
     assert catalog_conf(hive) == {"spark.hadoop.hive.metastore.uris": "thrift://meta:9083"}
     with pytest.raises(ConfigError, match="catalog.backend hive needs catalog.metastore_uri"):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EtlError
+from ..jvm import hadoop_path, java_class
 
 
 class BookmarkError(EtlError):
@@ -82,12 +83,10 @@ class _HadoopFiles:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-        self.jvm = spark.sparkContext._jvm
-        self.conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self.spark = spark
 
     def _fs(self, path: str):
-        p = self.jvm.org.apache.hadoop.fs.Path(path)
-        return p, p.getFileSystem(self.conf)
+        return hadoop_path(self.spark, path)
 
     def list(self, folder: str) -> list[str]:
         p, fs = self._fs(folder)
@@ -99,7 +98,7 @@ class _HadoopFiles:
         p, fs = self._fs(path)
         stream = fs.open(p)
         try:
-            return self.jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+            return java_class(self.spark, "org.apache.commons.io.IOUtils").toString(stream, "UTF-8")
         finally:
             stream.close()
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from ..errors import EtlError
 
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name (and Hive's value) for a null key
+
 
 class CatalogError(EtlError):
     """A database, table or partition is missing or invalid; the message names it."""

@@ -10,6 +10,7 @@ Bookmarks work as for any file source, keyed by ``transformation_ctx``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from pyspark.errors import ParseException
@@ -21,7 +22,7 @@ from ..errors import EtlError
 from ..sources.files import FileInfo
 from ..sources.readers import FileSource
 from ..types import Field, StructType, from_spark, to_spark
-from .model import CatalogError, Partition, Table
+from .model import NULL_PARTITION, CatalogError, Partition, Table
 from .partitions import find_partitions, select_partitions
 from .schema import table_schema
 from .spark import literal, quote
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 _FILE = "__etl_file"
 _COLUMNAR = ("parquet", "orc")
+# Characters Spark and Hive write as %XX in a partition folder's name.
+_ESCAPED = re.compile(r'[\x01-\x1f"#%\'*/:=?\\\x7f{\[\]^]')
 
 
 def read_from_catalog(
@@ -63,10 +66,14 @@ def read_from_catalog(
 
     # Parquet and ORC are read with the table's columns, as Spark SQL and Athena read a table: every
     # partition gets the columns a crawler or a sink has registered (one file's schema might miss
-    # some), and no Spark job reads a footer to find them.
-    columns = None
+    # some), and no Spark job reads a footer to find them. Where the partitions are laid out as Spark
+    # and Hive write them, Spark's partition discovery adds the keys too, typed by the catalog.
+    columns, base_path = None, None
     if table.classification in _COLUMNAR and table.columns:
         columns = ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns)
+        if table.partition_keys and _hive_layout(table, partitions):
+            columns = ", ".join([columns, *(f"{quote(k.name)} {k.type}" for k in table.partition_keys)])
+            base_path = table.location
 
     def source(paths: list[str]) -> FileSource:
         return FileSource(
@@ -76,6 +83,7 @@ def read_from_catalog(
             table.serde_parameters,
             transformation_ctx,
             columns,
+            base_path,
         )
 
     values_of: dict[str, list[str]] = {}
@@ -104,9 +112,30 @@ def read_from_catalog(
     except ParseException:
         table_schema(table)  # raises the CatalogError naming the column whose type Spark cannot read
         raise
-    if not table.partition_keys:
+    if not table.partition_keys or base_path:
         return frame
     return _with_partition_columns(frame, table, {f.path: values_of[f.path] for f in files}, transformation_ctx)
+
+
+def _hive_layout(table: Table, partitions: list[Partition]) -> bool:
+    """True when every partition's folder is ``<table location>/key=value/...`` as Spark and Hive
+    name it (values escaped): there Spark's partition discovery reads the catalog's values back
+    from the paths (``__HIVE_DEFAULT_PARTITION__`` as null, as a catalog value means)."""
+    root = table.location.rstrip("/")
+    keys = [_escape(k.name) for k in table.partition_keys]
+    return all(
+        p.location.rstrip("/") == "/".join([root, *(f"{k}={_escape(v)}" for k, v in zip(keys, p.values, strict=True))])
+        for p in partitions
+    )
+
+
+def _escape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: f"%{ord(m.group()):02X}", text)
+
+
+def _value(value: str) -> str:
+    """A partition value as a SQL literal; Hive's default partition is null."""
+    return "NULL" if value == NULL_PARTITION else literal(value)
 
 
 def _empty(ctx: EtlContext, table: Table, transformation_ctx: str) -> DynamicFrame:
@@ -130,13 +159,14 @@ def _with_partition_columns(
     if len(distinct) == 1:  # one selectExpr: a single py4j call, however many columns
         (values,) = distinct
         data = [quote(c) for c in df.columns if c not in key_names]
-        constants = [f"CAST({literal(v)} AS {k.type}) AS {quote(k.name)}" for k, v in zip(keys, values, strict=True)]
+        constants = [f"CAST({_value(v)} AS {k.type}) AS {quote(k.name)}" for k, v in zip(keys, values, strict=True)]
         out = df.selectExpr(*data, *constants)
     else:
         data = [F.col(quote(c)) for c in df.columns if c not in key_names]
         spark = df.sparkSession
         schema = ", ".join([f"{_FILE} string", *(f"{quote(k.name)} string" for k in keys)])
-        mapping = spark.createDataFrame([(path, *v) for path, v in values_of.items()], schema)
+        rows = [(path, *(None if x == NULL_PARTITION else x for x in v)) for path, v in values_of.items()]
+        mapping = spark.createDataFrame(rows, schema)
         mapping = mapping.select(_FILE, *[F.col(quote(k.name)).cast(k.type).alias(k.name) for k in keys])
         file = F.url_decode(F.replace(F.col("_metadata.file_path"), F.lit("+"), F.lit("%2B")))
         out = df.select(*data, file.alias(_FILE)).join(F.broadcast(mapping), _FILE).drop(_FILE)

@@ -24,10 +24,11 @@ from pyspark.sql import functions as F
 from ..delta.table import live_partitions
 from ..dynamicframe.errors import Step
 from ..errors import EtlError
+from ..jvm import java_class
 from ..logs import get_logger
 from ..sinks.files import write_files
 from ..types import hive_type
-from .model import CatalogError, Column, Partition, Table
+from .model import NULL_PARTITION, CatalogError, Column, Partition, Table
 from .spark import quote
 
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ log = get_logger("catalog")
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
 _CLASSIFICATION = {"glueparquet": "parquet"}
-_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name (and Hive's value) for a null key
 
 
 class DataSink:
@@ -143,11 +143,10 @@ class DataSink:
     write_frame = writeFrame
 
     def _register(self, catalog: Any, table: Table, written: list[list[str | None]]) -> None:
-        jvm = self.ctx.spark_session.sparkContext._jvm
-        folder = jvm.org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils
+        folder = java_class(self.ctx.spark_session, "org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils")
         partitions = []
         for values in sorted(written, key=lambda v: [x or "" for x in v]):
-            values = [_NULL_PARTITION if v is None else v for v in values]
+            values = [NULL_PARTITION if v is None else v for v in values]
             parts = [
                 folder.getPartitionPathString(k.name, v) for k, v in zip(table.partition_keys, values, strict=True)
             ]

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cached_property
 from urllib.parse import unquote
 
-from py4j.java_gateway import JavaClass, JavaObject
+from py4j.java_gateway import JavaObject
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
+from ..jvm import java_class
 from .model import Catalog, CatalogError, Column, Database, Partition, Table
 
 # Spark data source per classification. Spark cannot load Delta without its JARs: a Delta table is
@@ -76,21 +78,16 @@ class SparkCatalog(Catalog):
 
     def __init__(self, spark: SparkSession):
         self.spark = spark
-        self._mapper: JavaObject | None = None
 
+    @cached_property
     def _external(self) -> JavaObject:
         """Spark's ExternalCatalog: the metastore client itself, with no SQL parsing or analysis."""
         return self.spark._jsparkSession.sharedState().externalCatalog()
 
-    def _class(self, name: str) -> JavaClass:
-        """A JVM class for static calls, without the py4j round trip per package that ``jvm.a.b.C`` costs."""
-        return JavaClass(name, self.spark.sparkContext._gateway._gateway_client)
-
+    @cached_property
     def _json(self) -> JavaObject:
         """A Jackson ObjectMapper, to fetch a Java collection as one JSON string."""
-        if self._mapper is None:
-            self._mapper = self.spark.sparkContext._jvm.com.fasterxml.jackson.databind.ObjectMapper()
-        return self._mapper
+        return java_class(self.spark, "com.fasterxml.jackson.databind.ObjectMapper")()
 
     # --- databases -------------------------------------------------------------------------------
 
@@ -132,7 +129,7 @@ class SparkCatalog(Catalog):
     def get_table(self, database: str, name: str) -> Table:
         database, name = database.lower(), name.lower()
         try:  # one metastore call; the slower checks below only word the error
-            found = self._external().getTable(database, name)
+            found = self._external.getTable(database, name)
         except (AnalysisException, Py4JJavaError):
             self._raise_missing(database, name)
             raise
@@ -149,8 +146,10 @@ class SparkCatalog(Catalog):
         """A ``Table`` from Spark's ``CatalogTable``, in a dozen py4j calls whatever its size. Properties
         are redacted as ``SHOW TBLPROPERTIES`` redacts them; types are the strings ``listColumns`` gives."""
         redacted = self.spark._jsparkSession.sessionState().conf().redactOptions(found.properties())
-        props = json.loads(self._json().writeValueAsString(self._class(_CONVERTERS).asJava(redacted)))
-        chars = self._class("org.apache.spark.sql.catalyst.util.CharVarcharUtils")  # Spark reads char(n) as string
+        props = json.loads(self._json.writeValueAsString(java_class(self.spark, _CONVERTERS).asJava(redacted)))
+        chars = java_class(
+            self.spark, "org.apache.spark.sql.catalyst.util.CharVarcharUtils"
+        )  # Spark reads char(n) as string
         serde = {k[len(SERDE_PREFIX) :]: v for k, v in props.items() if k.startswith(SERDE_PREFIX)}
         params = {k: v for k, v in props.items() if not k.startswith(SERDE_PREFIX) and not _INTERNAL.match(k)}
         classification = params.get("classification") or (_option(found.provider()) or "").lower()
@@ -158,7 +157,7 @@ class SparkCatalog(Catalog):
         return Table(
             database,
             name,
-            self._class("org.apache.spark.sql.catalyst.catalog.CatalogUtils").URIToString(uri.get())
+            java_class(self.spark, "org.apache.spark.sql.catalyst.catalog.CatalogUtils").URIToString(uri.get())
             if uri.isDefined()
             else "",
             classification,
@@ -232,18 +231,21 @@ class SparkCatalog(Catalog):
         keys = [c.name for c in table.partition_keys]
         if not keys:
             return []
-        external = self._external()
+        external = self._external
         if conditions:
             timezone = self.spark._jsparkSession.sessionState().conf().sessionLocalTimeZone()
-            seq = self._class("org.apache.spark.api.python.PythonUtils").toSeq(conditions)
+            seq = java_class(self.spark, "org.apache.spark.api.python.PythonUtils").toSeq(conditions)
             found = external.listPartitionsByFilter(table.database, table.name, seq, timezone)
         else:
-            found = external.listPartitions(table.database, table.name, getattr(self._class("scala.None$"), "MODULE$"))
-        # Locations come as URIs (a space is %20, a % is %25); callers want Hadoop path strings.
+            found = external.listPartitions(
+                table.database, table.name, getattr(java_class(self.spark, "scala.None$"), "MODULE$")
+            )
+        # Callers want Hadoop path strings: the text has them (as CatalogUtils.URIToString writes them);
+        # a partition's own location is a URI (a space is %20, a % is %25), decoded below.
         out = _parse_partitions(found.toString(), keys, found.size())
         if out is None:  # values the text cannot carry unambiguously: ask for each partition
             out = []
-            for p in self._class(_CONVERTERS).asJava(found):
+            for p in java_class(self.spark, _CONVERTERS).asJava(found):
                 spec = p.spec()
                 out.append(Partition([spec.apply(k) for k in keys], unquote(p.location().toString())))
         return sorted(out, key=lambda p: p.values)
@@ -287,7 +289,7 @@ def _parse_partitions(text: str, keys: list[str], count: int) -> list[Partition]
         match = spec.fullmatch(values_text)
         if match is None or any(", " in v for v in match.groups()):
             return None
-        out.append(Partition(list(match.groups()), unquote(location)))
+        out.append(Partition(list(match.groups()), location))
     return out if len(out) == count else None
 
 

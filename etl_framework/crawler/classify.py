@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 
 from ..dynamicframe.inference import _DECIMAL, _INTEGER
+from ..jvm import hadoop_path, java_class
 
 HEAD_BYTES = 1 << 20  # Glue's classifiers read the first megabyte of a file
 _DELIMITERS = (",", "|", "\t", ";", "\x01")
@@ -51,11 +52,10 @@ class Classification:
 
 def read_head(spark: SparkSession, uri: str, size: int) -> bytes:
     """The first bytes of a file through Hadoop's FileSystem (``file:``, ``hdfs:``, ``s3a:`` alike)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(path)
+    path, fs = hadoop_path(spark, uri)
+    stream = fs.open(path)
     try:
-        return bytes(jvm.org.apache.commons.io.IOUtils.toByteArray(stream, min(size, HEAD_BYTES)))
+        return bytes(java_class(spark, "org.apache.commons.io.IOUtils").toByteArray(stream, min(size, HEAD_BYTES)))
     finally:
         stream.close()
 

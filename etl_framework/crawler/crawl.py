@@ -27,6 +27,7 @@ from pyspark.sql import SparkSession
 from ..catalog.model import Catalog, Column, Database, Partition, Table
 from ..context import EtlContext
 from ..errors import EtlError
+from ..jvm import hadoop_path, java_class
 from ..logs import get_logger
 from ..runs import RunHistory
 from ..sources import read_from_options
@@ -158,9 +159,7 @@ class Crawler:
 
     def _scan(self, path: str, exclusions: list[str]) -> tuple[str, list[DataFolder], list[str]]:
         """The target's folder URI, its data folders (classified) and the files nobody recognized."""
-        jvm = self.spark.sparkContext._jvm
-        hpath = jvm.org.apache.hadoop.fs.Path(path)
-        fs = hpath.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
+        hpath, fs = hadoop_path(self.spark, path)
         if not fs.exists(hpath):
             raise CrawlerError(f"crawler {self.definition.name}: target {path} does not exist")
         root = fs.makeQualified(hpath).toString().rstrip("/")
@@ -181,14 +180,14 @@ class Crawler:
 
     def _delta_roots(self, fs, root: str, files: list[FileInfo]) -> set[str]:
         """Folders (the target or below) with a ``_delta_log``: their files belong to a Delta table."""
-        jvm = self.spark.sparkContext._jvm
+        new_path = java_class(self.spark, "org.apache.hadoop.fs.Path")
         candidates: set[str] = set()
         for f in files:
             folder = folder_of(f.path)
             while folder.startswith(root) and folder not in candidates:
                 candidates.add(folder)
                 folder = folder_of(folder)
-        return {c for c in candidates if fs.exists(jvm.org.apache.hadoop.fs.Path(f"{c}/{_DELTA_LOG}"))}
+        return {c for c in candidates if fs.exists(new_path(f"{c}/{_DELTA_LOG}"))}
 
     def _with_schemas(self, folders: list[DataFolder], result: CrawlResult) -> list[DataFolder]:
         """Infer each folder's schema with the DynamicFrame readers; folders without records are skipped."""

@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import EtlError
+from ..jvm import hadoop_path, java_class
 from ..logs import get_logger
 
 if TYPE_CHECKING:
@@ -94,9 +95,9 @@ def native_available(spark: SparkSession) -> bool:
     """True when delta-spark is usable: its session extension is configured and its classes load."""
     if NATIVE_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
         return False
-    jvm = spark.sparkContext._jvm
+    loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
     try:
-        jvm.java.lang.Class.forName(NATIVE_CLASS, False, jvm.java.lang.Thread.currentThread().getContextClassLoader())
+        java_class(spark, "java.lang.Class").forName(NATIVE_CLASS, False, loader)
     except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
         return False
     return True
@@ -219,9 +220,7 @@ class TableFiles:
         self.spark, self.uri, self.local = spark, uri, local_path(uri)
 
     def _hadoop(self, path: str):
-        jvm = self.spark.sparkContext._jvm
-        hpath = jvm.org.apache.hadoop.fs.Path(path)
-        return hpath, hpath.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
+        return hadoop_path(self.spark, path)
 
     def move(self, source: str, target: str) -> None:
         if self.local is not None:
@@ -261,7 +260,7 @@ class TableFiles:
             return None
         stream = fs.open(hpath)
         try:
-            return self.spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+            return java_class(self.spark, "org.apache.commons.io.IOUtils").toString(stream, "UTF-8")
         finally:
             stream.close()
 

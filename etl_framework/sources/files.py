@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 
 from ..errors import EtlError
+from ..jvm import hadoop_path, java_class
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,12 @@ def _hidden(name: str) -> bool:
 _STATUS = re.compile(r"path=(.*?); isDirectory=(true|false)(?:; length=(\d+))?.*?; modification_time=(\d+)")
 
 
-def _statuses(jvm, java_array) -> list[tuple[str, bool, int, int]]:
+def _statuses(spark: SparkSession, java_array) -> list[tuple[str, bool, int, int]]:
     """(path, is_dir, length, modified_ms) of a Java FileStatus[] in a single py4j round trip."""
     if java_array is None:
         return []
     # ArrayUtils.toString takes an Object, so py4j can hand it a FileStatus[] as it is.
-    text = jvm.org.apache.commons.lang3.ArrayUtils.toString(java_array)
+    text = java_class(spark, "org.apache.commons.lang3.ArrayUtils").toString(java_array)
     return [(m[1], m[2] == "true", int(m[3] or 0), int(m[4])) for m in _STATUS.finditer(text)]
 
 
@@ -77,14 +78,12 @@ def list_files(
     spark: SparkSession, paths: list[str], recurse: bool = True, exclusions: object = None
 ) -> list[FileInfo]:
     """Every data file under ``paths`` (files or folders, globs allowed), sorted by path."""
-    jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    new_path = java_class(spark, "org.apache.hadoop.fs.Path")
     patterns = exclusion_patterns(exclusions)
     found: dict[str, FileInfo] = {}
     for root in paths:
-        hpath = jvm.org.apache.hadoop.fs.Path(root)
-        fs = hpath.getFileSystem(conf)
-        matches = _statuses(jvm, fs.globStatus(hpath))
+        hpath, fs = hadoop_path(spark, root)
+        matches = _statuses(spark, fs.globStatus(hpath))
         if not matches:
             raise EtlError(f"connection option 'paths': {root} does not exist")
         for match_path, is_dir, length, modified in matches:
@@ -93,8 +92,8 @@ def list_files(
             files = [] if is_dir else [(match_path, length, modified)]
             while pending:
                 folder = pending.pop()
-                listing = fs.listStatus(jvm.org.apache.hadoop.fs.Path(folder))
-                for path, child_is_dir, child_length, child_modified in _statuses(jvm, listing):
+                listing = fs.listStatus(new_path(folder))
+                for path, child_is_dir, child_length, child_modified in _statuses(spark, listing):
                     name = path.rstrip("/").rsplit("/", 1)[-1]
                     if _hidden(name):
                         continue
@@ -115,9 +114,7 @@ def common_base(spark: SparkSession, paths: list[str]) -> str | None:
     """The single folder given in ``paths``, for partition discovery (``basePath``); else None."""
     if len(paths) != 1:
         return None
-    jvm = spark.sparkContext._jvm
-    hpath = jvm.org.apache.hadoop.fs.Path(paths[0])
-    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    hpath, fs = hadoop_path(spark, paths[0])
     if fs.exists(hpath) and fs.getFileStatus(hpath).isDirectory():
         return fs.makeQualified(hpath).toString()
     return None

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from ..dynamicframe.errors import ErrorLog, Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
+from ..jvm import java_class
 from ..logs import get_logger
 from ..options import int_option
 from ..types import from_spark
@@ -114,16 +115,15 @@ class JdbcConnection:
         The driver class is loaded the way Spark loads ``spark.jars`` (the context class loader)
         and called directly, since ``DriverManager`` does not see classes of that loader.
         """
-        jvm = spark.sparkContext._jvm
         try:
-            loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
-            driver = jvm.java.lang.Class.forName(self.driver, True, loader).newInstance()
+            loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
+            driver = java_class(spark, "java.lang.Class").forName(self.driver, True, loader).newInstance()
         except Exception as exc:  # noqa: BLE001 - py4j wraps ClassNotFoundException
             raise EtlError(
                 f"JDBC driver class {self.driver} not found: add its JAR to spark.jars "
                 "(e.g. /usr/share/java/postgresql.jar)"
             ) from exc
-        props = jvm.java.util.Properties()
+        props = java_class(spark, "java.util.Properties")()
         for key in ("user", "password"):
             if getattr(self, key) is not None:
                 props.setProperty(key, str(getattr(self, key)))

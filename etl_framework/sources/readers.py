@@ -64,11 +64,14 @@ class FileSource:
         format_options: dict[str, Any] | None,
         transformation_ctx: str = "",
         columns: str | None = None,
+        base_path: str | None = None,
     ):
         """``columns``: a DDL schema that Parquet and ORC files are read with (a catalog table's
-        columns) instead of the schema of one of the files."""
+        columns) instead of the schema of one of the files. ``base_path``: the folder below which
+        ``key=value`` folders are partition columns (default: the one folder in ``paths``, if so)."""
         self.ctx = ctx
         self.columns = columns
+        self.base_path = base_path
         self.spark = ctx.spark_session
         self.options = dict(connection_options or {})
         self.format = (fmt or "").lower()
@@ -134,13 +137,16 @@ class FileSource:
     # --- helpers shared by the readers ---------------------------------------------------------
 
     def base_options(self) -> dict[str, str]:
-        base = common_base(self.spark, self.paths)
+        base = self.base_path or common_base(self.spark, self.paths)
         return {"basePath": base} if base else {}
 
-    def observed(self, raw: DataFrame, errors: Any) -> DataFrame:
-        """Count records read and malformed during whatever action first runs through ``raw``."""
+    def observed(self, raw: DataFrame, errors: str) -> DataFrame:
+        """Count records read, and those where the SQL expression ``errors`` is not null (malformed),
+        during whatever action first runs through ``raw``."""
         observation = Observation()
-        raw = raw.observe(observation, F.count(F.lit(1)).alias("read"), F.count(errors).alias("errors"))
+        # SQL text, not F.count(F.lit(1)).alias(...): a py4j round trip per expression instead of
+        # one per function and argument, a few ms of each read.
+        raw = raw.observe(observation, F.expr("count(1) AS read"), F.expr(f"count({errors}) AS errors"))
         self.ctx.metrics.watch(observation)
         return raw
 
@@ -150,6 +156,7 @@ class FileSource:
 
 
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery"
+_DEFAULT_THRESHOLD = 32  # paths Spark looks up on the driver before it runs a job for them
 
 
 @contextmanager
@@ -158,7 +165,10 @@ def _quick_lookup(spark: SparkSession, paths: list[str]) -> Iterator[None]:
     job with one task per path (10,000 files: minutes). Our files are listed already: local files are
     looked up on the driver (a stat takes microseconds; a Spark job was half the time of reading 100
     small files), others by a few tasks that each look up a slice of the paths. The user's settings
-    are restored afterwards."""
+    are restored afterwards; within Spark's default threshold nothing is changed."""
+    if len(paths) <= _DEFAULT_THRESHOLD:
+        yield
+        return
     if all(p.startswith("file:") for p in paths):
         wanted = {f"{_LISTING}.threshold": str(len(paths) + 1)}
     else:
@@ -184,7 +194,7 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
     with an explicit schema. Malformed records and records that are not objects become errors.
     """
     # Inference below is an action over every record: it fills the read/error counts on its way.
-    variant = source.observed(load(f"v variant, {CORRUPT} string", True), F.col(CORRUPT))
+    variant = source.observed(load(f"v variant, {CORRUPT} string", True), CORRUPT)
     json_path = source.format_options.get("jsonPath")
 
     def records_of(df: DataFrame, *extra: str) -> DataFrame:
@@ -296,7 +306,7 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     schema_ddl = ", ".join(f"`{n.replace('`', '``')}` string" for n in names) + f", {CORRUPT} string"
     raw = source.spark.read.options(**options).schema(schema_ddl).csv(files)
     raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
-    raw = source.observed(raw, F.col(CORRUPT))
+    raw = source.observed(raw, CORRUPT)
     # Spark refuses a query whose only column read is the corrupt record (a count, say); this
     # always-true condition makes both filters read the data columns too.
     reads_data = F.length(F.concat_ws("\u0000", *[F.col(f"`{n}`") for n in names])) >= 0
@@ -320,7 +330,7 @@ def _columnar(fmt: str):
         if source.columns:
             reader = reader.schema(source.columns)
         df = reader.load(files)
-        df = source.observed(df, F.lit(None))
+        df = source.observed(df, "NULL")
         return source.frame(df, from_spark(df.schema), None)
 
     return read
