@@ -24,7 +24,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from etl_framework.config import load_profile
-from etl_framework.session import catalog_conf
+from etl_framework.session import FRAMEWORK_CONF, catalog_conf
 
 from . import report
 from .benchmarks import all_benchmarks
@@ -57,6 +57,7 @@ def start_spark(work: Path) -> SparkSession:
     )
     conf = {
         **SPARK_CONF,
+        **FRAMEWORK_CONF,
         **catalog_conf(profile),
         "spark.sql.warehouse.dir": profile.warehouse_dir,
         "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={work / 'derby.log'}",
