@@ -147,9 +147,8 @@ class SparkCatalog(Catalog):
         are redacted as ``SHOW TBLPROPERTIES`` redacts them; types are the strings ``listColumns`` gives."""
         redacted = self.spark._jsparkSession.sessionState().conf().redactOptions(found.properties())
         props = json.loads(self._json.writeValueAsString(java_class(self.spark, _CONVERTERS).asJava(redacted)))
-        chars = java_class(
-            self.spark, "org.apache.spark.sql.catalyst.util.CharVarcharUtils"
-        )  # Spark reads char(n) as string
+        # Spark reads char(n) and varchar(n) as string.
+        chars = java_class(self.spark, "org.apache.spark.sql.catalyst.util.CharVarcharUtils")
         serde = {k[len(SERDE_PREFIX) :]: v for k, v in props.items() if k.startswith(SERDE_PREFIX)}
         params = {k: v for k, v in props.items() if not k.startswith(SERDE_PREFIX) and not _INTERNAL.match(k)}
         classification = params.get("classification") or (_option(found.provider()) or "").lower()
