@@ -43,7 +43,8 @@ def package_zip() -> Path:
     """Zip the ``etl_framework`` package for ``--py-files``; the name carries a content hash."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        # Sources and the Java the package compiles at run time (jvm.py reads it as a package resource).
+        for path in sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".java")):
             info = zipfile.ZipInfo(str(path.relative_to(PACKAGE_DIR.parent)), date_time=(2020, 1, 1, 0, 0, 0))
             zf.writestr(info, path.read_bytes())
     data = buffer.getvalue()

@@ -405,118 +405,20 @@ def _hive_field_name(name: str) -> str:
     return name if _HIVE_PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
 
 
-# --- schema_of_variant strings ----------------------------------------------------------------
+# --- variant values ---------------------------------------------------------------------------
 
-_VARIANT_SCALARS = {
-    "BIGINT": LongType,
-    "INT": IntegerType,
-    "SMALLINT": ShortType,
-    "TINYINT": ByteType,
+# The Glue type of a scalar variant value, by the type name ``schema_of_variant`` gives it.
+VARIANT_SCALARS: dict[str, type[DataType]] = {
+    "BIGINT": LongType,  # every integer width a variant holds
     "DOUBLE": DoubleType,
     "FLOAT": FloatType,
     "STRING": StringType,
     "BOOLEAN": BooleanType,
-    "VOID": NullType,
     "DATE": DateType,
     "TIMESTAMP": TimestampType,
     "TIMESTAMP_NTZ": TimestampType,
     "BINARY": BinaryType,
 }
-
-
-class UnresolvedVariant(DataType):
-    """Marks where ``schema_of_variant`` reported ``VARIANT`` (array elements of mixed types in one
-    record): inference looks deeper there."""
-
-    name = "variant"
-
-
-def parse_variant_schema(text: str) -> DataType:
-    """Parse a ``schema_of_variant`` string (``OBJECT<a: BIGINT, `b c`: ARRAY<STRING>>``).
-
-    JSON numbers with a fraction arrive as DECIMAL(p,s); they are read as ``double``, as Glue reads them.
-
-    >>> parse_variant_schema("OBJECT<`provider id`: BIGINT, tags: ARRAY<STRING>>")
-    StructType([Field('provider id', LongType()), Field('tags', ArrayType(StringType()))])
-    """
-    parser = _VariantSchemaParser(text)
-    out = parser.parse()
-    if parser.pos != len(text):
-        raise ValueError(f"unexpected text at {parser.pos} in variant schema {text!r}")
-    return out
-
-
-class _VariantSchemaParser:
-    def __init__(self, text: str):
-        self.text, self.pos = text, 0
-
-    def _skip(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] == " ":
-            self.pos += 1
-
-    def _expect(self, token: str) -> None:
-        self._skip()
-        if not self.text.startswith(token, self.pos):
-            raise ValueError(f"expected {token!r} at {self.pos} in variant schema {self.text!r}")
-        self.pos += len(token)
-
-    def _word(self) -> str:
-        self._skip()
-        match = re.compile(r"[A-Z_]+(\(\d+,\s*\d+\))?").match(self.text, self.pos)
-        if not match:
-            raise ValueError(f"expected a type at {self.pos} in variant schema {self.text!r}")
-        self.pos = match.end()
-        return match.group(0)
-
-    def _name(self) -> str:
-        self._skip()
-        if self.text[self.pos] == "`":
-            out, self.pos = [], self.pos + 1
-            while True:
-                ch = self.text[self.pos]
-                if ch == "`":
-                    if self.text.startswith("``", self.pos):
-                        out.append("`")
-                        self.pos += 2
-                        continue
-                    self.pos += 1
-                    return "".join(out)
-                out.append(ch)
-                self.pos += 1
-        end = self.text.index(":", self.pos)
-        name, self.pos = self.text[self.pos : end], end
-        return name
-
-    def parse(self) -> DataType:
-        word = self._word()
-        if word == "OBJECT":
-            self._expect("<")
-            fields: list[Field] = []
-            self._skip()
-            if self.text.startswith(">", self.pos):
-                self.pos += 1
-                return StructType(fields)
-            while True:
-                name = self._name()
-                self._expect(":")
-                fields.append(Field(name, self.parse()))
-                self._skip()
-                if self.text.startswith(">", self.pos):
-                    self.pos += 1
-                    return StructType(fields)
-                self._expect(",")
-        if word == "ARRAY":
-            self._expect("<")
-            element = self.parse()
-            self._expect(">")
-            return ArrayType(element)
-        if word == "VARIANT":
-            return UnresolvedVariant()
-        if word.startswith("DECIMAL"):
-            return DoubleType()
-        if word in _VARIANT_SCALARS:
-            return _VARIANT_SCALARS[word]()
-        raise ValueError(f"unknown type {word!r} in variant schema {self.text!r}")
 
 
 # --- printing -----------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 from pyspark.sql import DataFrame, Row
+from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, EtlError
+from etl_framework.dynamicframe.inference import observed_type
 from etl_framework.types import (
     ArrayType,
     ChoiceType,
@@ -376,6 +378,56 @@ def test_malformed_lines_beside_good_ones(ctx, tmp_path):
     assert frame.errorsCount() == 1
     assert [r.error.input for r in frame.errorsAsDynamicFrame().toDF().collect()] == ['{"id": 3,']
     assert sorted(r.id for r in frame.toDF().collect()) == [1, 2, 4]
+
+
+def test_json_lines_inference_parses_each_line_as_sparks_reader_does(ctx, spark_session, tmp_path):
+    # Inference parses JSON lines itself; Spark's reader reads the data and the error records. Both
+    # must agree on every line: the same types, the same records, the same ones malformed.
+    lines = [
+        '{"id": 1, "tags": ["a", 2], "price": 1.5}',
+        "{'id': 'quoted', 'price': NaN}",  # Spark's reader allows single quotes and NaN
+        '{"id": 3} and text after the value',  # ignored, as Spark ignores it
+        '{"id": 12345678901234567890123}',  # past a long: a decimal, read as double
+        '{"id": 4, "id": 5}',  # a duplicate key: malformed
+        '{"id": 6, "late": {"deep": true}, "cut": ',  # malformed after new fields: they leave no type
+        "not JSON from its first character",
+        "",
+        "   ",
+        '[{"id": 7, "in_array": null}, 8]',  # one record per element; 8 is not an object
+        '"just text"',
+        '{"caf\\u00e9": "\\ud83d\\ude00", "nested": {"a": [[1], {"b": 2}]}}',
+    ]
+    path = write(tmp_path / "edge.json", "\n".join(lines) + "\n")
+    frame = read(ctx, path)
+    assert frame.schema() == StructType(
+        [
+            Field("café", StringType()),
+            Field("id", ChoiceType([LongType(), StringType(), DoubleType()])),
+            Field("in_array", NullType()),
+            Field("nested", StructType([Field("a", ArrayType(ChoiceType([ArrayType(LongType()), b_long()])))])),
+            Field("price", DoubleType()),
+            Field("tags", ArrayType(LONG_OR_STRING)),
+        ]
+    )
+    assert ctx.metrics.as_dict() == {"read": 10, "written": 0, "errors": 3}  # blank lines hold no record
+    assert frame.count() == 6
+    assert frame.errorsCount() == 5  # three malformed, two not objects
+    # The same types as inference over the VARIANTs of Spark's own reader.
+    variants = (
+        spark_session.read.option("singleVariantColumn", "v")
+        .option("columnNameOfCorruptRecord", "c")
+        .schema("v variant, c string")
+        .json(str(path))
+    )
+    assert variants.count() == 10
+    assert variants.where("c IS NOT NULL AND v IS NULL").count() == 3
+    elements = F.when(F.schema_of_variant("v").startswith("ARRAY"), F.try_variant_get("v", "$", "array<variant>"))
+    records = variants.where("c IS NULL").select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"))
+    assert observed_type(records.where(F.schema_of_variant("v").startswith("OBJECT"))) == frame.schema()
+
+
+def b_long():
+    return StructType([Field("b", LongType())])
 
 
 def test_multiline_json_documents(ctx, tmp_path):

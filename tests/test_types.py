@@ -1,14 +1,17 @@
-"""Glue's schema types: names, merging, schema_of_variant strings, Spark conversion and printing."""
+"""Glue's schema types: names, merging, the types observed in VARIANT values, Spark conversion and printing."""
 
 import pytest
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl_framework.dynamicframe.inference import observed_type
 from etl_framework.types import (
     ArrayType,
     BinaryType,
     BooleanType,
     ByteType,
     ChoiceType,
+    DataType,
     DateType,
     DecimalType,
     DoubleType,
@@ -22,11 +25,9 @@ from etl_framework.types import (
     StringType,
     StructType,
     TimestampType,
-    UnresolvedVariant,
     choice_paths,
     from_spark,
     merge_types,
-    parse_variant_schema,
     render_schema,
     to_spark,
     type_from_name,
@@ -191,14 +192,19 @@ def test_maps_merge_their_values():
     assert merge_types(MapType(LongType()), MapType(StringType())) == MapType(ChoiceType([LongType(), StringType()]))
 
 
-# --- parse_variant_schema ---------------------------------------------------------------------
+# --- observed_type: the type of VARIANT values over all rows ------------------------------------
 
 
-def test_parse_flat_object_with_quoted_names():
-    # As Spark prints schema_of_variant(parse_json('{"provider id": 1, "a.b": "x", ...}')).
-    text = "OBJECT<`a.b`: STRING, `provider id`: BIGINT, `prénom`: STRING, `x``y`: BIGINT, `城市`: STRING>"
-    assert parse_variant_schema(text) == StructType(
+def _observed(spark, *records: str) -> DataType:
+    text = spark.createDataFrame([(r,) for r in records], "j string")
+    return observed_type(text.select(F.parse_json("j").alias("v")))
+
+
+def test_observed_names_are_taken_as_they_are_in_name_order(spark_session):
+    record = '{"provider id": 1, "a.b": "x", "prénom": "Zoé", "x`y": 2, "城市": "東京", "a, b: c": {"x<y>": [[1]]}}'
+    assert _observed(spark_session, record) == StructType(
         [
+            Field("a, b: c", struct(**{"x<y>": ArrayType(ArrayType(LongType()))})),
             Field("a.b", StringType()),
             Field("provider id", LongType()),
             Field("prénom", StringType()),
@@ -208,78 +214,50 @@ def test_parse_flat_object_with_quoted_names():
     )
 
 
-def test_parse_nested_objects_and_arrays():
-    text = (
-        "OBJECT<arr: ARRAY<OBJECT<a: BIGINT, b: STRING>>, "
-        "o: OBJECT<d: DECIMAL(3,2), e: ARRAY<VOID>, f: OBJECT<>, n: ARRAY<VARIANT>, z: VOID>, t: BOOLEAN>"
-    )
-    assert parse_variant_schema(text) == struct(
-        arr=ArrayType(struct(a=LongType(), b=StringType())),
+def test_observed_types_merge_over_records_and_array_elements(spark_session):
+    first = '{"arr": [{"a": 1}, {"b": "s"}], "o": {"d": 1.25, "e": [], "f": {}, "n": [1, "a", {"p": true}], "z": null}}'
+    second = '{"arr": [{"a": "x"}], "o": {"d": 7, "n": [[2]]}, "t": false, "gone": null}'
+    assert _observed(spark_session, first, second) == struct(
+        arr=ArrayType(struct(a=ChoiceType([LongType(), StringType()]), b=StringType())),
+        gone=NullType(),
         o=struct(
-            d=DoubleType(),
+            d=ChoiceType([DoubleType(), LongType()]),
             e=ArrayType(NullType()),
             f=StructType(),
-            n=ArrayType(UnresolvedVariant()),
+            n=ArrayType(ChoiceType([LongType(), StringType(), struct(p=BooleanType()), ArrayType(LongType())])),
             z=NullType(),
         ),
         t=BooleanType(),
     )
 
 
-def test_parse_names_that_hold_schema_punctuation():
-    text = "OBJECT<`a, b: c`: OBJECT<`x<y>`: ARRAY<ARRAY<BIGINT>>>, plain_name: DOUBLE>"
-    assert parse_variant_schema(text) == struct(
-        **{"a, b: c": struct(**{"x<y>": ArrayType(ArrayType(LongType()))}), "plain_name": DoubleType()}
+def test_observed_value_that_is_an_object_in_one_record_and_text_in_another(spark_session):
+    observed = _observed(spark_session, '{"c": {"id": 1}}', '{"c": "n/a"}', '{"c": {"name": "Zoé"}}', "null")
+    assert observed == struct(c=ChoiceType([struct(id=LongType(), name=StringType()), StringType()]))
+
+
+def test_observed_scalars_of_every_kind_spark_puts_in_a_variant(spark_session):
+    values = spark_session.sql(
+        "SELECT to_variant_object(named_struct('i', 1, 'f', CAST(1.5 AS FLOAT), 'dec', 1.25BD, 'dbl', 2.5D,"
+        " 'd', DATE'2026-01-02', 'ts', TIMESTAMP'2026-01-02 03:04:05', 'ntz', TIMESTAMP_NTZ'2026-01-02 03:04:05',"
+        " 'b', X'01', 'ok', true, 's', 'x')) AS v"
     )
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("BIGINT", LongType()),
-        ("INT", IntegerType()),
-        ("SMALLINT", ShortType()),
-        ("TINYINT", ByteType()),
-        ("DOUBLE", DoubleType()),
-        ("FLOAT", FloatType()),
-        ("STRING", StringType()),
-        ("BOOLEAN", BooleanType()),
-        ("DATE", DateType()),
-        ("TIMESTAMP", TimestampType()),
-        ("TIMESTAMP_NTZ", TimestampType()),
-        ("BINARY", BinaryType()),
-        ("DECIMAL(20,0)", DoubleType()),
-        ("DECIMAL(38,18)", DoubleType()),
-        ("VOID", NullType()),
-        ("VARIANT", UnresolvedVariant()),
-        ("ARRAY<VARIANT>", ArrayType(UnresolvedVariant())),
-        ("OBJECT<>", StructType()),
-    ],
-)
-def test_parse_scalars_decimal_void_and_variant(text, expected):
-    assert parse_variant_schema(text) == expected
-
-
-@pytest.mark.parametrize("text", ["OBJECT<a: BIGINT", "OBJECT<a: BIGINT> trailing", "MAP<STRING, BIGINT>", "ARRAY<>"])
-def test_parse_rejects_malformed_schema_strings(text):
-    with pytest.raises(ValueError):
-        parse_variant_schema(text)
-
-
-def test_parse_matches_what_spark_reports(spark_session):
-    record = (
-        '{"provider id": 10001, "名前": "Zoé", "dot.ted": {"x": [1, 2]}, "mixed": [1, "a"],'
-        ' "charges": 32963.07, "none": null, "ok": true}'
-    )
-    text = spark_session.sql("SELECT schema_of_variant(parse_json(:j)) AS s", args={"j": record}).first().s
-    assert parse_variant_schema(text) == struct(
-        charges=DoubleType(),
-        **{"dot.ted": struct(x=ArrayType(LongType()))},
-        mixed=ArrayType(UnresolvedVariant()),
-        none=NullType(),
+    assert observed_type(values) == struct(
+        b=BinaryType(),
+        d=DateType(),
+        dbl=DoubleType(),
+        dec=DoubleType(),
+        f=FloatType(),
+        i=LongType(),
+        ntz=TimestampType(),
         ok=BooleanType(),
-        **{"provider id": LongType(), "名前": StringType()},
+        s=StringType(),
+        ts=TimestampType(),
     )
+
+
+def test_observed_type_of_no_rows_is_null(spark_session):
+    assert _observed(spark_session) == NullType()
 
 
 # --- Spark conversion -------------------------------------------------------------------------

@@ -1,20 +1,28 @@
 """Schema inference over all records, in Spark.
 
-Semi-structured records (JSON, XML) are held as one VARIANT per record. Spark computes each record's
-shape (``schema_of_variant``) and keeps the distinct shapes; only those few strings reach the
-driver, where they are merged into one schema with Glue's rules (a field seen with two types
-becomes a choice; a field missing from some records is just nullable). Where one record's array
-mixes element types, a second Spark pass collects the element shapes at that path.
+Semi-structured records (JSON, XML, the results of ``map``, unboxed JSON text) are held as one
+VARIANT per record. One aggregation (``ObservedTypes.java``) collects the types seen at every path,
+array elements included, and only that small tree reaches the driver, where it becomes one schema
+with Glue's rules: a field seen with two types becomes a choice; a field missing from some records
+is just nullable.
 
 CSV values are classified per column (long, double, string) by one aggregation.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from py4j.java_gateway import JavaObject
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ..jvm import compiled_class, java_class
 from ..types import (
+    VARIANT_SCALARS,
     ArrayType,
     ChoiceType,
     DataType,
@@ -24,123 +32,122 @@ from ..types import (
     NullType,
     StringType,
     StructType,
-    UnresolvedVariant,
     merge_types,
-    parse_variant_schema,
     spark_ddl,
 )
-from .paths import ELEMENT
-from .variants import distinct_shapes, json_path
+from .variants import json_path
 
-_MAX_DEPTH = 16
+# A package resource, not a path: the package may be imported from a --py-files zip.
+_OBSERVED_TYPES = resources.files(__package__) / "ObservedTypes.java"
 
 
-def merge_shapes(shapes: list[str]) -> DataType:
+@dataclass(frozen=True)
+class Observed:
+    """What one inference pass saw: the merged type, the records, and those that were malformed."""
+
+    type: DataType
+    records: int
+    malformed: int
+
+
+def observed_type(df: DataFrame, column: str = "v") -> DataType:
+    """The Glue type of the VARIANT values in ``column`` over all rows (NullType when there are none).
+    Struct fields come in name order, as Spark's own JSON inference orders them.
+
+    >>> text = spark.createDataFrame([('{"a": 1}',), ('{"a": "x"}',)], "j string")  # doctest: +SKIP
+    >>> observed_type(text.select(F.parse_json("j").alias("v")))  # doctest: +SKIP
+    StructType([Field('a', ChoiceType([LongType(), StringType()]))])
+    """
+    return _observe(df.select(column), "variant", _aggregator(df.sparkSession)).type
+
+
+def observed_json(lines: DataFrame) -> Observed:
+    """The Glue type of the JSON texts in the one binary column of ``lines`` (a record per row;
+    blank rows hold none), parsed as Spark's JSON reader parses them: a row it would call malformed
+    is counted as such and adds no type.
+
+    >>> lines = spark.read.text("orders.jsonl").select(F.col("value").cast("binary"))  # doctest: +SKIP
+    >>> observed_json(lines).records  # doctest: +SKIP
+    1000
+    """
+    spark = lines.sparkSession
+    no_options = java_class(spark, "org.apache.spark.api.python.PythonUtils").toScalaMap(
+        java_class(spark, "java.util.HashMap")()
+    )
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    factory = java_class(spark, "org.apache.spark.sql.catalyst.json.JSONOptions")(
+        no_options, zone, ""
+    ).buildJsonFactory()
+    duplicates = spark.conf.get("spark.sql.variant.allowDuplicateKeys", "false").lower() == "true"
+    return _observe(lines, "binary", _aggregator(spark).readsJson(factory, duplicates))
+
+
+def _aggregator(spark: SparkSession) -> JavaObject:
+    return compiled_class(spark, _OBSERVED_TYPES, "etl_framework.dynamicframe.ObservedTypes").newInstance()
+
+
+def _observe(df: DataFrame, input_type: str, aggregator: JavaObject) -> Observed:
+    spark = df.sparkSession
+    row = java_class(spark, "org.apache.spark.sql.types.DataType").fromDDL(f"v {input_type}")
+    udaf = java_class(spark, "org.apache.spark.sql.functions").udaf(
+        aggregator, java_class(spark, "org.apache.spark.sql.Encoders").row(row)
+    )
+    args = spark.sparkContext._gateway.new_array(java_class(spark, "org.apache.spark.sql.Column"), 1)
+    args[0] = df[df.columns[0]]._jc
+    found = json.loads(df.select(Column(udaf.apply(args))).first()[0])
+    return Observed(_tree_type(found["type"]), found["records"], found["malformed"])
+
+
+def _tree_type(node: dict[str, Any]) -> DataType:
     out: DataType = NullType()
-    for s in sorted(shapes):
-        out = merge_types(out, parse_variant_schema(s))
-    return sort_fields(out)
+    for kind in node["k"]:
+        if kind == "OBJECT":
+            t: DataType = StructType(Field(n, _tree_type(c)) for n, c in sorted(node["f"].items()))
+        elif kind == "ARRAY":
+            t = ArrayType(_tree_type(node["e"]))
+        else:
+            t = VARIANT_SCALARS[kind]()
+        out = merge_types(out, t)
+    return out
 
 
-def sort_fields(t: DataType) -> DataType:
-    """Struct fields in name order at every level, as Spark's own JSON inference orders them
-    (``schema_of_variant`` sorts keys, so the order of appearance is not known)."""
-    if isinstance(t, StructType):
-        return StructType(Field(f.name, sort_fields(f.dataType)) for f in sorted(t.fields, key=lambda f: f.name))
-    if isinstance(t, ArrayType):
-        return ArrayType(sort_fields(t.elementType))
+def record_schema(observed: DataType) -> tuple[StructType, bool]:
+    """The schema of the records in top-level values of type ``observed``: its objects, and the
+    objects in its arrays (one record per element, as Spark's readers take them); and whether there
+    are such arrays. Other values are not records."""
+    alternatives = _alternatives(observed)
+    arrays = "array" in alternatives
+    elements = _alternatives(alternatives["array"].elementType) if arrays else {}
+    merged = merge_types(alternatives.get("struct", NullType()), elements.get("struct", NullType()))
+    return (_sort_fields(merged) if isinstance(merged, StructType) else StructType()), arrays
+
+
+def _alternatives(t: DataType) -> dict[str, DataType]:
+    """The types a value of type ``t`` may have, by name (none for NullType)."""
     if isinstance(t, ChoiceType):
-        return ChoiceType(sort_fields(c) for c in t.choices.values())
+        return t.choices
+    return {} if isinstance(t, NullType) else {t.name: t}
+
+
+def _sort_fields(t: DataType) -> DataType:
+    """Struct fields in name order at every level (merging two structs appends the second's new ones)."""
+    if isinstance(t, StructType):
+        return StructType(Field(f.name, _sort_fields(f.dataType)) for f in sorted(t.fields, key=lambda f: f.name))
+    if isinstance(t, ArrayType):
+        return ArrayType(_sort_fields(t.elementType))
+    if isinstance(t, ChoiceType):
+        return ChoiceType(_sort_fields(c) for c in t.choices.values())
     return t
 
 
-def infer_variant_schema(df: DataFrame, column: str = "v", shapes: list[str] | None = None) -> StructType:
-    """The Glue schema of the records in VARIANT column ``column`` (each record a JSON object);
-    ``shapes`` may hold their distinct normalized ``schema_of_variant`` strings already."""
-    if shapes is None:
-        shapes = [r.s for r in distinct_shapes(df, F.col(column))]
-    merged = resolve_unresolved(df, column, merge_shapes(shapes))
+def infer_variant_schema(df: DataFrame, column: str = "v") -> StructType:
+    """The Glue schema of the records in VARIANT column ``column``, each record a JSON object."""
+    merged = observed_type(df, column)
     if isinstance(merged, NullType):
         return StructType()
     if not isinstance(merged, StructType):
         raise ValueError(f"records are not objects (their type is {merged.simple_string()})")
     return merged
-
-
-def resolve_unresolved(df: DataFrame, column: str, merged: DataType) -> DataType:
-    """Replace every ``UnresolvedVariant`` in ``merged`` (array elements of mixed types within one
-    record) by the types Spark finds at that path, one pass per nesting level."""
-    for _ in range(_MAX_DEPTH):
-        pending = _unresolved_paths(merged, [])
-        if not pending:
-            break
-        merged = _resolve(df, column, merged, pending)
-    return merged
-
-
-def _unresolved_paths(t: DataType, prefix: list[str]) -> list[list[str]]:
-    if isinstance(t, UnresolvedVariant):
-        return [prefix]
-    if isinstance(t, StructType):
-        return [p for f in t.fields for p in _unresolved_paths(f.dataType, [*prefix, f.name])]
-    if isinstance(t, ArrayType):
-        return _unresolved_paths(t.elementType, [*prefix, ELEMENT])
-    if isinstance(t, ChoiceType):
-        return [p for c in t.choices.values() for p in _unresolved_paths(c, prefix)]
-    return []
-
-
-def values_at(df: DataFrame, column: str, steps: list[str]) -> tuple[DataFrame, Column]:
-    """Rows of every value at a path (one row per array element for ``[]`` steps)."""
-    current, names, depth = df.select(F.col(column).alias("_x0")), [], 0
-    for step in steps:
-        if step == ELEMENT:
-            array = F.try_variant_get(F.col(f"_x{depth}"), json_path(names), "array<variant>")
-            current = current.select(F.explode(array).alias(f"_x{depth + 1}"))
-            depth, names = depth + 1, []
-        else:
-            names.append(step)
-    value = F.col(f"_x{depth}")
-    return current, (F.try_variant_get(value, json_path(names), "variant") if names else value)
-
-
-def _resolve(df: DataFrame, column: str, merged: DataType, pending: list[list[str]]) -> DataType:
-    frames = []
-    for i, steps in enumerate(pending):
-        rows, value = values_at(df, column, steps)
-        frames.append(rows.select(F.lit(i).alias("p"), value.alias("x")))
-    union = frames[0]
-    for frame in frames[1:]:
-        union = union.unionByName(frame)
-    found: dict[int, list[str]] = {}
-    for row in distinct_shapes(union, F.col("x"), "p"):
-        found.setdefault(row.p, []).append(row.s)
-    for i, steps in enumerate(pending):
-        merged = _replace_unresolved(merged, steps, merge_shapes(found.get(i, [])))
-    return merged
-
-
-def _replace_unresolved(t: DataType, steps: list[str], new: DataType) -> DataType:
-    if not steps:
-        if isinstance(t, UnresolvedVariant):
-            return new
-        if isinstance(t, ChoiceType):
-            rest = [c for c in t.choices.values() if not isinstance(c, UnresolvedVariant)]
-            out: DataType = new
-            for c in rest:
-                out = merge_types(out, c)
-            return out
-        return t
-    if isinstance(t, ChoiceType):
-        return ChoiceType(_replace_unresolved(c, steps, new) for c in t.choices.values())
-    if steps[0] == ELEMENT and isinstance(t, ArrayType):
-        return ArrayType(_replace_unresolved(t.elementType, steps[1:], new))
-    if isinstance(t, StructType):
-        return StructType(
-            Field(f.name, _replace_unresolved(f.dataType, steps[1:], new) if f.name == steps[0] else f.dataType)
-            for f in t.fields
-        )
-    return t
 
 
 def variant_columns(schema: StructType, column: str = "v") -> list[Column]:

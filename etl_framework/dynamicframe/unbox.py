@@ -10,9 +10,8 @@ from pyspark.sql import functions as F
 from ..errors import EtlError
 from ..types import ChoiceType, StringType, spark_ddl
 from .errors import Step, error_records
-from .inference import csv_columns, infer_csv_schema, merge_shapes, resolve_unresolved
+from .inference import csv_columns, infer_csv_schema, observed_type
 from .paths import column_at, parse_path, rewrite, type_at
-from .variants import distinct_shapes
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
@@ -65,8 +64,7 @@ def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step_args: dict) 
 def _unbox_json(frame: DynamicFrame, steps, text, step_args: dict) -> DynamicFrame:
     value = F.try_parse_json(text)
     probe = frame.dataframe.select(value.alias("v")).where("v IS NOT NULL")
-    shapes = [r.s for r in distinct_shapes(probe, F.col("v"))]
-    new_type = resolve_unresolved(probe, "v", merge_shapes(shapes))
+    new_type = observed_type(probe)
     parsed = F.try_variant_get(value, "$", spark_ddl(new_type))
     bad = F.coalesce(text.isNotNull() & value.isNull(), F.lit(False))
     return _finish(frame, steps, parsed, new_type, bad, {**step_args, "format": "JSON"})

@@ -18,8 +18,14 @@ from pyspark.sql import functions as F
 from ..bookmarks.files import select_new, select_replay
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
-from ..dynamicframe.inference import csv_columns, infer_csv_schema, infer_variant_schema, variant_columns
-from ..dynamicframe.variants import distinct_shapes
+from ..dynamicframe.inference import (
+    csv_columns,
+    infer_csv_schema,
+    observed_json,
+    observed_type,
+    record_schema,
+    variant_columns,
+)
 from ..errors import EtlError
 from ..logs import get_logger
 from ..types import StructType, from_spark, spark_ddl
@@ -186,15 +192,18 @@ def _quick_lookup(spark: SparkSession, paths: list[str]) -> Iterator[None]:
                 spark.conf.set(key, value)
 
 
-def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], what: str) -> DynamicFrame:
+def _semistructured(
+    source: FileSource, load: Callable[[str, bool], DataFrame], what: str, lines: DataFrame | None = None
+) -> DynamicFrame:
     """Common path of JSON and XML.
 
-    Pass 1 reads every record as one VARIANT and infers the schema over all of them. Pass 2 is
-    Spark's native reader with that schema (choice fields typed VARIANT), as fast as a plain read
-    with an explicit schema. Malformed records and records that are not objects become errors.
+    Pass 1 reads every record once and infers the schema over all of them in one aggregation
+    (``observed_json`` over the ``lines`` of JSON-lines files, else ``observed_type`` over one
+    VARIANT per record). Pass 2 is Spark's native reader with that schema (choice fields typed
+    VARIANT), as fast as a plain read with an explicit schema. Malformed records and records that
+    are not objects become errors.
     """
-    # Inference below is an action over every record: it fills the read/error counts on its way.
-    variant = source.observed(load(f"v variant, {CORRUPT} string", True), CORRUPT)
+    variant = load(f"v variant, {CORRUPT} string", True)
     json_path = source.format_options.get("jsonPath")
 
     def records_of(df: DataFrame, *extra: str) -> DataFrame:
@@ -205,15 +214,18 @@ def _semistructured(source: FileSource, load: Callable[[str, bool], DataFrame], 
             )
         return df.select("v", *extra)
 
-    records = records_of(variant)
-    shapes = [r.s for r in distinct_shapes(records, F.col("v"))]
-    arrays = any(s.startswith("ARRAY") for s in shapes)
-    if arrays:  # a top-level array holds one record per element, as Spark's readers take it
-        records = _explode_arrays(records)
-        shapes = [r.s for r in distinct_shapes(records, F.col("v"))]
+    if lines is None:
+        # The inference is an action over every record: it fills the read/error counts on its way.
+        variant = source.observed(variant, CORRUPT)
+        observed = observed_type(records_of(variant))
+    else:
+        found = observed_json(lines)
+        source.ctx.metrics.add(read=found.records, errors=found.malformed)
+        observed = found.type
+    schema, arrays = record_schema(observed)
+    records = _explode_arrays(records_of(variant)) if arrays else records_of(variant)
     is_object = F.coalesce(F.schema_of_variant("v").startswith("OBJECT"), F.lit(False))
     valid = records.where(is_object)
-    schema = infer_variant_schema(valid, "v", [s for s in shapes if s.startswith("OBJECT")])
 
     # Error records: only computed when asked for, so the file names are fetched only then.
     stage, tctx = f"read {source.format}", source.transformation_ctx
@@ -261,7 +273,10 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
             reader = reader.option("mode", "DROPMALFORMED")
         return reader.schema(schema).json(files)
 
-    return _semistructured(source, load, "JSON")
+    lines = None
+    if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
+        lines = source.spark.read.options(**source.base_options()).text(files).select(F.col("value").cast("binary"))
+    return _semistructured(source, load, "JSON", lines)
 
 
 def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
