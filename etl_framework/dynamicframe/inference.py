@@ -1,10 +1,10 @@
 """Schema inference over all records, in Spark.
 
-Semi-structured records (JSON, XML, the results of ``map``, unboxed JSON text) are held as one
-VARIANT per record. One aggregation (``ObservedTypes.java``) collects the types seen at every path,
-array elements included, and only that small tree reaches the driver, where it becomes one schema
-with Glue's rules: a field seen with two types becomes a choice; a field missing from some records
-is just nullable.
+Semi-structured records (JSON, XML, the results of ``map``, unboxed JSON text) go through one
+aggregation (``ObservedTypes.java``), which collects the types seen at every path, array elements
+included: the lines of JSON-lines files as text, other records as one VARIANT each. Only that small
+tree reaches the driver, where it becomes one schema with Glue's rules: a field seen with two types
+becomes a choice; a field missing from some records is just nullable.
 
 CSV values are classified per column (long, double, string) by one aggregation.
 """
