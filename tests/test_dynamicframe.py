@@ -220,3 +220,70 @@ def test_project_int_keeps_json_integers_for_ported_glue_scripts(providers):
     resolved = providers.resolveChoice(specs=[("provider id", "project:int")])
     assert resolved.schema().field("provider id").dataType.typeName() == "int"
     assert sorted(r["provider id"] for r in rows(resolved) if r["provider id"] is not None) == [10001, 10005]
+
+
+EDGE_NUMBERS = [
+    '{"id": 1, "t": NaN, "n": {"v": 1, "a": [{"w": 1}, {"w": "2"}]}}',
+    '{"id": 2, "t": -Infinity, "n": {"v": "x", "a": [{"w": "abc"}, {"w": 3000000000}]}}',
+    '{"id": 3, "t": 1.23456789012345678901, "n": {"v": 5000000000}}',
+    '{"id": 4, "t": 1e400}',
+    '{"id": 5, "t": 123456789012345678901234567890}',
+    '{"id": 6, "t": 1.50, "n": null}',
+    '{"id": 7, "t": "x\\"y", "n": {"v": " 42 ", "a": []}}',
+    '{"id": 8, "t": 1E2}',
+    '{"id": 9, "t": " 12.5 "}',
+    '{"id": 10, "t": "1e3"}',
+    '{"id": 11, "t": null}',
+    '{"id": 12}',
+    '{"id": 13, "t": 9223372036854775807}',
+    '{"id": 14, "t": "NaN"}',
+]
+
+
+def plan(frame):
+    return frame.toDF()._jdf.queryExecution().optimizedPlan().toString().lower()
+
+
+def printed(frame):
+    return [repr(r) for r in rows(frame)]  # NaN is not equal to itself; its repr is
+
+
+def test_casts_resolved_in_the_json_read_give_what_the_variant_casts_give(ctx, tmp_path):
+    path = tmp_path / "edge" / "e.json"
+    path.parent.mkdir()
+    path.write_text("\n".join(EDGE_NUMBERS) + "\n")
+    fresh = read(ctx, path)
+    assert fresh.schema().field("t").dataType.simple_string() == "choice<double,long,string>"
+    # Any transform leaves the frame without its read: it then casts the VARIANT values.
+    variant = fresh.repartition(1)
+    specs = [("t", "cast:double"), ("n.v", "cast:long"), ("n.a[].w", "cast:int")]
+    in_read = fresh.resolveChoice(specs=specs)
+    assert "variant" not in plan(in_read) and "variant" in plan(variant.resolveChoice(specs=specs))
+    assert printed(in_read) == printed(variant.resolveChoice(specs=specs))
+    assert printed(fresh.resolveChoice(choice="cast:double")) == printed(variant.resolveChoice(choice="cast:double"))
+    t = {r.id: r.t for r in rows(in_read)}
+    assert str(t[1]) == "nan" and t[2] == float("-inf") and t[4] == float("inf")
+    assert (t[3], t[5], t[13]) == (1.2345678901234568, 1.2345678901234568e29, 2.0**63)
+    assert (t[8], t[9], t[10]) == (100.0, 12.5, 1e3)
+    assert t[7] is None and t[11] is None and t[12] is None
+    n = {r.id: r.n for r in rows(in_read)}
+    assert (n[1].v, n[2].v, n[3].v, n[7].v) == (1, None, 5000000000, 42)
+    assert [w.w for w in n[1].a] == [1, 2] and [w.w for w in n[2].a] == [None, None]  # past an int: null
+    # Glue Studio's scripts map a frame straight from its source: apply_mapping casts in the read too.
+    mappings = [("id", "long", "id", "long"), ("t", "double", "total", "double"), ("n.v", "long", "n_v", "long")]
+    mapped = fresh.apply_mapping(mappings)
+    assert "variant" not in plan(mapped) and printed(mapped) == printed(variant.apply_mapping(mappings))
+
+
+def test_casts_the_json_read_cannot_give_from_text_stay_variant_casts(ctx, tmp_path):
+    path = write_jsonl(tmp_path / "mixed" / "m.json", [{"id": 1, "q": 12.5, "f": True}, {"id": 2, "q": "7", "f": 2}])
+    fresh = read(ctx, path)
+    # A fractional number cast to long is cut (12) where its text would not cast; a boolean casts to 1.0.
+    to_long = fresh.resolveChoice(specs=[("q", "cast:long")])
+    assert "variant" in plan(to_long) and {r.id: r.q for r in rows(to_long)} == {1: 12, 2: 7}
+    to_double = fresh.resolveChoice(specs=[("f", "cast:double")])
+    assert "variant" in plan(to_double) and {r.id: r.f for r in rows(to_double)} == {1: 1.0, 2: 2.0}
+    # A field also mapped to string stays a VARIANT: its text would keep 12.5 as written, not as 12.5's value.
+    both = [("id", "long", "id", "long"), ("q", "double", "q", "double"), ("q", "string", "s", "string")]
+    mapped = fresh.apply_mapping(both)
+    assert "variant" in plan(mapped) and {r.id: (r.q, r.s) for r in rows(mapped)} == {1: (12.5, "12.5"), 2: (7.0, "7")}

@@ -18,6 +18,7 @@ from ..types import StructType, choice_paths, from_spark, has_choice, render_sch
 from . import combining, mapping, splitting
 from .collection import DynamicFrameCollection
 from .errors import ErrorLog, Step
+from .read_casts import Rescan, read_as_text
 from .resolve import resolve_choice
 
 if TYPE_CHECKING:
@@ -34,12 +35,15 @@ class DynamicFrame:
         name: str = "",
         schema: StructType | None = None,
         errors: ErrorLog | None = None,
+        rescan: Rescan | None = None,
     ):
+        """``rescan``: how a reader reads the same records with another schema (transforms drop it)."""
         self._df = df
         self.glue_ctx = glue_ctx
         self.name = name
         self._schema = schema if schema is not None else from_spark(df.schema)
         self._errors = errors or ErrorLog(df.sparkSession)
+        self._rescan = rescan
 
     # --- construction and conversion ------------------------------------------------------------
 
@@ -157,7 +161,8 @@ class DynamicFrame:
             from ..catalog.schema import table_schema
 
             catalog_schema = table_schema(self.glue_ctx.catalog.get_table(database or "", table_name or ""))
-        df, schema = resolve_choice(self._df, self._schema, list(specs) if specs else None, choice, catalog_schema)
+        specs = list(specs) if specs else None
+        df, schema = resolve_choice(self._df, self._schema, specs, choice, catalog_schema, self._rescan)
         step = Step("resolveChoice", transformation_ctx, info, None, stageThreshold, totalThreshold)
         return self._derive(df, schema, step)
 
@@ -173,9 +178,13 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         """Map, rename, cast and nest fields: ``[("customer.id", "string", "customer_id", "long"), ...]``."""
-        columns, schema = mapping.apply_mapping(self._schema, mappings, case_sensitive)
+        df, schema = self._df, self._schema
+        read = read_as_text(schema, self._rescan, mapping.cast_uses(mappings)) if self._rescan else None
+        if read is not None:
+            df, schema, _ = read
+        columns, schema = mapping.apply_mapping(schema, mappings, case_sensitive)
         step = Step("apply_mapping", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(columns, schema, step)
+        return self._derive(df.select(*columns), schema, step)
 
     applyMapping = apply_mapping  # noqa: N815
 

@@ -11,6 +11,7 @@ from ..errors import EtlError
 from ..logs import get_logger
 from ..types import DataType, Field, StructType, type_from_name
 from .paths import ELEMENT, column_at, find_field, format_path, parse_path, rewrite, struct_or_null, type_at
+from .read_casts import Use
 from .resolve import cast_value
 
 log = get_logger("transforms")
@@ -32,6 +33,19 @@ def _normalize(mapping: Sequence) -> tuple[str, str | None, str, str]:
         "apply_mapping: a mapping is (source_path, source_type, target_path, target_type) "
         f"(or 3- and 2-tuples without the types), got {mapping!r}"
     )
+
+
+def cast_uses(mappings: Sequence[Sequence[str]]) -> list[Use]:
+    """Each mapping's source path and the type it casts it to (None when it keeps the source type)."""
+    uses: list[Use] = []
+    for mapping in mappings:
+        source, _source_type, _target, target_type = _normalize(mapping)
+        try:
+            target = None if target_type.lower() in _KEEP_SOURCE_TYPE else type_from_name(target_type)
+        except ValueError:
+            target = None  # applying the mapping raises the error that names it
+        uses.append((parse_path(source), target))
+    return uses
 
 
 def apply_mapping(

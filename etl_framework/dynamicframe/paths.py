@@ -106,6 +106,26 @@ def type_at(schema: StructType, steps: list[str], case_sensitive: bool = True) -
     return t
 
 
+def retype(t: DataType, steps: list[str], new: DataType) -> DataType:
+    """``t`` with the type at ``steps`` (an existing path) replaced by ``new``.
+
+    >>> from etl_framework.types import LongType, StringType
+    >>> items = StructType([Field("a", ArrayType(StructType([Field("p", LongType())])))])
+    >>> retype(items, ["a", "[]", "p"], StringType())
+    StructType([Field('a', ArrayType(StructType([Field('p', StringType())])))])
+    """
+    if not steps:
+        return new
+    head, rest = steps[0], steps[1:]
+    if isinstance(t, ArrayType) and head == ELEMENT:
+        return ArrayType(retype(t.elementType, rest, new))
+    if isinstance(t, MapType) and head == ELEMENT:
+        return MapType(retype(t.valueType, rest, new), t.keyType)
+    if isinstance(t, StructType):
+        return StructType(Field(f.name, retype(f.dataType, rest, new) if f.name == head else f.dataType) for f in t)
+    raise EtlError(f"no field {head!r} in a {t.name}")
+
+
 def column_at(steps: list[str], schema: StructType, case_sensitive: bool = True) -> Column:
     """The column expression for a path of struct fields (no ``[]`` steps)."""
     col: Column | None = None

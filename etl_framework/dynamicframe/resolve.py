@@ -6,6 +6,8 @@
   field's place, the others are appended after the last field of the same struct.
 * ``make_struct`` makes the field a struct with one field per alternative, named by the type.
 * ``match_catalog`` casts to the type of the column in a catalog table (``database``, ``table_name``).
+
+A frame fresh from a JSON read does some casts in the read itself (see ``read_casts``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pyspark.sql import functions as F
 
 from ..errors import EtlError
 from ..types import ChoiceType, DataType, Field, StructType, choice_paths, spark_ddl, type_from_name
-from .paths import Replacement, parse_path, rewrite, struct_or_null, type_at
+from .paths import Replacement, format_path, parse_path, rewrite, struct_or_null, type_at
+from .read_casts import Rescan, read_as_text
 from .variants import get_as, kind
 
 ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
@@ -109,15 +112,31 @@ def _replacement(
     return replace
 
 
+def _cast_target(action: str, steps: list[str], catalog_schema: StructType | None) -> DataType | None:
+    """The type a spec's action casts to (None when it does not cast)."""
+    name, _, arg = action.partition(":")
+    name = name.strip().lower()
+    if name == "cast":
+        try:
+            return type_from_name(arg)
+        except ValueError:
+            return None  # resolving the spec raises the error that names it
+    if name == "match_catalog" and catalog_schema is not None:
+        return type_at(catalog_schema, steps, case_sensitive=False)
+    return None
+
+
 def resolve_choice(
     df: DataFrame,
     schema: StructType,
     specs: list[tuple[str, str]] | None,
     choice: str,
     catalog_schema: StructType | None = None,
+    rescan: Rescan | None = None,
 ) -> tuple[DataFrame, StructType]:
     """Apply the specs one after the other (a later spec sees the fields an earlier one made).
-    ``catalog_schema`` is the catalog table's columns, for ``match_catalog``."""
+    ``catalog_schema`` is the catalog table's columns, for ``match_catalog``; ``rescan`` reads the
+    records again with another schema, to cast choices from their text in the read."""
     if specs and choice:
         raise EtlError("resolveChoice: give either specs or choice, not both")
     if not specs and not choice:
@@ -125,6 +144,20 @@ def resolve_choice(
             "resolveChoice: give specs=[(path, action), ...] or choice='ACTION' "
             "(or database and table_name for match_catalog)"
         )
+    if rescan is not None:
+        wanted = [(p, choice) for p in choice_paths(schema)] if choice else specs or []
+        uses = [
+            (parse_path(p), _cast_target(a, parse_path(p), catalog_schema))
+            for p, a in wanted
+            if isinstance(p, str) and isinstance(a, str)
+        ]
+        read = read_as_text(schema, rescan, uses)
+        if read is not None:
+            df, schema, as_text = read
+            if choice:  # fields read as text are no choices any more: the loop below would miss them
+                for steps in as_text:
+                    columns, schema = rewrite(schema, steps, _replacement(format_path(steps), choice, catalog_schema))
+                    df = df.select(*columns)
     if choice:
         # One action for every choice, including those that appear inside a resolved one
         # (a struct alternative that holds a choice of its own).

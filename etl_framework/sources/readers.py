@@ -26,6 +26,7 @@ from ..dynamicframe.inference import (
     record_schema,
     variant_columns,
 )
+from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
 from ..logs import get_logger
 from ..types import StructType, from_spark, spark_ddl
@@ -156,9 +157,11 @@ class FileSource:
         self.ctx.metrics.watch(observation)
         return raw
 
-    def frame(self, data: DataFrame, schema: StructType, errors: DataFrame | None) -> DynamicFrame:
+    def frame(
+        self, data: DataFrame, schema: StructType, errors: DataFrame | None, rescan: Rescan | None = None
+    ) -> DynamicFrame:
         step = Step(f"read {self.format}", self.transformation_ctx, "", errors)
-        return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step))
+        return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step), rescan)
 
 
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery"
@@ -193,7 +196,11 @@ def _quick_lookup(spark: SparkSession, paths: list[str]) -> Iterator[None]:
 
 
 def _semistructured(
-    source: FileSource, load: Callable[[str, bool], DataFrame], what: str, lines: DataFrame | None = None
+    source: FileSource,
+    load: Callable[[str, bool], DataFrame],
+    what: str,
+    lines: DataFrame | None = None,
+    text_casts: bool = False,
 ) -> DynamicFrame:
     """Common path of JSON and XML.
 
@@ -201,7 +208,8 @@ def _semistructured(
     (``observed_json`` over the ``lines`` of JSON-lines files, else ``observed_type`` over one
     VARIANT per record). Pass 2 is Spark's native reader with that schema (choice fields typed
     VARIANT), as fast as a plain read with an explicit schema. Malformed records and records that
-    are not objects become errors.
+    are not objects become errors. With ``text_casts`` (JSON), the frame may read pass 2 again with
+    choices as text, for resolveChoice to cast them there.
     """
     variant = load(f"v variant, {CORRUPT} string", True)
     json_path = source.format_options.get("jsonPath")
@@ -244,9 +252,12 @@ def _semistructured(
     )
     if json_path or not schema.fields:
         return source.frame(valid.select(*variant_columns(schema, "v")), schema, errors)
-    ddl = ", ".join(f"`{f.name.replace('`', '``')}` {spark_ddl(f.dataType)}" for f in schema)
-    # Malformed records are already error records (pass 1); the data pass drops them.
-    return source.frame(load(ddl, False), schema, errors)
+
+    def data(read_schema: StructType) -> DataFrame:
+        # Malformed records are already error records (pass 1); the data pass drops them.
+        return load(", ".join(f"`{f.name.replace('`', '``')}` {spark_ddl(f.dataType)}" for f in read_schema), False)
+
+    return source.frame(data(schema), schema, errors, data if text_casts else None)
 
 
 def _explode_arrays(records: DataFrame, *extra: str) -> DataFrame:
@@ -276,7 +287,7 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
     lines = None
     if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
         lines = source.spark.read.options(**source.base_options()).text(files).select(F.col("value").cast("binary"))
-    return _semistructured(source, load, "JSON", lines)
+    return _semistructured(source, load, "JSON", lines, text_casts=True)
 
 
 def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
