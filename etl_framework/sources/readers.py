@@ -282,7 +282,8 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
             reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
         else:
             reader = reader.option("mode", "DROPMALFORMED")
-        return reader.schema(schema).json(files)
+        with _quick_lookup(source.spark, files):  # the frame may read again later (casts in the read)
+            return reader.schema(schema).json(files)
 
     lines = None
     if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
