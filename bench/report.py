@@ -70,7 +70,7 @@ def facts(run: dict[str, Any]) -> str:
     load = m["load_average"]
     return (
         f"BENCH_SCALE={run['scale']}, {run['reps']} repetition(s) of each way after a warm-up "
-        "(more for a sub-second benchmark); "
+        "(more where a benchmark asks); "
         f"{m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, Spark {m['spark']}, Java {m['java']}; "
         f"load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after; "
         f"commit {git['sha']}{' with uncommitted changes' if git['dirty'] else ''}, {run['started']}"
