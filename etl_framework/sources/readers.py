@@ -209,7 +209,7 @@ def _semistructured(
     VARIANT per record). Pass 2 is Spark's native reader with that schema (choice fields typed
     VARIANT), as fast as a plain read with an explicit schema. Malformed records and records that
     are not objects become errors. With ``text_casts`` (JSON), the frame may read pass 2 again with
-    choices as text, for resolveChoice to cast them there.
+    choices as text, for resolveChoice and apply_mapping to cast them there.
     """
     variant = load(f"v variant, {CORRUPT} string", True)
     json_path = source.format_options.get("jsonPath")
