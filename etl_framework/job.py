@@ -16,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from .bookmarks.session import DISABLE, PAUSE, BookmarkSession
-from .bookmarks.store import BookmarkError, BookmarkStore, BookmarkVersion
+from .bookmarks.store import BookmarkError, BookmarkStore, BookmarkVersion, ConcurrentCommitError
 from .context import EtlContext
 from .errors import JobArgumentError
 from .logs import get_logger
+from .runtime import active_run
+from .sinks.staging import StagedOutput, discard, promote, remove_stale
 
 log = get_logger("job")
 
@@ -59,6 +61,11 @@ class Job:
             session.replay_from = _committed(store, job_name, first)
             session.replay_to = _committed(store, job_name, last)
         self.session = self.glue_context.bookmarks = session
+        if session.base and session.base.outputs:
+            self._promote(session.base.outputs, f"committed by run {session.base.run_id}, which stopped before")
+        run = active_run()
+        if run is not None:
+            run.on_success.append(self._promote_uncommitted)
         log.info(
             "job %s: bookmarks %s%s",
             job_name,
@@ -71,7 +78,38 @@ class Job:
         """Record what this run read (with bookmarks enabled); call it after the outputs are written."""
         if self.session is None:
             raise JobArgumentError("Job.commit() before Job.init()")
-        return self.session.commit()
+        outputs = list(self.session.outputs)
+        try:
+            version = self.session.commit()
+        except ConcurrentCommitError:
+            for output in outputs:
+                discard(self.glue_context.spark_session, StagedOutput.from_dict(output))
+            raise
+        self._promote(outputs)
+        if version is not None:
+            for target in sorted({StagedOutput.from_dict(o).target for o in outputs}):
+                remove_stale(self.glue_context.spark_session, target, version.job, version.version)
+        return version
+
+    def _promote(self, outputs: list[dict[str, Any]], why: str = "") -> None:
+        """Move staged file output into place (again, after a crash: promoting is idempotent)."""
+        for output in outputs:
+            staged = StagedOutput.from_dict(output)
+            moved = promote(self.glue_context.spark_session, staged)
+            if why and moved:
+                log.warning("%s: moved %d staged files into place (%s moving them)", staged.target, moved, why)
+
+    def _promote_uncommitted(self) -> None:
+        """A run that ends well without ``job.commit()`` still delivers its output, as in Glue; its
+        bookmark does not move, so the next run reads the same input again."""
+        if self.session is not None and self.session.outputs:
+            log.warning(
+                "job %s ended without job.commit(): its output is moved into place, but its bookmark is not "
+                "committed, so the next run reads the same input again",
+                self.session.job,
+            )
+            self._promote(self.session.outputs)
+            self.session.outputs = []
 
 
 def _committed(store: BookmarkStore, job: str, run_id: str) -> BookmarkVersion:

@@ -7,7 +7,7 @@ warehouse and state directories and reports its counts into the run summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -22,6 +22,8 @@ class ActiveRun:
     profile: Profile
     args: dict[str, str]
     metrics: RunMetrics = field(default_factory=RunMetrics)
+    # Called when the job's code has ended well (a ``sys.exit(0)`` included), before the summary.
+    on_success: list[Callable[[], None]] = field(default_factory=list)
 
 
 _active: ActiveRun | None = None
@@ -37,6 +39,18 @@ def activate(run: ActiveRun) -> Iterator[ActiveRun]:
     global _active
     previous, _active = _active, run
     try:
-        yield run
+        try:
+            yield run
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                raise
+            _succeeded(run)
+            raise
+        _succeeded(run)
     finally:
         _active = previous
+
+
+def _succeeded(run: ActiveRun) -> None:
+    for callback in run.on_success:
+        callback()

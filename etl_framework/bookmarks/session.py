@@ -27,6 +27,8 @@ class BookmarkSession:
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Delta sinks this run has written (app ids): a second write to one is not a crashed run's.
     delta_written: set[str] = field(default_factory=set)
+    # File sink output staged by this run, made visible by its commit (``sinks/staging.py``).
+    outputs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -45,6 +47,17 @@ class BookmarkSession:
         upper = self.replay_to.sources.get(ctx) if self.replay_to else None
         return lower, upper
 
+    @property
+    def defers_output(self) -> bool:
+        """File sinks stage their output until the commit only when the run commits a bookmark."""
+        return self.option == ENABLE
+
+    def defer_output(self, output: dict[str, Any]) -> bool:
+        """Keep a sink's staged output for the commit to make visible; False when it is not kept."""
+        if self.defers_output:
+            self.outputs.append(output)
+        return self.defers_output
+
     def stage(self, ctx: str, state: dict[str, Any]) -> None:
         """Remember the state to commit for ``ctx`` (committed only by ``Job.commit``)."""
         if self.option == ENABLE:
@@ -56,12 +69,12 @@ class BookmarkSession:
             return None
         previous = self.base.version if self.base else 0
         sources = {**(self.base.sources if self.base else {}), **self.pending}
-        version = self.store.commit(self.job, previous, sources, self.run_id, "commit")
+        version = self.store.commit(self.job, previous, sources, self.run_id, "commit", self.outputs)
         log.info(
             "job %s: committed bookmark version %d (%s)",
             self.job,
             version.version,
             ", ".join(sorted(self.pending)) or "no bookmarked sources",
         )
-        self.base, self.pending = version, {}
+        self.base, self.pending, self.outputs = version, {}, []
         return version

@@ -44,6 +44,8 @@ class BookmarkVersion:
     committed_at: float
     note: str
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Staged sink output this commit makes visible (``sinks/staging.py``), promoted right after it.
+    outputs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _local(location: str) -> str | None:
@@ -168,14 +170,21 @@ class BookmarkStore:
         raise BookmarkError(f"job {job!r} has no bookmark committed by run {run_id!r} (see `etl bookmarks show {job}`)")
 
     def commit(
-        self, job: str, previous: int, sources: dict[str, dict[str, Any]], run_id: str | None, note: str
+        self,
+        job: str,
+        previous: int,
+        sources: dict[str, dict[str, Any]],
+        run_id: str | None,
+        note: str,
+        outputs: list[dict[str, Any]] | None = None,
     ) -> BookmarkVersion:
         """Write version ``previous + 1``; raise ConcurrentCommitError if another writer took it."""
-        version = BookmarkVersion(previous + 1, job, run_id, time.time(), note, sources)
+        version = BookmarkVersion(previous + 1, job, run_id, time.time(), note, sources, list(outputs or []))
         text = json.dumps(asdict(version), indent=1, sort_keys=True)
         if not self.files.create(self._path(job, version.version), text):
             raise ConcurrentCommitError(
                 f"job {job!r}: bookmark version {version.version} was committed by another run while this one "
-                f"ran (run {run_id}); this run's work is not recorded and its input will be read again next run"
+                f"ran (run {run_id}); this run's work is not recorded and its "
+                "staged file output is discarded; input the other run did not read is read by the next run"
             )
         return version

@@ -16,7 +16,8 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from .table import STAGING, DeltaError, local_path, open_table, table_uri
+from ..storage import STAGING, local_path
+from .table import DeltaError, open_table, table_uri
 
 _PARAMS = ("mode", "predicate", "partitionBy")
 _METRICS = ("numFilesAdded", "numFilesRemoved", "numAddedFiles", "numRemovedFiles", "numOutputRows")

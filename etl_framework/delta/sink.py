@@ -46,10 +46,10 @@ from pyspark.sql import types as T
 
 from ..bookmarks.session import ENABLE
 from ..logs import get_logger
-from ..sinks.files import UnresolvedChoiceError
+from ..sinks.files import UnresolvedChoiceError, nothing_to_write
 from ..sources.files import list_files
+from ..storage import STAGING
 from .table import (
-    STAGING,
     DeltaConflictError,
     DeltaError,
     SchemaMismatchError,
@@ -122,6 +122,8 @@ def write_delta(
             f"resolve them first, e.g. frame.resolveChoice(specs=[({choices[0]!r}, 'cast:string')]) "
             "or choice='make_cols'"
         )
+    if nothing_to_write(frame, uri):
+        return frame
     frame.assertErrorThreshold()
     write = _Write(
         uri, mode, options, format_options, _merge_keys(options, mode, frame.dataframe), _where(options, mode)
@@ -258,6 +260,13 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
                 f"for them); nothing was written to {uri}. Filter the frame by the same predicate, or widen it"
             )
         dynamic = mode == "overwrite" and table is not None and _dynamic(options)
+        if written == 0 and not write.where:  # Spark writes an empty file for an empty frame: not data
+            for add in adds:
+                files.delete(f"{uri}/{add.path}")
+            adds = []
+            if table is None or mode != "overwrite" or dynamic:
+                log.info("no records to write to Delta table %s: nothing committed", uri)
+                return
         if dynamic:
             removes = _partition_removes(table, adds)  # type: ignore[arg-type]
         commit_mode = "overwrite" if replace_all and not dynamic else "append"  # else explicit removes

@@ -12,7 +12,6 @@ tables either way.
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -23,8 +22,9 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import EtlError
-from ..jvm import hadoop_path, java_class
+from ..jvm import java_class
 from ..logs import get_logger
+from ..storage import Storage, local_path
 
 if TYPE_CHECKING:
     from ..context import EtlContext
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 log = get_logger("delta")
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name for a null partition value
-STAGING = "_etl_staging"  # hidden folder inside the table where Spark writes before the commit
 NATIVE_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 NATIVE_CLASS = "io.delta.tables.DeltaTable"
 NATIVE_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -54,15 +53,6 @@ class DeltaConflictError(DeltaError):
 
 
 # --- where the table is ------------------------------------------------------------------------
-
-
-def local_path(location: str) -> str | None:
-    """The local file system path of ``location``, or None for ``s3a://``, ``hdfs://``, ..."""
-    if location.startswith("file://"):
-        return location[len("file://") :]
-    if location.startswith("file:"):
-        return location[len("file:") :]
-    return None if "://" in location else os.path.abspath(os.path.expanduser(location))
 
 
 def table_uri(location: str) -> str:
@@ -212,57 +202,8 @@ def file_stats(path: str) -> str:
     return json.dumps(stats, separators=(",", ":"))
 
 
-class TableFiles:
-    """File operations inside a table folder: the local file system directly, anything else
-    (``s3a://``, ``hdfs://``) through Hadoop's FileSystem in Spark's JVM."""
-
-    def __init__(self, spark: SparkSession, uri: str):
-        self.spark, self.uri, self.local = spark, uri, local_path(uri)
-
-    def _hadoop(self, path: str):
-        return hadoop_path(self.spark, path)
-
-    def move(self, source: str, target: str) -> None:
-        if self.local is not None:
-            os.makedirs(os.path.dirname(local_path(target) or target), exist_ok=True)
-            os.rename(local_path(source) or source, local_path(target) or target)
-            return
-        src, fs = self._hadoop(source)
-        dst, _ = self._hadoop(target)
-        fs.mkdirs(dst.getParent())
-        if not fs.rename(src, dst):
-            raise DeltaError(f"could not move {source} to {target}")
-
-    def delete(self, path: str, recursive: bool = False) -> None:
-        """Delete a file or folder; a missing one is fine."""
-        if self.local is not None:
-            local = local_path(path) or path
-            if os.path.isdir(local) and recursive:
-                import shutil
-
-                shutil.rmtree(local, ignore_errors=True)
-            elif os.path.exists(local):
-                os.remove(local)
-            return
-        hpath, fs = self._hadoop(path)
-        fs.delete(hpath, recursive)
-
-    def read_text(self, path: str) -> str | None:
-        """A small file's text, or None when it does not exist."""
-        if self.local is not None:
-            try:
-                with open(local_path(path) or path, encoding="utf-8") as handle:
-                    return handle.read()
-            except FileNotFoundError:
-                return None
-        hpath, fs = self._hadoop(path)
-        if not fs.exists(hpath):
-            return None
-        stream = fs.open(hpath)
-        try:
-            return java_class(self.spark, "org.apache.commons.io.IOUtils").toString(stream, "UTF-8")
-        finally:
-            stream.close()
+class TableFiles(Storage):
+    """File operations inside a table folder, and the statistics of its data files."""
 
     def stats(self, path: str) -> str | None:
         """Footer statistics of a data file; None where Python cannot read the file system."""

@@ -2,7 +2,9 @@
 
 Glue's S3 sink adds new files to the target path (append); ``connection_options["mode"]`` may say
 ``overwrite``, ``error`` or ``ignore`` instead. ``partitionKeys`` lay the output out in Hive-style
-``key=value`` folders.
+``key=value`` folders. Spark writes into a staging folder inside the path and the files move into
+place afterwards (``staging.py``), at ``job.commit()`` when job bookmarks are enabled; a frame
+without records writes nothing at all (no empty part files), as Glue's S3 sink.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pyspark.sql import functions as F
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..logs import get_logger
+from ..storage import Storage, hidden
 from ..types import StringType
+from .staging import StagedOutput, discard, promote, staging_folder
 
 if TYPE_CHECKING:
     from ..context import EtlContext
@@ -38,6 +42,15 @@ _MODES = ("append", "overwrite", "error", "errorifexists", "ignore")
 
 class UnresolvedChoiceError(EtlError):
     """A frame with choice fields is written to a format whose columns have one type each."""
+
+
+def nothing_to_write(frame: DynamicFrame, target: str) -> bool:
+    """True (and said so) for a frame without fields: an incremental read that found no new file
+    (or only empty ones) gives one, and no format can store records without fields."""
+    if frame.schema().fields:
+        return False
+    log.info("nothing to write to %s: the frame has no fields (nothing new was read)", target)
+    return True
 
 
 def write_files(
@@ -65,6 +78,8 @@ def write_files(
     mode = str(options.get("mode", "append")).lower()
     if mode not in _MODES:
         raise EtlError(f"connection option 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")
+    if nothing_to_write(frame, path):
+        return frame
     choices = frame.unresolved_choices()
     if choices and spark_format not in _HOLDS_CHOICE:
         raise UnresolvedChoiceError(
@@ -95,9 +110,15 @@ def write_files(
                 for f in frame.schema()
             ]
         )
+    target = Storage(ctx.spark_session, path)
+    if mode in ("error", "errorifexists", "ignore") and any(not hidden(n) for n in target.children(path)):
+        if mode == "ignore":
+            log.info("%s holds data already: nothing written (mode ignore)", path)
+            return frame
+        raise EtlError(f"{path} holds data already (mode {mode}); write with mode append or overwrite")
     observation = Observation()
     df = df.observe(observation, F.count(F.lit(1)).alias("written"))
-    writer = df.write.format(spark_format).mode(mode)
+    writer = df.write.format(spark_format).mode("errorifexists")
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
     compression = format_options.get("compression", options.get("compression"))
@@ -111,14 +132,35 @@ def write_files(
     if spark_format == "xml":
         writer = writer.option("rowTag", format_options.get("rowTag", "record"))
         writer = writer.option("rootTag", format_options.get("rootTag", "records"))
-    writer.save(path)
+    staged = _stage(ctx, path, mode == "overwrite")
+    writer.save(staged.folder)
     written = int(observation.get.get("written") or 0)
     ctx.metrics.add(written=written)
+    if written == 0:  # Spark leaves an empty file even for no records: not output
+        discard(ctx.spark_session, staged)
+        if not staged.overwrite:
+            log.info("no records to write to %s: nothing written", path)
+            return frame
+        target.write_text(f"{staged.folder}/_EMPTY", "")  # the overwrite still empties the path
+    session = ctx.bookmarks
+    deferred = session is not None and session.defer_output(staged.as_dict())
+    if not deferred:
+        promote(ctx.spark_session, staged)
     log.info(
-        "wrote %d records as %s to %s%s",
+        "wrote %d records as %s to %s%s%s",
         written,
         fmt,
         path,
         f" (partitioned by {', '.join(partition_keys)})" if partition_keys else "",
+        "; they move into place when the job commits" if deferred else "",
     )
     return frame
+
+
+def _stage(ctx: EtlContext, path: str, overwrite: bool) -> StagedOutput:
+    """A staging folder for this write, named for the bookmark version a bookmarked run commits."""
+    session = ctx.bookmarks
+    if session is None or not session.defers_output:
+        return StagedOutput(path, staging_folder(path), overwrite)
+    committed = session.base.version if session.base else 0
+    return StagedOutput(path, staging_folder(path, session.job, committed + 1), overwrite)

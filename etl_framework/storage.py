@@ -1,0 +1,144 @@
+"""File operations on any Hadoop path: the local file system directly, anything else (``s3a://``,
+``hdfs://``) through Hadoop's FileSystem in Spark's JVM.
+
+Sinks use it to move the files Spark wrote from a staging folder to where readers see them.
+
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> store = Storage(spark, folder)
+>>> store.write_text(f"{folder}/_staged/a.txt", "hello")
+>>> store.move(f"{folder}/_staged/a.txt", f"{folder}/day=1/a.txt")
+>>> store.read_text(f"{folder}/day=1/a.txt"), store.exists(f"{folder}/_staged/a.txt")
+('hello', False)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import TYPE_CHECKING
+
+from .errors import EtlError
+from .jvm import hadoop_path, java_class
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+STAGING = "_etl_staging"  # hidden folder inside a sink's target where Spark writes before a commit
+
+
+def local_path(location: str) -> str | None:
+    """The local file system path of ``location``, or None for ``s3a://``, ``hdfs://``, ..."""
+    if location.startswith("file://"):
+        return location[len("file://") :]
+    if location.startswith("file:"):
+        return location[len("file:") :]
+    return None if "://" in location else os.path.abspath(os.path.expanduser(location))
+
+
+def hidden(name: str) -> bool:
+    """Spark's rule for names its readers skip: ``_SUCCESS``, ``.crc`` files, staging folders."""
+    return name.startswith(("_", ".")) or name.endswith(".crc")
+
+
+class Storage:
+    """File operations below ``uri`` (a folder: a table, a sink's target path)."""
+
+    def __init__(self, spark: SparkSession, uri: str):
+        self.spark, self.uri, self.local = spark, uri, local_path(uri)
+
+    def _hadoop(self, path: str):
+        return hadoop_path(self.spark, path)
+
+    def move(self, source: str, target: str) -> None:
+        if self.local is not None:
+            os.makedirs(os.path.dirname(local_path(target) or target), exist_ok=True)
+            os.rename(local_path(source) or source, local_path(target) or target)
+            return
+        src, fs = self._hadoop(source)
+        dst, _ = self._hadoop(target)
+        fs.mkdirs(dst.getParent())
+        if not fs.rename(src, dst):
+            raise EtlError(f"could not move {source} to {target}")
+
+    def delete(self, path: str, recursive: bool = False) -> None:
+        """Delete a file or folder; a missing one is fine."""
+        if self.local is not None:
+            local = local_path(path) or path
+            if os.path.isdir(local) and recursive:
+                shutil.rmtree(local, ignore_errors=True)
+            elif os.path.exists(local):
+                os.remove(local)
+            return
+        hpath, fs = self._hadoop(path)
+        fs.delete(hpath, recursive)
+
+    def exists(self, path: str) -> bool:
+        if self.local is not None:
+            return os.path.exists(local_path(path) or path)
+        hpath, fs = self._hadoop(path)
+        return bool(fs.exists(hpath))
+
+    def children(self, folder: str) -> list[str]:
+        """The names in ``folder`` (none when it does not exist)."""
+        if self.local is not None:
+            local = local_path(folder) or folder
+            return sorted(os.listdir(local)) if os.path.isdir(local) else []
+        hpath, fs = self._hadoop(folder)
+        if not fs.exists(hpath):
+            return []
+        return sorted(status.getPath().getName() for status in fs.listStatus(hpath))
+
+    def files_under(self, folder: str) -> list[str]:
+        """The paths, relative to ``folder``, of the files below it that readers see (Spark's rule:
+        no name starting with ``_`` or ``.``), sorted; none when it does not exist."""
+        found: list[str] = []
+        if self.local is not None:
+            root = local_path(folder) or folder
+            for parent, dirs, files in os.walk(root):
+                dirs[:] = [d for d in dirs if not hidden(d)]
+                found += [os.path.relpath(os.path.join(parent, f), root) for f in files if not hidden(f)]
+            return sorted(found)
+        hpath, fs = self._hadoop(folder)
+        if not fs.exists(hpath):
+            return []
+        prefix = fs.makeQualified(hpath).toString().rstrip("/") + "/"
+        listing = fs.listFiles(hpath, True)
+        while listing.hasNext():
+            relative = listing.next().getPath().toString()[len(prefix) :]
+            if not any(hidden(part) for part in relative.split("/")):
+                found.append(relative)
+        return sorted(found)
+
+    def read_text(self, path: str) -> str | None:
+        """A small file's text, or None when it does not exist."""
+        if self.local is not None:
+            try:
+                with open(local_path(path) or path, encoding="utf-8") as handle:
+                    return handle.read()
+            except FileNotFoundError:
+                return None
+        hpath, fs = self._hadoop(path)
+        if not fs.exists(hpath):
+            return None
+        stream = fs.open(hpath)
+        try:
+            return java_class(self.spark, "org.apache.commons.io.IOUtils").toString(stream, "UTF-8")
+        finally:
+            stream.close()
+
+    def write_text(self, path: str, text: str) -> None:
+        """Create or replace a small file."""
+        if self.local is not None:
+            local = local_path(path) or path
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            with open(local, "w", encoding="utf-8") as out:
+                out.write(text)
+            return
+        hpath, fs = self._hadoop(path)
+        out = fs.create(hpath, True)
+        try:
+            out.write(bytearray(text.encode("utf-8")))
+        finally:
+            out.close()
