@@ -74,6 +74,18 @@ class Storage:
         hpath, fs = self._hadoop(path)
         fs.delete(hpath, recursive)
 
+    def delete_if_empty(self, folder: str) -> None:
+        """Delete ``folder`` unless something is in it (a concurrent writer's files stay put)."""
+        if self.local is not None:
+            try:
+                os.rmdir(local_path(folder) or folder)
+            except OSError:
+                pass  # not empty, or gone
+            return
+        hpath, fs = self._hadoop(folder)
+        if fs.exists(hpath) and not fs.listStatus(hpath):
+            fs.delete(hpath, False)
+
     def exists(self, path: str) -> bool:
         if self.local is not None:
             return os.path.exists(local_path(path) or path)

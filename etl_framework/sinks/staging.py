@@ -76,12 +76,17 @@ def promote(spark: SparkSession, output: StagedOutput) -> int:
     for relative in files:
         store.move(f"{output.folder}/{relative}", f"{target}/{relative}")
     store.write_text(f"{target}/_SUCCESS", "")  # as Spark's own commit leaves it
-    store.delete(output.folder, recursive=True)
+    _remove(store, output.folder)
     return len(files)
 
 
 def discard(spark: SparkSession, output: StagedOutput) -> None:
-    Storage(spark, output.target).delete(output.folder, recursive=True)
+    _remove(Storage(spark, output.target), output.folder)
+
+
+def _remove(store: Storage, folder: str) -> None:
+    store.delete(folder, recursive=True)
+    store.delete_if_empty(folder.rsplit("/", 1)[0])  # no empty _etl_staging left in the user's folder
 
 
 def remove_stale(spark: SparkSession, target: str, job: str, committed: int) -> None:
@@ -93,4 +98,4 @@ def remove_stale(spark: SparkSession, target: str, job: str, committed: int) -> 
         version = name[len(job) + 2 : len(job) + 10]
         if name.startswith(f"{job}-v") and version.isdigit() and int(version) <= committed:
             log.info("removing %s/%s: staged by a run of job %s that never committed", staging, name, job)
-            store.delete(f"{staging}/{name}", recursive=True)
+            _remove(store, f"{staging}/{name}")
