@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 SECRET_NAMES = ("password", "passwd", "pwd", "secret", "token", "key", "credential")
 MASK = "***"
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # the words of snake, kebab, dotted and camelCase names
 
 # key=value in URLs (?a=b&c=d, ;a=b), connection strings and Spark settings.
 _ASSIGNMENT = re.compile(r"(?P<key>[\w.-]+)(?P<sep>\s*=\s*)(?P<value>'[^']*'|\"[^\"]*\"|[^\s&;,'\")}\]]+)")
@@ -28,9 +29,16 @@ _USERINFO = re.compile(r"(?P<head>//[^/:@\s'\"]+:|:thin:[^/:@\s'\"]+/)[^@\s'\"]+
 
 
 def is_secret(name: str, names: Iterable[str] = SECRET_NAMES) -> bool:
-    """True when ``name`` (an argument, setting or option name) looks like it holds a secret."""
-    lowered = name.lower()
-    return any(part.lower() in lowered for part in names)
+    """True when ``name`` (an argument, setting or option name) looks like it holds a secret: it
+    contains one of ``names``, or for a name of four letters or fewer (``key``, ``pwd``) has it as a
+    word of its own (``api_key``, ``accessKey``, but not ``partitionKeys`` or ``monkey``).
+
+    >>> [is_secret(n) for n in ("db_password", "apiKey", "fs.s3a.secret.key", "mergeKeys", "day")]
+    [True, True, True, False, False]
+    """
+    words = set(_WORD.findall(name))
+    lowered = {w.lower() for w in words} | {name.lower()}
+    return any(part.lower() in lowered if len(part) <= 4 else part.lower() in name.lower() for part in names)
 
 
 def redact(text: str, names: Iterable[str] = SECRET_NAMES, values: Iterable[str] = ()) -> str:
