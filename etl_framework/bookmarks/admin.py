@@ -87,6 +87,8 @@ def set_high_water(
     if kind == "files":
         state: dict[str, Any] = {"type": "files", "high_water_ms": _parse_instant(high_water), "band": {}}
     elif kind == "delta":
+        if not high_water.isdigit():
+            raise BookmarkError(f"--high-water {high_water!r}: expected the Delta table version read up to (0, 1, ...)")
         state = {"type": "delta", "version": int(high_water)}
     elif kind == "jdbc":
         keys = keys or current.get("keys")

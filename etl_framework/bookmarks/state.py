@@ -66,6 +66,12 @@ def source_problem(ctx: str, state: Any) -> str | None:
     return f"{where}.{problem}" if problem else None
 
 
+def _outputs(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(o, dict) and isinstance(o.get("target"), str) and isinstance(o.get("folder"), str) for o in value
+    )
+
+
 _FIELDS = {
     "version": (_whole, "a version number"),
     "job": (lambda v: isinstance(v, str), "a job name"),
@@ -73,7 +79,9 @@ _FIELDS = {
     "committed_at": (lambda v: _whole(v) or isinstance(v, float), "epoch seconds"),
     "note": (lambda v: isinstance(v, str), "a text"),
     "sources": (lambda v: isinstance(v, dict), "an object of transformation_ctx: state"),
+    "outputs": (_outputs, "a list of staged outputs, each with a target and a folder"),
 }
+_OPTIONAL = {"outputs"}  # versions written before sinks staged their output have none
 
 
 def check_version(data: Any, version: int, replacing: str | None = None) -> None:
@@ -88,6 +96,8 @@ def check_version(data: Any, version: int, replacing: str | None = None) -> None
         raise StateShapeError(f"unknown field(s) {', '.join(unknown)}")
     for name, (valid, expected) in _FIELDS.items():
         if name not in data:
+            if name in _OPTIONAL:
+                continue
             raise StateShapeError(f"field {name} is missing")
         if not valid(data[name]):
             raise StateShapeError(f"field {name} is {data[name]!r}, expected {expected}")
