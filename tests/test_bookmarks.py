@@ -10,6 +10,7 @@ from deltalake import DeltaTable
 
 from etl_framework import EtlContext, Job, JobArgumentError
 from etl_framework.bookmarks import BookmarkError, BookmarkStore, ConcurrentCommitError
+from etl_framework.bookmarks.admin import set_high_water
 
 from .conftest import ROOT, run_etl, set_args
 
@@ -301,3 +302,16 @@ def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, s
     assert total == 180
     listed = run_etl("catalog", "partitions", "sales.orders", *set_args(dirs))  # the new day is registered
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["2026-10-01", "2026-10-02", "2026-10-04"]
+
+
+def test_set_by_hand_checks_the_mark_before_writing(tmp_path):
+    store = BookmarkStore(str(tmp_path / "state"))
+    with pytest.raises(BookmarkError, match=r"--high-water 'abc': expected the Delta table version"):
+        set_high_water(store, "ingest", "orders", "abc", kind="delta")
+    with pytest.raises(BookmarkError, match=r"--high-water 'soon': expected epoch milliseconds or an ISO"):
+        set_high_water(store, "ingest", "inbox", "soon", kind="files")
+    assert store.versions("ingest") == []
+    assert set_high_water(store, "ingest", "orders", "7", kind="delta").sources["orders"] == {
+        "type": "delta",
+        "version": 7,
+    }
