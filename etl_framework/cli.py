@@ -1,6 +1,7 @@
 """The ``etl`` command.
 
-    etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run] [--key value ...]
+    etl run JOB|--module NAME [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE]
+            [--dry-run[=masked]] [--key value ...] [-- --key value ...]
     etl runs [JOB] [--env PROFILE] [--limit N]
     etl bookmarks show|reset|rewind|set JOB [...]
     etl delta history|vacuum|optimize PATH [...]
@@ -24,17 +25,22 @@ from .crawler.definition import DELETE_BEHAVIORS, RECRAWL_BEHAVIORS, UPDATE_BEHA
 from .errors import EtlError
 from .launcher import parse_run_request, run_job
 from .logs import get_logger, setup_logging
+from .redaction import mask_argv
 from .runs import RunHistory
 
 log = get_logger("cli")
 
-RUN_USAGE = """usage: etl run JOB [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE] [--dry-run]
-                   [--key value ...]
+RUN_USAGE = """usage: etl run JOB|--module NAME [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE]
+                   [--dry-run[=masked]] [--key value ...] [-- --key value ...]
 
-JOB is a file (jobs/orders.py), a name under jobs/ (orders) or an importable module.
+JOB is a file (jobs/orders.py), a name under jobs/ (orders) or the dotted name of an importable
+module outside the standard library (acme.jobs.orders); --module NAME runs any importable module.
 With a local profile the job runs in this process; with a cluster profile it is submitted with
-spark-submit to the profile's master. --dry-run prints that spark-submit command instead.
-Every other --key value pair is passed to the job (Glue's --JOB_NAME, --job-bookmark-option, ...).
+spark-submit to the profile's master. --dry-run prints that spark-submit command instead, secrets
+included so that it can be pasted; --dry-run=masked prints it with secret values as ***.
+Every other --key value pair is passed to the job (Glue's --JOB_NAME, --job-bookmark-option, ...);
+after --, every argument is the job's, even --env, --set, --conf or --dry-run.
+The exit code is the job's: 0 on success, the code a job passes to sys.exit(), 1 on other failures.
 """
 
 
@@ -70,15 +76,14 @@ def cmd_run(tokens: list[str]) -> int:
     profile = load_profile(req.env, req.sets, req.confs)
     setup_logging(profile.log_level)
     if profile.spark.is_local and not req.dry_run:
-        record = run_job(req.job, req.job_argv, profile)
-        return 0 if record.status == "SUCCEEDED" else 1
+        return run_job(req.job, req.job_argv, profile, module=req.module).exit_code or 0
     if profile.spark.is_local:
         raise EtlError(f"--dry-run: profile {profile.source} is local ({profile.spark.master}); nothing is submitted")
     from .submit import shell_command, spark_submit_command
 
     cmd = spark_submit_command(req, profile)
     if req.dry_run:
-        print(shell_command(cmd))
+        print(shell_command(mask_argv(cmd, profile.secret_names) if req.masked else cmd))
         return 0
     log.info("submitting %s to %s", req.job, profile.spark.master)
     started = time.time()
@@ -89,8 +94,7 @@ def cmd_run(tokens: list[str]) -> int:
             f"after {time.time() - started:.1f}s",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return code  # the launcher exits with the job's code; spark-submit passes it on
 
 
 def cmd_runs(ns: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ Schema (every key optional except ``spark.master``)::
       metastore_uri: null                # hive: thrift://host:9083
     delta:
       engine: auto | spark | delta-rs    # who writes Delta tables; auto: delta-spark when its JARs load
+    secret_names: [pin, ...]             # more name fragments of secret job arguments (see redaction)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .redaction import SECRET_NAMES
 
 _SCALARS = (str, int, float, bool)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -79,6 +81,7 @@ SCHEMA: dict[str, Any] = {
     "delta": {
         "engine": _Key(str, "auto", ("auto", "spark", "delta-rs")),
     },
+    "secret_names": _Key(list, []),
 }
 
 
@@ -125,6 +128,7 @@ class Profile:
     catalog: CatalogSettings
     raw: dict[str, Any]
     delta: DeltaSettings = field(default_factory=DeltaSettings)
+    secret_names: tuple[str, ...] = SECRET_NAMES  # the built-in fragments and the profile's own
 
     def to_yaml(self) -> str:
         """The resolved profile as YAML (interpolated, overrides applied)."""
@@ -154,7 +158,7 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
     data = read_yaml_mapping(path, "profile")
     for item in sets or []:
         key, value = _split_assignment(item, "--set")
-        _assign(data, key.split("."), yaml.safe_load(value) if value else "", f"--set {item}")
+        _assign(data, key.split("."), _set_value(item, value), f"--set {item}")
     for item in confs or []:
         key, value = _split_assignment(item, "--conf")
         data.setdefault("spark", {}).setdefault("conf", {})[key] = value
@@ -170,6 +174,9 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
     spark["submit_args"] = [str(a) for a in spark["submit_args"]]
     for key in ("warehouse_dir", "state_dir"):
         resolved[key] = absolute_location(resolved[key])
+    extra = resolved["secret_names"]
+    if not all(isinstance(n, str) and n.strip() for n in extra):
+        raise ConfigError(f"{where}: key 'secret_names' must be a list of non-empty strings, got {extra!r}")
     return Profile(
         name=path.stem,
         source=where,
@@ -180,7 +187,53 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         catalog=CatalogSettings(**resolved["catalog"]),
         raw=resolved,
         delta=DeltaSettings(**resolved["delta"]),
+        secret_names=SECRET_NAMES + tuple(n.strip() for n in extra),
     )
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping names the same key twice (plain YAML keeps the last one silently)."""
+
+    def __init__(self, key: Any, line: int, first_line: int):
+        super().__init__(f"key {key!r} on line {line} is given twice (also on line {first_line})")
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys; every YAML file the framework owns is read with it."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` overrides on purpose
+                continue
+            key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise DuplicateKeyError(key, line, seen[key])
+                seen[key] = line
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text with ``UniqueKeyLoader``."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _set_value(item: str, value: str) -> Any:
+    """A ``--set`` value, parsed as a YAML scalar (or flow list/mapping)."""
+    if not value:
+        return ""
+    try:
+        return load_yaml(value)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"--set {item}: the value is not valid YAML ({problem}); quote it to pass it as text, "
+            f"e.g. --set '{item.partition('=')[0]}=\"{value}\"'"
+        ) from exc
 
 
 def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
@@ -192,7 +245,11 @@ def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         raise ConfigError(f"{where}: {what} file not found ({what}s in {folder}: {', '.join(known) or 'none'})")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = load_yaml(path.read_text()) or {}
+    except DuplicateKeyError as exc:
+        raise ConfigError(
+            f"{where}, line {exc.line}: key {exc.key!r} is given twice (also on line {exc.first_line})"
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

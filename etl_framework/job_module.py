@@ -1,7 +1,10 @@
 """Finding and executing a job module.
 
 A job is a Python module: a file (``jobs/orders.py``), the name of a file under ``jobs/``
-(``orders``) or any importable module (``mypkg.jobs.orders``). It may be
+(``orders``), the dotted name of an importable module outside the standard library
+(``mypkg.jobs.orders``), or any module named with ``etl run --module NAME``. A bare name is only
+looked up under ``jobs/``, so that ``etl run this`` does not run the standard library's ``this``.
+It may be
 
 * a Glue-style script whose top-level code reads ``sys.argv`` with ``get_resolved_options``, or
 * a module that defines ``main(ctx, args)``, called with an ``EtlContext`` and a dict of every
@@ -43,8 +46,13 @@ def jobs_dir() -> Path:
     return Path(os.environ.get("ETL_JOBS_DIR", "jobs"))
 
 
-def resolve_job(spec: str) -> JobModule:
-    """Turn ``etl run``'s JOB argument into a JobModule, or raise JobNotFoundError."""
+def resolve_job(spec: str, module: bool = False) -> JobModule:
+    """Turn ``etl run``'s JOB argument into a JobModule, or raise JobNotFoundError.
+
+    ``module=True`` (``etl run --module NAME``) imports ``spec`` whatever it is.
+    """
+    if module:
+        return _module_job(spec, f"job --module {spec!r}: no importable module of that name")
     candidate = Path(spec)
     if spec.endswith(".py") or os.sep in spec:
         if candidate.is_file():
@@ -53,12 +61,25 @@ def resolve_job(spec: str) -> JobModule:
     in_jobs = jobs_dir() / f"{spec}.py"
     if in_jobs.is_file():
         return JobModule(spec, path=in_jobs.resolve())
+    looked_for = f"job {spec!r}: no file {in_jobs}"
+    if "." not in spec:
+        raise JobNotFoundError(
+            f"{looked_for} (a bare name is looked up under {jobs_dir()}/ only; to run an importable module, "
+            f"give its dotted name or --module {spec})"
+        )
+    top = spec.split(".", 1)[0]
+    if top in sys.stdlib_module_names:
+        raise JobNotFoundError(f"{looked_for}, and {top} is a standard library module (to run it: --module {spec})")
+    return _module_job(spec, f"{looked_for}, and no importable module {spec}")
+
+
+def _module_job(spec: str, not_found: str) -> JobModule:
     try:
         found = importlib.util.find_spec(spec)
     except (ImportError, ValueError):
         found = None
     if found is None:
-        raise JobNotFoundError(f"job {spec!r}: not a file, not {in_jobs}, and not an importable module")
+        raise JobNotFoundError(not_found)
     return JobModule(spec.rsplit(".", 1)[-1], module=spec)
 
 

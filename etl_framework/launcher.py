@@ -8,12 +8,15 @@ profiles, so it is also a valid ``spark-submit`` application on its own (an EMR 
         $(python -c 'import etl_framework.launcher as l; print(l.__file__)') \\
         --env conf/standalone.yaml jobs/sample_orders.py --JOB_NAME orders
 
-Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB [--key value ...]``;
-everything that is not one of the launcher's options goes to the job.
+Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB|--module NAME
+[--key value ...] [-- --key value ...]``; everything that is not one of the launcher's options, and
+everything after ``--``, goes to the job. The process exits with the job's exit code (``sys.exit(3)``
+in a job exits 3; any other failure 1).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import traceback
@@ -25,6 +28,7 @@ from etl_framework.context import EtlContext
 from etl_framework.errors import EtlError
 from etl_framework.job_module import JobModule, execute, resolve_job
 from etl_framework.logs import get_logger, setup_logging
+from etl_framework.redaction import mask_argv, redact, secret_values
 from etl_framework.runs import RunHistory, RunRecord, new_run_id
 from etl_framework.runtime import ActiveRun, activate
 
@@ -39,7 +43,9 @@ class RunRequest:
     env: str = "local"
     sets: list[str] = field(default_factory=list)
     confs: list[str] = field(default_factory=list)
+    module: bool = False  # JOB was given with --module: any importable module, the standard library's too
     dry_run: bool = False
+    masked: bool = False  # --dry-run=masked
     help: bool = False
     job_argv: list[str] = field(default_factory=list)
 
@@ -53,17 +59,24 @@ class RunRequest:
         return out
 
 
-_VALUED = {"--env": "env", "--set": "sets", "--conf": "confs"}
+_VALUED = ("--env", "--set", "--conf", "--module")
 
 
 def parse_run_request(tokens: list[str]) -> RunRequest:
-    """Split ``[options] JOB [options and job args]``: ``--env``, ``--set``, ``--conf``, ``--dry-run``
-    belong to the launcher wherever they stand; the first bare word is JOB; the rest is the job's."""
+    """Split ``[options] JOB [options and job args] [-- job args]``: ``--env``, ``--set``, ``--conf``,
+    ``--module``, ``--dry-run`` belong to the launcher wherever they stand before ``--``; the first
+    bare word is JOB; the rest, and everything after ``--``, is the job's."""
     req = RunRequest()
     i = 0
     while i < len(tokens):
         token = tokens[i]
         name, eq, inline = token.partition("=")
+        if token == "--":
+            rest = tokens[i + 1 :]
+            if req.job is None and rest and not rest[0].startswith("-"):
+                req.job, rest = rest[0], rest[1:]
+            req.job_argv += rest
+            break
         if name in _VALUED:
             if eq:
                 value = inline
@@ -71,13 +84,18 @@ def parse_run_request(tokens: list[str]) -> RunRequest:
                 value, i = tokens[i + 1], i + 1
             else:
                 raise EtlError(f"{name} needs a value")
-            attr = _VALUED[name]
-            if attr == "env":
+            if name == "--env":
                 req.env = value
+            elif name == "--module":
+                if req.job is not None:
+                    raise EtlError(f"--module {value}: the job is already given ({req.job})")
+                req.job, req.module = value, True
             else:
-                getattr(req, attr).append(value)
-        elif token == "--dry-run":
-            req.dry_run = True
+                (req.sets if name == "--set" else req.confs).append(value)
+        elif name == "--dry-run":
+            if eq and inline != "masked":
+                raise EtlError(f"{token}: expected --dry-run or --dry-run=masked")
+            req.dry_run, req.masked = True, bool(eq)
         elif token in ("-h", "--help") and req.job is None:
             req.help = True
         elif req.job is None and not token.startswith("-"):
@@ -109,8 +127,14 @@ def _value_of(argv: list[str], flag: str) -> str | None:
     return None
 
 
-def run_job(job_spec: str, job_argv: list[str], profile: Profile, stop_session: bool = True) -> RunRecord:
+def run_job(
+    job_spec: str, job_argv: list[str], profile: Profile, stop_session: bool = True, module: bool = False
+) -> RunRecord:
     """Run one job to completion on a session built from ``profile``; never raises for a job failure.
+
+    ``module=True`` takes ``job_spec`` as a module name (``etl run --module``). The run history
+    keeps the job's arguments with the values of secret ones masked (``redaction``); the record's
+    ``exit_code`` is the job's own (``sys.exit(3)``: 3), 1 for any other failure.
 
     >>> from etl_framework.config import load_profile
     >>> record = run_job("jobs/sample_orders.py", [], load_profile("local"))  # doctest: +SKIP
@@ -120,32 +144,47 @@ def run_job(job_spec: str, job_argv: list[str], profile: Profile, stop_session: 
     from etl_framework.session import build_session  # pyspark is imported only when a job runs
 
     setup_logging(profile.log_level)
-    job = resolve_job(job_spec)
+    job = resolve_job(job_spec, module=module)
     run_id = new_run_id()
     job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
+    names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)
     history = RunHistory(profile.state_dir)
-    history.start(job_name, {"job": job.ref, "argv": argv, "profile": profile.source}, run_id)
+    history.start(job_name, {"job": job.ref, "argv": mask_argv(argv, names), "profile": profile.source}, run_id)
     run = ActiveRun(job_name, run_id, profile, {})
     log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
-    status, error, spark = "SUCCEEDED", None, None
+    status, error, code, spark = "SUCCEEDED", None, 0, None
     try:
         spark = build_session(profile, job_name)
         with activate(run):
             execute(job, argv, lambda: EtlContext(spark))
     except SystemExit as exc:  # a Glue script may call sys.exit()
         if exc.code not in (None, 0):
-            status, error = "FAILED", f"SystemExit: {exc.code}"
+            # sys.exit("message") exits 1, as Python does
+            status, code = "FAILED", exc.code if isinstance(exc.code, int) else 1
+            error = redact(f"SystemExit: {exc.code}", names, hidden)
     except BaseException as exc:  # noqa: BLE001 - every failure is recorded, then reported
-        status, error = "FAILED", f"{type(exc).__name__}: {exc}"
-        log.error("job %s failed: %s\n%s", job_name, error, traceback.format_exc())
+        status, error, code = "FAILED", redact(error_text(exc), names, hidden), 1
+        # The framework's own errors say what is wrong; a traceback is for the unexpected.
+        details = "" if isinstance(exc, EtlError) else "\n" + redact(traceback.format_exc(), names, hidden)
+        log.error("job %s failed: %s%s", job_name, error, details)
         if isinstance(exc, KeyboardInterrupt):
-            status = "STOPPED"
+            status, code = "STOPPED", 130
     finally:
         if spark is not None and stop_session:
             spark.stop()
-    record = history.finish(run_id, status, error, run.metrics.as_dict())
+    record = history.finish(run_id, status, error, run.metrics.as_dict(), code)
     print(summary_line(record), flush=True)
     return record
+
+
+# The frames of a Java stack trace in a py4j error's message ("\tat org...", "\t... 12 more").
+_JAVA_FRAME = re.compile(r"^\s+(at |\.\.\. \d+ more)")
+
+
+def error_text(exc: BaseException) -> str:
+    """``Type: message`` of a job's exception, without the Java stack frames a py4j error carries."""
+    lines = [line for line in str(exc).splitlines() if line.strip() and not _JAVA_FRAME.match(line)]
+    return f"{type(exc).__name__}: {' '.join(lines)}"
 
 
 def summary_line(record: RunRecord) -> str:
@@ -173,11 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     try:
         profile = load_profile(req.env, req.sets, req.confs)
-        record = run_job(req.job, req.job_argv, profile)
+        record = run_job(req.job, req.job_argv, profile, module=req.module)
     except EtlError as exc:
         print(f"etl: job {req.job}: {exc} ({time.time() - started:.1f}s)", file=sys.stderr)
         return 1
-    return 0 if record.status == "SUCCEEDED" else 1
+    return record.exit_code or 0
 
 
 if __name__ == "__main__":

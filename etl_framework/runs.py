@@ -1,7 +1,10 @@
 """Run history: one record per job run (job, run id, args, start, end, status, error, counts).
 
 Kept in ``<state_dir>/runs.db`` (SQLite from the standard library), so the history of a laptop or
-of a cluster's driver node survives the process and ``etl runs`` can list it.
+of a cluster's driver node survives the process and ``etl runs`` can list it. A run records the
+process and host that run it: a run still ``RUNNING`` whose process on this host is gone (killed,
+or its machine rebooted) is marked ``FAILED`` when the history is read. Error messages are stored
+without credentials (``redaction.redact``).
 
     >>> from etl_framework.runs import RunHistory
     >>> history = RunHistory("/tmp/etl-doc-state")
@@ -14,16 +17,19 @@ of a cluster's driver node survives the process and ``etl runs`` can list it.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, EtlError
+from .redaction import redact
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -34,9 +40,20 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at   REAL,
     status     TEXT NOT NULL,
     error      TEXT,
-    metrics    TEXT
+    metrics    TEXT,
+    pid        INTEGER,
+    pid_start  TEXT,
+    host       TEXT,
+    exit_code  INTEGER
 )
 """
+# Columns added after the first release, added to older files when they are opened.
+_ADDED_COLUMNS = {"pid": "INTEGER", "pid_start": "TEXT", "host": "TEXT", "exit_code": "INTEGER"}
+_COLUMNS = "run_id, job, args, started_at, ended_at, status, error, metrics, pid, pid_start, host, exit_code"
+
+
+class RunHistoryError(EtlError):
+    """``runs.db`` cannot be read or written."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,10 @@ class RunRecord:
     status: str
     error: str | None
     metrics: dict
+    pid: int | None = None
+    pid_start: str | None = None  # the process's start time, to tell it from a later one with its pid
+    host: str | None = None
+    exit_code: int | None = None
 
     @property
     def duration(self) -> float | None:
@@ -74,47 +95,119 @@ class RunHistory:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise RunHistoryError(f"{self.path}: cannot open the run history: {exc}") from exc
         try:
             conn.execute(_SCHEMA)
+            present = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             with conn:
                 yield conn
+        except sqlite3.OperationalError as exc:  # locked, read-only, disk full: the file itself is fine
+            raise RunHistoryError(f"{self.path}: cannot use the run history: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise RunHistoryError(
+                f"{self.path}: the run history is damaged ({exc}); move it aside to start a new one "
+                f"(mv {self.path} {self.path}.damaged) and run again"
+            ) from exc
         finally:
             conn.close()
 
     def start(self, job: str, args: dict, run_id: str | None = None) -> str:
-        run_id = run_id or new_run_id()
+        """Record a run as RUNNING in this process on this host; ``args`` must hold no secrets."""
+        run_id, pid = run_id or new_run_id(), os.getpid()
         with self._db() as db:
             db.execute(
-                "INSERT INTO runs (run_id, job, args, started_at, status) VALUES (?, ?, ?, ?, 'RUNNING')",
-                (run_id, job, json.dumps(args), time.time()),
+                "INSERT INTO runs (run_id, job, args, started_at, status, pid, pid_start, host) "
+                "VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)",
+                (run_id, job, json.dumps(args), time.time(), pid, _process_start(pid), socket.gethostname()),
             )
         return run_id
 
-    def finish(self, run_id: str, status: str, error: str | None = None, metrics: dict | None = None) -> RunRecord:
+    def finish(
+        self,
+        run_id: str,
+        status: str,
+        error: str | None = None,
+        metrics: dict | None = None,
+        exit_code: int | None = None,
+    ) -> RunRecord:
+        """Record the end of a run; credentials in ``error`` are redacted."""
         with self._db() as db:
             db.execute(
-                "UPDATE runs SET ended_at = ?, status = ?, error = ?, metrics = ? WHERE run_id = ?",
-                (time.time(), status, error, json.dumps(metrics or {}), run_id),
+                "UPDATE runs SET ended_at = ?, status = ?, error = ?, metrics = ?, exit_code = ? WHERE run_id = ?",
+                (
+                    time.time(),
+                    status,
+                    None if error is None else redact(error),
+                    json.dumps(metrics or {}),
+                    exit_code,
+                    run_id,
+                ),
             )
         return self.get(run_id)
 
     def get(self, run_id: str) -> RunRecord:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None:
+        records = self._select("WHERE run_id = ?", (run_id,))
+        if not records:
             raise KeyError(f"no run {run_id!r} in {self.path}")
-        return _record(row)
+        return records[0]
 
     def list(self, job: str | None = None, limit: int = 50) -> list[RunRecord]:
         """Newest first."""
-        query = "SELECT * FROM runs" + (" WHERE job = ?" if job else "") + " ORDER BY started_at DESC LIMIT ?"
-        params = (job, limit) if job else (limit,)
+        where, params = ("WHERE job = ? ", (job,)) if job else ("", ())
+        return self._select(where + "ORDER BY started_at DESC LIMIT ?", (*params, limit))
+
+    def _select(self, clause: str, params: tuple) -> list[RunRecord]:
         with self._db() as db:
-            return [_record(r) for r in db.execute(query, params).fetchall()]
+            records = [_record(r) for r in db.execute(f"SELECT {_COLUMNS} FROM runs {clause}", params).fetchall()]
+            return [self._settle(db, r) for r in records]
+
+    @staticmethod
+    def _settle(db: sqlite3.Connection, record: RunRecord) -> RunRecord:
+        """A RUNNING run whose process on this host has ended without recording its end is FAILED.
+        A run on another host cannot be checked and stays RUNNING."""
+        if record.status != "RUNNING" or record.pid is None or record.host != socket.gethostname():
+            return record
+        if _process_alive(record.pid, record.pid_start):
+            return record
+        error = f"abandoned: process {record.pid} on {record.host} ended without recording the run's end (killed?)"
+        db.execute(
+            "UPDATE runs SET status = 'FAILED', error = ? WHERE run_id = ? AND status = 'RUNNING'",
+            (error, record.run_id),
+        )
+        return replace(record, status="FAILED", error=error)
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), None when unknown; ``None``
+    also for a zombie (ended, not reaped yet)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _process_alive(pid: int, started: str | None) -> bool:
+    """Whether process ``pid`` is still the one that recorded a run; a process that reuses the id
+    has another start time."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        pass
+    return started is None or _process_start(pid) == started
 
 
 def _record(row: tuple) -> RunRecord:
-    run_id, job, args, started, ended, status, error, metrics = row
-    return RunRecord(run_id, job, json.loads(args), started, ended, status, error, json.loads(metrics or "{}"))
+    run_id, job, args, started, ended, status, error, metrics, *process, exit_code = row
+    return RunRecord(
+        run_id, job, json.loads(args), started, ended, status, error, json.loads(metrics or "{}"), *process, exit_code
+    )

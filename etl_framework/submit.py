@@ -63,7 +63,7 @@ def package_zip() -> Path:
 
 def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     """The full argv of ``spark-submit`` for ``req`` on ``profile``'s master."""
-    job = resolve_job(req.job or "")
+    job = resolve_job(req.job or "", module=req.module)
     spark = profile.spark
     conf = dict(spark.conf)
     # The driver in client mode is this machine: use this interpreter (it has our dependencies).
@@ -87,14 +87,18 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
         py_files.append(str(job.path))
     cmd += ["--py-files", ",".join(py_files)]
     # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
-    job_ref = job.ref if spark.deploy_mode == "client" or not job.path else job.path.stem
+    if job.path and spark.deploy_mode == "client":
+        job_ref = [str(job.path)]
+    else:
+        job_ref = ["--module", job.module or job.path.stem]  # type: ignore[union-attr]
     profile_ref = str(profile_path(req.env).resolve())
     cmd += [str(LAUNCHER), "--env", profile_ref]
     for item in req.sets:
         cmd += ["--set", item]
     for item in req.confs:
         cmd += ["--conf", item]
-    cmd += [job_ref, *req.job_argv]
+    # After "--" the launcher passes everything on, so a job's own --env or --conf reaches it.
+    cmd += [*job_ref, "--", *req.job_argv]
     return cmd
 
 

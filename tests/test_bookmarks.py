@@ -10,6 +10,7 @@ from deltalake import DeltaTable
 
 from etl_framework import EtlContext, Job, JobArgumentError
 from etl_framework.bookmarks import BookmarkError, BookmarkStore, ConcurrentCommitError
+from etl_framework.bookmarks.admin import set_high_water
 
 from .conftest import ROOT, run_etl, set_args
 
@@ -149,11 +150,44 @@ def test_concurrent_runs_cannot_both_commit(spark_session, profile, inbox):
     assert BookmarkStore(profile.state_dir).versions("ingest") == [1]
 
 
-def test_corrupt_state_is_an_error_naming_the_file(spark_session, profile, inbox):
+def corrupt(state_dir, number, /, **changes):
+    """Rewrite a committed version file with some fields (``inbox=...``: that source's state) changed."""
+    path = os.path.join(state_dir, "bookmarks", "ingest", f"{number:08d}.json")
+    with open(path) as f:
+        data = json.load(f)
+    if "inbox" in changes:
+        data["sources"]["inbox"] = changes.pop("inbox")
+    with open(path, "w") as out:
+        json.dump({**data, **changes}, out)
+
+
+def test_corrupt_state_is_an_error_naming_the_file_and_field(spark_session, profile, inbox):
     drop(inbox, "a.json", [1])
     run(spark_session, profile, inbox)
-    version_file = os.path.join(profile.state_dir, "bookmarks", "ingest", "00000001.json")
-    with open(version_file, "w") as out:
+    good = os.path.join(profile.state_dir, "bookmarks", "ingest", "00000001.json")
+    with open(good) as f:
+        committed = f.read()
+    wrong_shapes = [
+        ({"sources": "oops"}, r"field sources is 'oops', expected an object"),
+        ({"inbox": {}}, r"field sources\.inbox\.type is None"),  # a lost mark: never a silent re-read
+        (
+            {"inbox": {"type": "files", "high_water_ms": "abc", "band": {}}},
+            r"field sources\.inbox\.high_water_ms is 'abc'",
+        ),
+        ({"inbox": {"type": "delta"}}, r"field sources\.inbox\.version is None"),
+        (
+            {"inbox": {"type": "jdbc", "keys": ["id"], "sort_order": "asc", "high_water": []}},
+            r"field sources\.inbox\.high_water is \[\]",
+        ),
+        ({"version": 7}, r"field version is 7, but the file is version 1"),
+    ]
+    for changes, field in wrong_shapes:
+        with open(good, "w") as out:
+            out.write(committed)
+        corrupt(profile.state_dir, 1, **changes)
+        with pytest.raises(BookmarkError, match=r"00000001\.json: bookmark state is corrupt \(" + field):
+            run(spark_session, profile, inbox)
+    with open(good, "w") as out:
         out.write("{not json")
     with pytest.raises(BookmarkError, match=r"00000001\.json: bookmark state is corrupt"):
         run(spark_session, profile, inbox)
@@ -216,6 +250,32 @@ def test_cli_show_reset_rewind_and_set(spark_session, profile, inbox):
     bad = run_etl("bookmarks", "rewind", "ingest", "--to-run", "jr_zz", *cli)
     assert bad.code == 2 and "no bookmark committed by run 'jr_zz'" in bad.stderr
 
+    # an old version (jr_b's) and the newest are corrupt: show the rest, and repair with set or rewind
+    folder = os.path.join(profile.state_dir, "bookmarks", "ingest")
+    corrupt(profile.state_dir, 2, sources="oops")
+    corrupt(profile.state_dir, 8, inbox={"type": "files", "high_water_ms": "abc", "band": {}})
+    shown = run_etl("bookmarks", "show", "ingest", *cli)
+    assert shown.code == 0 and "run jr_a" in shown.stdout and "set inbox" in shown.stdout, shown.stderr
+    assert f"CORRUPT: {folder}/00000002.json: bookmark state is corrupt (field sources is 'oops'" in shown.stdout
+    assert f"CORRUPT: {folder}/00000008.json: bookmark state is corrupt (field sources.inbox.high_water_ms" in (
+        shown.stdout
+    )
+
+    untyped = run_etl("bookmarks", "set", "ingest", "--ctx", "inbox", "--high-water", str(mark), *cli)
+    assert untyped.code == 2 and "source 'inbox' of job 'ingest' has a corrupt state (sources.inbox" in untyped.stderr
+    typed = run_etl("bookmarks", "set", "ingest", "--ctx", "inbox", "--type", "files", "--high-water", str(mark), *cli)
+    assert typed.code == 0 and "wrote bookmark version 9" in typed.stdout, typed.stderr
+    assert run(spark_session, profile, inbox, commit=False) == [2]
+
+    corrupt(profile.state_dir, 9, inbox={})  # a source that lost its mark stops the run, never re-reads all
+    with pytest.raises(BookmarkError, match=r"00000009\.json: bookmark state is corrupt \(field sources\.inbox\.type"):
+        run(spark_session, profile, inbox)
+    assert run_etl("bookmarks", "rewind", "ingest", "--to-run", "jr_a", *cli).code == 0
+    assert run(spark_session, profile, inbox, commit=False) == [2]
+    lost = run_etl("bookmarks", "rewind", "ingest", "--to-run", "jr_b", *cli)
+    assert lost.code == 2 and "no bookmark committed by run 'jr_b'" in lost.stderr
+    assert f"unreadable: {folder}/00000002.json: bookmark state is corrupt (field sources is 'oops'" in lost.stderr
+
 
 def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, spark_session):
     source = tmp_path / "orders"
@@ -242,3 +302,16 @@ def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, s
     assert total == 180
     listed = run_etl("catalog", "partitions", "sales.orders", *set_args(dirs))  # the new day is registered
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["2026-10-01", "2026-10-02", "2026-10-04"]
+
+
+def test_set_by_hand_checks_the_mark_before_writing(tmp_path):
+    store = BookmarkStore(str(tmp_path / "state"))
+    with pytest.raises(BookmarkError, match=r"--high-water 'abc': expected the Delta table version"):
+        set_high_water(store, "ingest", "orders", "abc", kind="delta")
+    with pytest.raises(BookmarkError, match=r"--high-water 'soon': expected epoch milliseconds or an ISO"):
+        set_high_water(store, "ingest", "inbox", "soon", kind="files")
+    assert store.versions("ingest") == []
+    assert set_high_water(store, "ingest", "orders", "7", kind="delta").sources["orders"] == {
+        "type": "delta",
+        "version": 7,
+    }

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from etl_framework.config import load_profile
+from etl_framework.crawler import load_crawler
 from etl_framework.errors import ConfigError
 
 from .conftest import ROOT
@@ -108,3 +109,26 @@ def test_empty_spark_setting_means_unset(monkeypatch):
     assert "spark.jars" not in load_profile("local").spark.conf
     monkeypatch.setenv("ETL_SPARK_JARS", "/usr/share/java/postgresql.jar")
     assert load_profile("local").spark.conf["spark.jars"] == "/usr/share/java/postgresql.jar"
+
+
+def test_duplicate_keys_are_refused_naming_file_and_line(tmp_path):
+    path = write(tmp_path, "spark:\n  master: local\n  conf:\n    spark.jars: a.jar\n    spark.jars: b.jar\n")
+    with pytest.raises(ConfigError, match=r"p\.yaml, line 5: key 'spark\.jars' is given twice \(also on line 4\)"):
+        load_profile(path)
+    with pytest.raises(ConfigError, match=r"--set spark\.conf=\{a: 1, a: 2\}: .*key 'a' on line 1 is given twice"):
+        load_profile("local", sets=["spark.conf={a: 1, a: 2}"])
+    crawler = tmp_path / "orders.yaml"
+    crawler.write_text("database: sales\ntargets:\n  - path: /data/orders\ndatabase: shop\n")
+    with pytest.raises(ConfigError, match=r"orders\.yaml, line 4: key 'database' is given twice \(also on line 1\)"):
+        load_crawler(str(crawler))
+    # a merge key overrides on purpose
+    merged = write(tmp_path, "base: &b {master: local, app_name: x}\nspark:\n  <<: *b\n  app_name: y\n")
+    with pytest.raises(ConfigError, match="unknown key 'base'"):  # parsed: the merge was accepted
+        load_profile(merged)
+
+
+def test_secret_names_extend_the_built_in_list(tmp_path):
+    profile = load_profile(write(tmp_path, "spark:\n  master: local\nsecret_names: [pin, dsn]\n"))
+    assert profile.secret_names[-2:] == ("pin", "dsn") and "password" in profile.secret_names
+    with pytest.raises(ConfigError, match=r"key 'secret_names' must be a list of non-empty strings"):
+        load_profile("local", sets=["secret_names=[1]"])

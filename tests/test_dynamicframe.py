@@ -187,17 +187,25 @@ def test_error_records_counts_and_thresholds(orders, tmp_path, ctx):
 
     mapped = orders.apply_mapping([("id", "long", "id", "long")], transformation_ctx="m", totalThreshold=1)
     assert mapped.stageErrorsCount() == 0 and mapped.errorsCount() == 2
-    with pytest.raises(
-        ErrorThresholdExceeded,
-        match=r"apply_mapping \(transformation_ctx 'm'\): 2 error records "
-        r"up to this step exceed totalThreshold 1",
-    ):
-        mapped.assertErrorThreshold()
     target = tmp_path / "out"
-    with pytest.raises(ErrorThresholdExceeded):
-        ctx.write_dynamic_frame.from_options(mapped, "file", {"path": str(target)}, "parquet")
+    over_limit = r"apply_mapping \(transformation_ctx 'm'\): 2 error records up to this step exceed totalThreshold 1"
+    # As in Glue, computing the frame raises, not only assertErrorThreshold() and writes.
+    for compute in (
+        mapped.assertErrorThreshold,
+        mapped.count,
+        mapped.show,
+        mapped.toDF,
+        lambda: ctx.write_dynamic_frame.from_options(mapped, "file", {"path": str(target)}, "parquet"),
+    ):
+        with pytest.raises(ErrorThresholdExceeded, match=over_limit):
+            compute()
     assert not target.exists()  # nothing written
-    orders.apply_mapping([("id", "long", "id", "long")], totalThreshold=2).assertErrorThreshold()
+
+    within = orders.apply_mapping([("id", "long", "id", "long")], totalThreshold=2)
+    assert within.count() == 3 and sorted(r.id for r in within.toDF().collect()) == [1, 2, 3]
+    within.show(1)
+    ctx.write_dynamic_frame.from_options(within, "file", {"path": str(target)}, "parquet")
+    assert ctx.spark_session.read.parquet(str(target)).count() == 3
 
 
 def test_to_df_turns_unresolved_choices_into_structs_and_from_df_wraps(providers, ctx):

@@ -248,8 +248,9 @@ def test_connection_options_are_checked(spark_session, profile, postgres):
     ctx = EtlContext(spark_session, profile)
     with pytest.raises(EtlError, match="dbtable"):
         ctx.create_dynamic_frame.from_options("postgresql", {"url": postgres.url})
-    with pytest.raises(EtlError, match="does not match url"):
-        ctx.create_dynamic_frame.from_options("mysql", {"url": postgres.url, "dbtable": "t"})
+    with pytest.raises(EtlError, match="does not match url") as mismatch:
+        ctx.create_dynamic_frame.from_options("mysql", {"url": f"{postgres.url}?password=pw-x", "dbtable": "t"})
+    assert f"url '{postgres.url}?password=***'" in str(mismatch.value)
     with pytest.raises(EtlError, match="jobBookmarkKeysSortOrder"):
         ctx.create_dynamic_frame.from_options(
             "postgresql", {**postgres.options, "dbtable": "t", "jobBookmarkKeysSortOrder": "up"}

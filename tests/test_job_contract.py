@@ -2,6 +2,7 @@
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -87,14 +88,70 @@ def test_failing_job_is_recorded_with_its_exception(spark_session, tmp_path, pro
 
 def test_sys_exit_zero_is_success_and_nonzero_is_failure(spark_session, tmp_path, profile):
     ok = write_job(tmp_path, "ok_exit", "import sys\nsys.exit(0)\n")
-    bad = write_job(tmp_path, "bad_exit", "import sys\nsys.exit(3)\n")
-    assert run_job(str(ok), [], profile, stop_session=False).status == "SUCCEEDED"
-    failed = run_job(str(bad), [], profile, stop_session=False)
-    assert (failed.status, failed.error) == ("FAILED", "SystemExit: 3")
+    none = write_job(tmp_path, "none_exit", "import sys\nsys.exit()\n")
+    message = write_job(tmp_path, "message_exit", "import sys\nsys.exit('no input for 2026-11-01')\n")
+    assert [run_job(str(j), [], profile, stop_session=False).exit_code for j in (ok, none)] == [0, 0]
+    failed = run_job(str(message), [], profile, stop_session=False)
+    assert (failed.status, failed.error, failed.exit_code) == ("FAILED", "SystemExit: no input for 2026-11-01", 1)
+    assert RunHistory(profile.state_dir).get(failed.run_id).exit_code == 1
 
 
-def test_unknown_job_is_a_clear_error(profile):
-    with pytest.raises(JobNotFoundError, match="'no_such_job': not a file"):
+def test_unknown_job_is_a_clear_error(profile, tmp_path, monkeypatch):
+    monkeypatch.setenv("ETL_JOBS_DIR", str(tmp_path))
+    with pytest.raises(JobNotFoundError, match=rf"'no_such_job': no file {tmp_path}/no_such_job.py.*--module"):
         run_job("no_such_job", [], profile, stop_session=False)
     with pytest.raises(JobNotFoundError, match="no such file"):
         run_job("jobs/missing.py", [], profile, stop_session=False)
+    with pytest.raises(JobNotFoundError, match="'acme_nothing.job': no file .*no importable module acme_nothing.job"):
+        run_job("acme_nothing.job", [], profile, stop_session=False)
+    with pytest.raises(JobNotFoundError, match="json is a standard library module .*--module json.tool"):
+        run_job("json.tool", [], profile, stop_session=False)
+    assert RunHistory(profile.state_dir).list() == []  # nothing ran
+
+
+def test_module_option_runs_any_importable_module(spark_session, tmp_path, profile, monkeypatch):
+    write_job(tmp_path, "plain_counter", MAIN_STYLE)  # a bare importable name, not under jobs/
+    monkeypatch.syspath_prepend(str(tmp_path))
+    record = run_job("plain_counter", ["--n", "2", "--out", str(tmp_path / "o")], profile, False, module=True)
+    assert (record.status, record.job) == ("SUCCEEDED", "plain_counter"), record.error
+
+
+def test_error_recorded_without_credentials_or_java_frames(spark_session, tmp_path, profile, capsys, caplog):
+    """What a job raises is recorded with URL passwords and secret argument values masked; a missing
+    JDBC driver is a message naming its JAR, not a Java stack trace."""
+    leaky = write_job(
+        tmp_path,
+        "leaky",
+        """
+        def main(ctx, args):
+            raise RuntimeError(
+                "cannot reach jdbc:postgresql://db:5432/shop?user=etl&password=pw-in-url "
+                f"as etl/{args['db_password']}"
+            )
+        """,
+    )
+    record = run_job(str(leaky), ["--db_password", "hunter22"], profile, stop_session=False)
+    assert record.error == (
+        "RuntimeError: cannot reach jdbc:postgresql://db:5432/shop?user=etl&password=*** as etl/***"
+    )
+    no_driver = write_job(
+        tmp_path,
+        "no_driver",
+        """
+        def main(ctx, args):
+            ctx.create_dynamic_frame.from_options(
+                "mysql", {"url": "jdbc:mysql://127.0.0.1:9/shop?password=pw-in-url", "dbtable": "orders"}
+            )
+        """,
+    )
+    missing = run_job(str(no_driver), [], profile, stop_session=False)
+    assert missing.error == (
+        "EtlError: JDBC driver class com.mysql.cj.jdbc.Driver (for jdbc:mysql://127.0.0.1:9/shop?password=***) "
+        "is not on Spark's classpath: add mysql-connector-j.jar, e.g. ETL_SPARK_JARS=/path/to/mysql-connector-j.jar "
+        "(the profiles pass it as spark.jars) or --conf spark.jars=/path/to/mysql-connector-j.jar"
+    )
+    out = capsys.readouterr().out
+    for text in (out, caplog.text, (Path(profile.state_dir) / "runs.db").read_bytes().decode("latin-1")):
+        assert "pw-in-url" not in text and "hunter22" not in text
+    assert "Traceback" not in caplog.text.split("job no_driver failed")[1]  # an EtlError says what is wrong
+    assert f"run_id={missing.run_id} status=FAILED" in out and "mysql-connector-j.jar" in out

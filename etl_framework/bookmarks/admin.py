@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from .state import source_problem
 from .store import BookmarkError, BookmarkStore, BookmarkVersion
 
 
@@ -34,6 +35,9 @@ def show(store: BookmarkStore, job: str) -> str:
         return f"job {job!r} has no bookmark state under {store.root}"
     lines = [f"bookmarks of job {job!r} ({store.root}/{job}):"]
     for v in history:
+        if isinstance(v, BookmarkError):
+            lines.append(f"  CORRUPT: {v}")
+            continue
         when = datetime.fromtimestamp(v.committed_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"  version {v.version:<4} {when} UTC  {v.note:<24} run {v.run_id or '-'}")
         for ctx, state in sorted(v.sources.items()):
@@ -73,13 +77,18 @@ def set_high_water(
 ) -> BookmarkVersion:
     """Set one source's mark by hand: for files a time (ms or ISO); for JDBC the key values
     (comma-separated for composite keys); for Delta the table version read up to."""
-    latest = store.latest(job)
+    latest = store.latest(job, replacing=ctx)  # this source's state may be corrupt: it is replaced
     sources = dict(latest.sources) if latest else {}
     current = sources.get(ctx, {})
+    problem = source_problem(ctx, current) if ctx in sources else None
+    if problem:  # nothing of a corrupt state is carried over
+        current = {}
     kind = kind or current.get("type")
     if kind == "files":
         state: dict[str, Any] = {"type": "files", "high_water_ms": _parse_instant(high_water), "band": {}}
     elif kind == "delta":
+        if not high_water.isdigit():
+            raise BookmarkError(f"--high-water {high_water!r}: expected the Delta table version read up to (0, 1, ...)")
         state = {"type": "delta", "version": int(high_water)}
     elif kind == "jdbc":
         keys = keys or current.get("keys")
@@ -90,6 +99,7 @@ def set_high_water(
             raise BookmarkError(f"--high-water {high_water!r}: {len(keys)} values needed for keys {keys}")
         state = {"type": "jdbc", "keys": keys, "sort_order": current.get("sort_order", "asc"), "high_water": values}
     else:
-        raise BookmarkError(f"source {ctx!r} of job {job!r} has no state yet: say --type files, jdbc or delta")
+        state_now = f"has a corrupt state ({problem})" if problem else "has no state yet"
+        raise BookmarkError(f"source {ctx!r} of job {job!r} {state_now}: say --type files, jdbc or delta")
     sources[ctx] = state
     return store.commit(job, latest.version if latest else 0, sources, None, f"set {ctx}")

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import EtlError
 from ..jvm import hadoop_path, java_class
+from .state import check_version
 
 
 class BookmarkError(EtlError):
@@ -142,32 +143,48 @@ class BookmarkStore:
         versions = self.versions(job)
         return versions[-1] if versions else 0
 
-    def read(self, job: str, version: int) -> BookmarkVersion:
+    def read(self, job: str, version: int, replacing: str | None = None) -> BookmarkVersion:
+        """One version, its shape checked (``replacing``: a source whose state is not checked, as the
+        caller replaces it)."""
         path = self._path(job, version)
         try:
             data = json.loads(self.files.read(path))
+            check_version(data, version, replacing)
             return BookmarkVersion(**data)
         except FileNotFoundError as exc:
             raise BookmarkError(f"{path}: bookmark version {version} of job {job!r} does not exist") from exc
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:  # not JSON, or JSON of the wrong shape
             raise BookmarkError(
                 f"{path}: bookmark state is corrupt ({exc}); fix or remove the file, "
                 "or write a new version with `etl bookmarks reset/rewind/set`"
             ) from exc
 
-    def latest(self, job: str) -> BookmarkVersion | None:
+    def latest(self, job: str, replacing: str | None = None) -> BookmarkVersion | None:
         version = self.latest_version(job)
-        return self.read(job, version) if version else None
+        return self.read(job, version, replacing) if version else None
 
-    def history(self, job: str) -> list[BookmarkVersion]:
-        return [self.read(job, v) for v in self.versions(job)]
+    def _read_or_error(self, job: str, version: int) -> BookmarkVersion | BookmarkError:
+        try:
+            return self.read(job, version)
+        except BookmarkError as exc:
+            return exc
+
+    def history(self, job: str) -> list[BookmarkVersion | BookmarkError]:
+        """Every version, oldest first; one that cannot be read is its error, so the rest still show."""
+        return [self._read_or_error(job, v) for v in self.versions(job)]
 
     def committed_by(self, job: str, run_id: str) -> BookmarkVersion:
-        """The version a run committed (for rewinds and replays)."""
-        for version in reversed(self.history(job)):
-            if version.run_id == run_id and version.note == "commit":
+        """The version a run committed (for rewinds and replays); unreadable versions are passed over."""
+        unreadable = []
+        for version in (self._read_or_error(job, v) for v in reversed(self.versions(job))):
+            if isinstance(version, BookmarkError):
+                unreadable.append(str(version))
+            elif version.run_id == run_id and version.note == "commit":
                 return version
-        raise BookmarkError(f"job {job!r} has no bookmark committed by run {run_id!r} (see `etl bookmarks show {job}`)")
+        raise BookmarkError(
+            f"job {job!r} has no bookmark committed by run {run_id!r} (see `etl bookmarks show {job}`)"
+            + "".join(f"; unreadable: {e}" for e in unreadable)
+        )
 
     def commit(
         self,

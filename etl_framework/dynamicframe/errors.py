@@ -6,8 +6,9 @@ Error records have Glue's shape: one ``error`` struct with ``callsite`` (``site`
 
 A DynamicFrame keeps the steps that led to it, each with its error records and its
 ``stageThreshold`` / ``totalThreshold``, so ``errorsCount()`` counts all errors,
-``stageErrorsCount()`` only its own step's, and the limits are checked when the frame is written or
-``assertErrorThreshold()`` is called (counting costs a pass, so it happens only where a limit is set).
+``stageErrorsCount()`` only its own step's, and the limits are checked when the frame is computed
+(``count``, ``show``, ``toDF``, a write) or ``assertErrorThreshold()`` is called (counting costs a
+pass, so it happens only where a limit is set).
 """
 
 from __future__ import annotations

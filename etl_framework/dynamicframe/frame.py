@@ -44,6 +44,7 @@ class DynamicFrame:
         self._schema = schema if schema is not None else from_spark(df.schema)
         self._errors = errors or ErrorLog(df.sparkSession)
         self._rescan = rescan
+        self._within_thresholds = False  # set once a check passed, so later actions count no errors again
 
     # --- construction and conversion ------------------------------------------------------------
 
@@ -56,7 +57,9 @@ class DynamicFrame:
 
     def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:  # noqa: N802
         """The records as a Spark DataFrame. Unresolved choices become structs with one field per
-        type (as ``make_struct``); resolve them first to get plain columns."""
+        type (as ``make_struct``); resolve them first to get plain columns. A frame over its error
+        thresholds raises here, as Glue raises when such a frame is computed."""
+        self.assertErrorThreshold()
         frame = self.resolveChoice(choice="make_struct") if has_choice(self._schema) else self
         return frame._df
 
@@ -80,11 +83,13 @@ class DynamicFrame:
 
     def show(self, num_rows: int = 20) -> None:
         """Print the first ``num_rows`` records as JSON, one per line."""
+        self.assertErrorThreshold()
         record = F.to_json(F.struct(*[F.col(f"`{n}`") for n in self._df.columns]))
         for row in self._df.select(record.alias("r")).limit(num_rows).collect():
             print(row.r)
 
     def count(self) -> int:
+        self.assertErrorThreshold()
         return self._df.count()
 
     def getNumPartitions(self) -> int:  # noqa: N802
@@ -133,8 +138,11 @@ class DynamicFrame:
 
     def assertErrorThreshold(self) -> None:  # noqa: N802
         """Raise ErrorThresholdExceeded if a step that led here has more errors than its
-        ``stageThreshold`` / ``totalThreshold`` allows."""
-        self._errors.check()
+        ``stageThreshold`` / ``totalThreshold`` allows. Counting runs only where a limit is set,
+        and only until a check passes: ``count``, ``show``, ``toDF`` and writes call this."""
+        if not self._within_thresholds:
+            self._errors.check()
+            self._within_thresholds = True
 
     # --- transforms ---------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ def write_jdbc(
             "have no column type; flatten them first (unnest(), relationalize() or apply_mapping)"
         )
     frame.assertErrorThreshold()
+    connection.driver_class(ctx.spark_session)
 
     observation = Observation()
     df = frame.dataframe.observe(observation, F.count(F.lit(1)).alias("written"))

@@ -25,6 +25,7 @@ from ..errors import EtlError
 from ..jvm import java_class
 from ..logs import get_logger
 from ..options import int_option
+from ..redaction import redact
 from ..types import from_spark
 
 if TYPE_CHECKING:
@@ -58,6 +59,13 @@ _HASH = {
     "sqlserver": "ABS(CAST(CHECKSUM({}) AS bigint))",
     "oracle": "ORA_HASH({})",
 }
+# The JAR each driver ships in (Debian's packages put them in /usr/share/java/).
+DRIVER_JARS = {
+    "postgresql": "postgresql.jar",
+    "mysql": "mysql-connector-j.jar",
+    "sqlserver": "mssql-jdbc.jar",
+    "oracle": "ojdbc11.jar",
+}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _INTEGER_TYPES = {-6, 5, 4, -5}  # java.sql.Types TINYINT, SMALLINT, INTEGER, BIGINT
 _FLOAT_TYPES = {6, 7, 8}  # FLOAT, REAL, DOUBLE
@@ -87,15 +95,17 @@ class JdbcConnection:
         url, table = options.get("url"), options.get("dbtable", options.get("dbTable"))
         if not isinstance(url, str) or not url.startswith("jdbc:"):
             example = f"jdbc:{ctype if ctype != 'jdbc' else 'postgresql'}://host:port/db"
-            raise EtlError(f"connection option 'url' must be a JDBC URL such as {example}, got {url!r}")
+            raise EtlError(f"connection option 'url' must be a JDBC URL such as {example}, got {redact(repr(url))}")
         if not isinstance(table, str) or not table.strip():
             raise EtlError(f"connection option 'dbtable' is required (schema.table), got {table!r}")
         dialect = url.split(":")[1].lower()
         if ctype != "jdbc" and dialect != ctype:
-            raise EtlError(f"connection_type {ctype!r} does not match url {url!r} (use connection_type 'jdbc')")
+            raise EtlError(
+                f"connection_type {ctype!r} does not match url {redact(repr(url))} (use connection_type 'jdbc')"
+            )
         driver = options.get("driver") or options.get("customJdbcDriverClassName") or DRIVERS.get(dialect)
         if not driver:
-            raise EtlError(f"no known JDBC driver class for {url!r}: set connection option 'driver'")
+            raise EtlError(f"no known JDBC driver class for {redact(repr(url))}: set connection option 'driver'")
         user, password = options.get("user"), options.get("password")
         return cls(url, table.strip(), user, password, driver, dialect)
 
@@ -108,28 +118,40 @@ class JdbcConnection:
             out["password"] = str(self.password)
         return out
 
+    @property
+    def safe_url(self) -> str:
+        """The URL without credentials, for messages."""
+        return redact(self.url)
+
+    def driver_class(self, spark: SparkSession) -> Any:
+        """The driver's class, loaded the way Spark loads ``spark.jars`` (the context class loader);
+        a driver that is not on the classpath is an error naming its JAR, not a Java stack trace."""
+        try:
+            loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
+            return java_class(spark, "java.lang.Class").forName(self.driver, True, loader)
+        except Exception as exc:  # noqa: BLE001 - py4j wraps ClassNotFoundException
+            jar = DRIVER_JARS.get(self.dialect, "the driver's JAR")
+            path = f"/usr/share/java/{jar}" if self.dialect == "postgresql" else f"/path/to/{jar}"
+            raise EtlError(
+                f"JDBC driver class {self.driver} (for {self.safe_url}) is not on Spark's classpath: add {jar}, "
+                f"e.g. ETL_SPARK_JARS={path} (the profiles pass it as spark.jars) or --conf spark.jars={path}"
+            ) from exc
+
     @contextmanager
     def connect(self, spark: SparkSession) -> Iterator[Any]:
         """A ``java.sql.Connection`` in the driver's JVM, closed afterwards.
 
-        The driver class is loaded the way Spark loads ``spark.jars`` (the context class loader)
-        and called directly, since ``DriverManager`` does not see classes of that loader.
+        The driver is called directly, since ``DriverManager`` does not see classes of the loader
+        that holds ``spark.jars``.
         """
-        try:
-            loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
-            driver = java_class(spark, "java.lang.Class").forName(self.driver, True, loader).newInstance()
-        except Exception as exc:  # noqa: BLE001 - py4j wraps ClassNotFoundException
-            raise EtlError(
-                f"JDBC driver class {self.driver} not found: add its JAR to spark.jars "
-                "(e.g. /usr/share/java/postgresql.jar)"
-            ) from exc
+        driver = self.driver_class(spark).newInstance()
         props = java_class(spark, "java.util.Properties")()
         for key in ("user", "password"):
             if getattr(self, key) is not None:
                 props.setProperty(key, str(getattr(self, key)))
         conn = driver.connect(self.url, props)
         if conn is None:
-            raise EtlError(f"JDBC driver {self.driver} does not accept url {self.url!r}")
+            raise EtlError(f"JDBC driver {self.driver} does not accept url {self.safe_url!r}")
         try:
             yield conn
         finally:
@@ -237,6 +259,7 @@ class JdbcSource:
         >>> options = {"url": "jdbc:postgresql://db:5432/shop", "dbtable": "public.orders", "jobBookmarkKeys": ["id"]}
         >>> ctx.create_dynamic_frame.from_options("postgresql", options, transformation_ctx="orders")  # doctest: +SKIP
         """
+        self.connection.driver_class(self.spark)
         condition = self.bookmarked()
         table = self.connection.table if condition is None else f"({self._select(condition)}) etl_rows"
         reader = self.spark.read.format("jdbc").options(**{**self.connection.spark_options(), "dbtable": table})
@@ -264,7 +287,7 @@ class JdbcSource:
             if not _IDENTIFIER.match(str(field)):
                 raise EtlError(f"connection option 'hashfield': {field!r} is not a column name")
             if self.connection.dialect not in _HASH:
-                raise EtlError(f"'hashfield' is not supported for {self.connection.url}; use 'hashexpression'")
+                raise EtlError(f"'hashfield' is not supported for {self.connection.safe_url}; use 'hashexpression'")
             expression = _HASH[self.connection.dialect].format(field)
         else:
             expression = f"ABS({expression})"
