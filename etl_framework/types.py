@@ -372,15 +372,38 @@ def from_spark(t: T.DataType) -> DataType:
     raise ValueError(f"Spark type {t.simpleString()} has no Glue equivalent")
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def ddl_name(name: str) -> str:
+    """A field name as type text needs it: as is when plain, else in backquotes."""
+    return name if _PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
+
+
 def spark_ddl(t: DataType) -> str:
-    """``t`` as a Spark SQL type string, for ``CAST`` and ``try_variant_get``."""
-    return to_spark(t).simpleString()
+    """``t`` as a Spark SQL type string, for ``CAST``, ``try_variant_get`` and read schemas."""
+    return spark_type_ddl(to_spark(t))
+
+
+def spark_type_ddl(t: T.DataType) -> str:
+    """Spark's ``simpleString()`` with nested field names quoted where they need it (a space, dot
+    or hyphen), so that Spark's parser reads the text back: ``simpleString()`` never quotes them.
+
+    >>> spark_type_ddl(T.StructType([T.StructField("first name", T.StringType())]))
+    'struct<`first name`:string>'
+    """
+    if isinstance(t, T.StructType):
+        return "struct<" + ",".join(f"{ddl_name(f.name)}:{spark_type_ddl(f.dataType)}" for f in t.fields) + ">"
+    if isinstance(t, T.ArrayType):
+        return f"array<{spark_type_ddl(t.elementType)}>"
+    if isinstance(t, T.MapType):
+        return f"map<{spark_type_ddl(t.keyType)},{spark_type_ddl(t.valueType)}>"
+    return t.simpleString()
 
 
 # --- Hive type strings (the Data Catalog's column types) ---------------------------------------
 
 _HIVE_NAMES = {"long": "bigint", "short": "smallint", "byte": "tinyint", "null": "string"}
-_HIVE_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def hive_type(t: DataType) -> str:
@@ -397,12 +420,8 @@ def hive_type(t: DataType) -> str:
     if isinstance(t, MapType):
         return f"map<{hive_type(t.keyType)},{hive_type(t.valueType)}>"
     if isinstance(t, StructType):
-        return "struct<" + ",".join(f"{_hive_field_name(f.name)}:{hive_type(f.dataType)}" for f in t.fields) + ">"
+        return "struct<" + ",".join(f"{ddl_name(f.name)}:{hive_type(f.dataType)}" for f in t.fields) + ">"
     return _HIVE_NAMES.get(t.name, t.simple_string())
-
-
-def _hive_field_name(name: str) -> str:
-    return name if _HIVE_PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
 
 
 # --- variant values ---------------------------------------------------------------------------

@@ -225,6 +225,17 @@ def test_columnar_tables_are_read_with_the_catalog_columns(ctx, db, tmp_path):
         bad.toDF().collect()
 
 
+def test_nested_column_names_with_a_space_or_hyphen_are_read(ctx, db, tmp_path):
+    root = str(tmp_path / "people")
+    person = "struct<`first name`:string,`e-mail`:string>"
+    ctx.spark.createDataFrame([(1, ("Ana", "ana@example.org"))], f"id bigint, person {person}").write.parquet(root)
+    ctx.catalog.create_table(Table(db, "people", root, "parquet", [Column("id", "bigint"), Column("person", person)]))
+    frame = ctx.create_dynamic_frame.from_catalog(db, "people")
+    assert [r.asDict(recursive=True) for r in frame.toDF().collect()] == [
+        {"id": 1, "person": {"first name": "Ana", "e-mail": "ana@example.org"}}
+    ]
+
+
 def test_partition_values_are_the_catalogs_wherever_the_folders_are(ctx, db, tmp_path):
     """Partition values read back as the catalog holds them: from folders a sink named (a value
     escaped in the folder name, a null as Hive's default partition) and from a partition registered

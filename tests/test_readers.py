@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, EtlError
 from etl_framework.dynamicframe.inference import observed_type
+from etl_framework.sources.readers import FileSource
 from etl_framework.types import (
     ArrayType,
     ChoiceType,
@@ -182,6 +183,50 @@ def test_csv_without_header_names_columns_col0_col1(ctx, tmp_path):
     )
     assert frame.count() == 2
     assert [tuple(r) for r in sorted_rows(frame, "col0")] == [(10001, "DOTHAN", 91), (10005, "BOAZ", 14)]
+
+
+def test_csv_folder_whose_first_file_is_empty_takes_the_header_of_the_next(ctx, tmp_path):
+    folder = tmp_path / "exports"
+    write(folder / "2026-10-01.csv", "")
+    write(folder / "2026-10-02.csv", "id,city\n1,Dothan\n2,Boaz\n")
+    frame = read(ctx, folder, "csv", {"withHeader": True})
+    assert frame.schema() == StructType([Field("id", LongType()), Field("city", StringType())])
+    assert [tuple(r) for r in sorted_rows(frame, "id")] == [(1, "Dothan"), (2, "Boaz")]
+    assert frame.errorsCount() == 0
+    assert ctx.metrics.as_dict() == {"read": 2, "written": 0, "errors": 0}
+
+
+def test_csv_file_whose_header_differs_is_an_error_naming_it(ctx, tmp_path):
+    folder = tmp_path / "exports"
+    write(folder / "a.csv", "id,city\n1,Dothan\n")
+    write(folder / "b.csv", "city,id\nBoaz,2\n")  # the same columns in another order
+    with pytest.raises(EtlError, match=r"CSV file \S*/exports/b\.csv: its header \(city, id\) is not the header"):
+        read(ctx, folder, "csv", {"withHeader": True})
+    write(folder / "b.csv", "id,city,zip\n2,Boaz,35957\n")  # another column
+    with pytest.raises(
+        EtlError,
+        match=r"CSV file \S*/exports/b\.csv: its header of 3 columns is not the header of \S*/a\.csv \(id, city\)",
+    ):
+        read(ctx, folder, "csv", {"withHeader": True})
+    write(folder / "b.csv", "id,city\n2,Boaz\n")
+    assert [tuple(r) for r in sorted_rows(read(ctx, folder, "csv", {"withHeader": True}), "id")] == [
+        (1, "Dothan"),
+        (2, "Boaz"),
+    ]
+
+
+def test_csv_text_not_valid_in_its_encoding_is_an_error_record(ctx, tmp_path):
+    path = write(tmp_path / "latin1" / "people.csv", "id,name\n1,Zoé\n2,Ana\n3,Françoise\n", encoding="latin-1")
+    frame = read(ctx, path, "csv", {"withHeader": True})
+    assert [tuple(r) for r in frame.toDF().collect()] == [(2, "Ana")]
+    errors = sorted((r.error for r in frame.errorsAsDynamicFrame().toDF().collect()), key=lambda e: e.input)
+    assert [e.input for e in errors] == ["1,Zo\ufffd", "3,Fran\ufffdoise"]
+    assert all(e.source.endswith("latin1/people.csv") for e in errors)
+    assert all(e.msg == "CSV record has text that is not valid UTF-8 (set format option 'encoding')" for e in errors)
+    assert ctx.metrics.as_dict() == {"read": 3, "written": 0, "errors": 2}
+    latin1 = read(ctx, path, "csv", {"withHeader": True, "encoding": "ISO-8859-1"})
+    assert [tuple(r) for r in sorted_rows(latin1, "id")] == [(1, "Zoé"), (2, "Ana"), (3, "Françoise")]
+    assert latin1.errorsCount() == 0
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -471,6 +516,44 @@ def test_json_values_that_are_not_objects_are_error_records(ctx, tmp_path):
     assert sorted(r.error.input for r in frame.errorsAsDynamicFrame().toDF().collect()) == ['"just text"', "42"]
 
 
+PERSON = StructType([Field("a.b", LongType()), Field("e-mail", StringType()), Field("first name", StringType())])
+
+
+def test_nested_names_with_a_space_dot_or_hyphen_in_json_and_parquet(ctx, tmp_path):
+    records = [
+        {
+            "id": 1,
+            "person": {"first name": "Ana", "e-mail": "ana@example.org", "a.b": 7},
+            "items": [{"unit price": 2.5}],
+        },
+        {"id": 2, "person": {"first name": "Bo"}, "items": []},
+    ]
+    frame = read(ctx, write(tmp_path / "people.json", jsonl(records)))
+    schema = StructType(
+        [
+            Field("id", LongType()),
+            Field("items", ArrayType(StructType([Field("unit price", DoubleType())]))),
+            Field("person", PERSON),
+        ]
+    )
+    rows = [
+        Row(
+            id=1,
+            items=[Row(**{"unit price": 2.5})],
+            person=Row(**{"a.b": 7, "e-mail": "ana@example.org", "first name": "Ana"}),
+        ),
+        Row(id=2, items=[], person=Row(**{"a.b": None, "e-mail": None, "first name": "Bo"})),
+    ]
+    assert frame.schema() == schema
+    assert sorted_rows(frame, "id") == rows
+    assert frame.errorsCount() == 0
+    ctx.write_dynamic_frame.from_options(frame, "file", {"path": str(tmp_path / "parquet")}, "parquet")
+    back = read(ctx, tmp_path / "parquet", "parquet")
+    assert back.schema() == StructType([schema.fields[0], schema.fields[1], schema.fields[2]])
+    assert sorted_rows(back, "id") == rows
+    assert back.errorsCount() == 0
+
+
 # --- XML --------------------------------------------------------------------------------------
 
 
@@ -536,6 +619,34 @@ def test_columnar_round_trip(ctx, spark_session, tmp_path, fmt):
     assert sorted_rows(frame, "id") == sorted(df.collect(), key=lambda r: r.id)
 
 
+def test_nested_names_with_a_dot_or_hyphen_in_xml(ctx, tmp_path):
+    xml = (
+        "<people>"
+        '<person id="1"><contact><e-mail>ana@example.org</e-mail><a.b>7</a.b></contact></person>'
+        '<person id="2"><contact><e-mail>bo@example.org</e-mail></contact></person>'
+        "</people>"
+    )
+    frame = read(ctx, write(tmp_path / "people.xml", xml), "xml", {"rowTag": "person"})
+    contact = StructType([Field("a.b", LongType()), Field("e-mail", StringType())])
+    assert frame.schema() == StructType([Field("_id", LongType()), Field("contact", contact)])
+    assert sorted_rows(frame, "_id") == [
+        Row(_id=1, contact=Row(**{"a.b": 7, "e-mail": "ana@example.org"})),
+        Row(_id=2, contact=Row(**{"a.b": None, "e-mail": "bo@example.org"})),
+    ]
+    assert frame.errorsCount() == 0
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "orc"])
+def test_columnar_files_with_different_columns_keep_every_column(ctx, spark_session, tmp_path, fmt):
+    spark_session.createDataFrame([(1,)], "id long").write.format(fmt).save(str(tmp_path / "events" / "old"))
+    newer = spark_session.createDataFrame([(2, "late")], "id long, note string")
+    newer.write.format(fmt).save(str(tmp_path / "events" / "new"))
+    frame = read(ctx, tmp_path / "events", fmt)
+    assert frame.schema() == StructType([Field("id", LongType()), Field("note", StringType())])
+    assert sorted_rows(frame, "id") == [Row(id=1, note=None), Row(id=2, note="late")]
+    assert frame.errorsCount() == 0
+
+
 def test_text_round_trip(ctx, spark_session, tmp_path):
     lines = ["first line", "zweite Zeile — ü", "", "last"]
     spark_session.createDataFrame([(x,) for x in lines], "value string").coalesce(1).write.text(str(tmp_path / "t"))
@@ -553,6 +664,20 @@ def test_missing_path_is_an_error_naming_it(ctx, tmp_path):
     with pytest.raises(EtlError, match="does not exist") as info:
         read(ctx, missing)
     assert str(missing) in str(info.value)
+
+
+def test_folder_name_holding_the_listing_separators(ctx, tmp_path):
+    # Hadoop's FileStatus.toString() separates its fields so; the listing must not be misled by them.
+    folder = tmp_path / "odd; isDirectory=true; length=99; modification_time=1"
+    write(folder / "a.json", jsonl([{"id": 1}]))
+    write(folder / "sub; isDirectory" / "b.json", jsonl([{"id": 2}, {"id": 3}]))
+    frame = read(ctx, folder)
+    assert sorted(r.id for r in frame.toDF().collect()) == [1, 2, 3]
+    listed = FileSource(ctx, {"paths": [str(folder)]}, "json", None).list()
+    files = [folder / "a.json", folder / "sub; isDirectory" / "b.json"]
+    assert [(f.path, f.size, f.modified_ms) for f in listed] == [
+        (f"file:{p}", p.stat().st_size, int(p.stat().st_mtime * 1000)) for p in files
+    ]
 
 
 def test_avro_needs_spark_avro(ctx, tmp_path):

@@ -28,6 +28,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 from ..jvm import java_class
+from ..types import spark_type_ddl
 from .model import Catalog, CatalogError, Column, Database, Partition, Table
 
 # Spark data source per classification. Spark cannot load Delta without its JARs: a Delta table is
@@ -301,7 +302,7 @@ def _option(option: JavaObject) -> str | None:
 def _columns(schema_json: str) -> list[Column]:
     """Columns of a Spark schema's JSON, typed as ``catalog.listColumns`` types them (``char(n)`` as ``string``)."""
     return [
-        Column(f.name, f.dataType.simpleString(), f.metadata.get("comment"))
+        Column(f.name, spark_type_ddl(f.dataType), f.metadata.get("comment"))
         for f in StructType.fromJson(json.loads(schema_json))
     ]
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from importlib import resources
 
+from py4j.java_gateway import JavaObject
 from pyspark.sql import SparkSession
 
 from ..errors import EtlError
-from ..jvm import hadoop_path, java_class
+from ..jvm import compiled_class, hadoop_path, java_class
 
 
 @dataclass(frozen=True)
@@ -60,18 +62,27 @@ def _hidden(name: str) -> bool:
     return name.startswith(("_", ".")) or name.endswith(".crc")
 
 
-# Hadoop's FileStatus.toString() carries every fact we need; fetching one string per directory
-# instead of three py4j calls per file makes listing 10,000 files take well under a second.
-_STATUS = re.compile(r"path=(.*?); isDirectory=(true|false)(?:; length=(\d+))?.*?; modification_time=(\d+)")
+# A package resource, not a path: the package may be imported from a --py-files zip.
+_FILE_STATUSES = resources.files(__package__) / "FileStatuses.java"
 
 
-def _statuses(spark: SparkSession, java_array) -> list[tuple[str, bool, int, int]]:
+def _describer(spark: SparkSession) -> JavaObject:
+    return compiled_class(spark, _FILE_STATUSES, "etl_framework.sources.FileStatuses").newInstance()
+
+
+def _statuses(describer: JavaObject, java_array: JavaObject | None) -> list[tuple[str, bool, int, int]]:
     """(path, is_dir, length, modified_ms) of a Java FileStatus[] in a single py4j round trip."""
     if java_array is None:
         return []
-    # ArrayUtils.toString takes an Object, so py4j can hand it a FileStatus[] as it is.
-    text = java_class(spark, "org.apache.commons.lang3.ArrayUtils").toString(java_array)
-    return [(m[1], m[2] == "true", int(m[3] or 0), int(m[4])) for m in _STATUS.finditer(text)]
+    text, out, at = describer.describe(java_array), [], 0
+    while at < len(text):
+        colon = text.index(":", at)
+        end = colon + 1 + int(text[at:colon])  # the path's length: any character may be in it
+        semicolon = text.index(";", end)
+        kind, length, modified = text[end + 1 : semicolon].split(",")
+        out.append((text[colon + 1 : end], kind == "d", int(length), int(modified)))
+        at = semicolon + 1
+    return out
 
 
 def list_files(
@@ -79,11 +90,12 @@ def list_files(
 ) -> list[FileInfo]:
     """Every data file under ``paths`` (files or folders, globs allowed), sorted by path."""
     new_path = java_class(spark, "org.apache.hadoop.fs.Path")
+    describer = _describer(spark)
     patterns = exclusion_patterns(exclusions)
     found: dict[str, FileInfo] = {}
     for root in paths:
         hpath, fs = hadoop_path(spark, root)
-        matches = _statuses(spark, fs.globStatus(hpath))
+        matches = _statuses(describer, fs.globStatus(hpath))
         if not matches:
             raise EtlError(f"connection option 'paths': {root} does not exist")
         for match_path, is_dir, length, modified in matches:
@@ -93,7 +105,7 @@ def list_files(
             while pending:
                 folder = pending.pop()
                 listing = fs.listStatus(new_path(folder))
-                for path, child_is_dir, child_length, child_modified in _statuses(spark, listing):
+                for path, child_is_dir, child_length, child_modified in _statuses(describer, listing):
                     name = path.rstrip("/").rsplit("/", 1)[-1]
                     if _hidden(name):
                         continue

@@ -7,11 +7,13 @@ first action through ``DataFrame.observe``, so no extra pass is spent on it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
@@ -29,7 +31,7 @@ from ..dynamicframe.inference import (
 from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
 from ..logs import get_logger
-from ..types import StructType, from_spark, spark_ddl
+from ..types import StructType, ddl_name, from_spark, spark_ddl
 from .files import FileInfo, common_base, list_files
 
 if TYPE_CHECKING:
@@ -255,7 +257,7 @@ def _semistructured(
 
     def data(read_schema: StructType) -> DataFrame:
         # Malformed records are already error records (pass 1); the data pass drops them.
-        return load(", ".join(f"`{f.name.replace('`', '``')}` {spark_ddl(f.dataType)}" for f in read_schema), False)
+        return load(", ".join(f"{ddl_name(f.name)} {spark_ddl(f.dataType)}" for f in read_schema), False)
 
     return source.frame(data(schema), schema, errors, data if text_casts else None)
 
@@ -312,14 +314,25 @@ def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
     return _semistructured(source, load, "XML")
 
 
+# What Spark's CSV header check says of a file whose header is not the schema's.
+_OTHER_HEADER = re.compile(r"CSV header does not conform to the schema\.\s*Header: (.*?)\n")
+_HEADER_LENGTH = re.compile(r"Number of column in CSV header .*?\s*Header length: (\d+)")
+_CSV_FILE = re.compile(r"\nCSV file: (\S+)")
+
+
 def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     fo = source.format_options
     header = _flag(fo, "withHeader", False)
+    encoding = str(fo.get("encoding", "UTF-8"))
     options = {
         "sep": fo.get("separator", ","),
         "quote": fo.get("quoteChar", '"'),
         "multiLine": str(_flag(fo, "multiLine", False) or _flag(fo, "multiline", False)).lower(),
         "header": str(header).lower(),
+        # Every file's header must name the columns of the first one, in its order: Spark checks
+        # each file's, where a plain read would put the values of reordered columns in the wrong ones.
+        "enforceSchema": "false",
+        "encoding": encoding,
         "mode": "PERMISSIVE",
         "columnNameOfCorruptRecord": CORRUPT,
         **source.base_options(),
@@ -327,28 +340,61 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     # Glue's CSV has no escape character by default (RFC 4180: a quote inside a quoted value is
     # doubled); Spark's default is a backslash, so set it explicitly.
     options["escape"] = fo.get("escaper") or options["quote"]
-    names = source.spark.read.options(**options).csv(files[:1]).columns
+    # The header of the first file (by name) that has one; Spark's own pick is the largest file's.
+    first, names = files[0], []
+    for first in files:
+        names = source.spark.read.options(**options).csv(first).columns
+        if names:
+            break
     if not header:
         names = [f"col{i}" for i in range(len(names))]
-    schema_ddl = ", ".join(f"`{n.replace('`', '``')}` string" for n in names) + f", {CORRUPT} string"
+    schema_ddl = ", ".join([*(f"{ddl_name(n)} string" for n in names), f"{CORRUPT} string"])
     raw = source.spark.read.options(**options).schema(schema_ddl).csv(files)
     raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
-    raw = source.observed(raw, CORRUPT)
-    # Spark refuses a query whose only column read is the corrupt record (a count, say); this
-    # always-true condition makes both filters read the data columns too.
-    reads_data = F.length(F.concat_ws("\u0000", *[F.col(f"`{n}`") for n in names])) >= 0
-    valid = raw.where(F.col(CORRUPT).isNull() & reads_data).select(*[F.col(f"`{n}`") for n in names])
-    malformed = raw.where(F.col(CORRUPT).isNotNull() & reads_data)
+    # Text that is not valid in the encoding decodes to U+FFFD: such a record is an error record
+    # rather than a row with replacement characters in it. (This also reads the data columns in
+    # both filters: Spark refuses a query whose only column read is the corrupt record, a count.)
+    columns = [F.col(ddl_name(n)) for n in names]
+    text = F.concat_ws(options["sep"], *columns)
+    replaced = f"contains(concat_ws('', {', '.join(_quoted(n) for n in names)}), '\ufffd')"
+    raw = source.observed(raw, f"CASE WHEN {CORRUPT} IS NOT NULL OR {replaced} THEN 1 END")
+    undecodable = F.expr(replaced)
+    valid = raw.where(F.col(CORRUPT).isNull() & ~undecodable).select(*columns)
     errors = error_records(
-        malformed,
+        raw.where(F.col(CORRUPT).isNotNull() | undecodable),
         "read csv",
         source.transformation_ctx,
         F.col(SOURCE_FILE),
-        F.col(CORRUPT),
-        F.lit("malformed CSV record"),
+        F.coalesce(F.col(CORRUPT), text),
+        F.when(F.col(CORRUPT).isNotNull(), F.lit("malformed CSV record")).otherwise(
+            F.lit(f"CSV record has text that is not valid {encoding} (set format option 'encoding')")
+        ),
     )
-    schema = infer_csv_schema(valid)
+    try:
+        schema = infer_csv_schema(valid)  # the first pass over every file: where Spark checks headers
+    except Py4JJavaError as exc:
+        error = _header_error(exc, first, names)
+        if error is None:
+            raise
+        raise error from None
     return source.frame(valid.select(*csv_columns(schema)), schema, errors)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _header_error(exc: Py4JJavaError, first: str, names: list[str]) -> EtlError | None:
+    """An error naming the file whose header differs from ``names`` (``first``'s), if that is the failure."""
+    text = str(exc)
+    where, other, length = _CSV_FILE.search(text), _OTHER_HEADER.search(text), _HEADER_LENGTH.search(text)
+    if where is None or (other is None and length is None):
+        return None
+    found = f"({other[1]})" if other else f"of {length[1]} columns"
+    return EtlError(
+        f"CSV file {where[1]}: its header {found} is not the header of {first} ({', '.join(names)}); "
+        "files read together must have the same columns in the same order"
+    )
 
 
 def _columnar(fmt: str):
@@ -356,6 +402,10 @@ def _columnar(fmt: str):
         reader = source.spark.read.options(**source.base_options()).format(fmt)
         if source.columns:
             reader = reader.schema(source.columns)
+        elif fmt != "text":
+            # Every file's columns, not one file's: a column that only newer files have is kept
+            # (null in the older ones). Types that cannot merge fail the read naming the file.
+            reader = reader.option("mergeSchema", "true")
         df = reader.load(files)
         df = source.observed(df, "NULL")
         return source.frame(df, from_spark(df.schema), None)
