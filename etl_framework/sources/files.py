@@ -17,6 +17,7 @@ from pyspark.sql import SparkSession
 
 from ..errors import EtlError
 from ..jvm import compiled_class, hadoop_path, java_class
+from ..storage import hidden
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,6 @@ def exclusion_patterns(value: object) -> list[re.Pattern[str]]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise EtlError(f"connection option 'exclusions' must be a list of glob patterns, got {value!r}")
     return [_glob_regex(v) for v in value]
-
-
-def _hidden(name: str) -> bool:
-    return name.startswith(("_", ".")) or name.endswith(".crc")
 
 
 # A package resource, not a path: the package may be imported from a --py-files zip.
@@ -107,7 +104,7 @@ def list_files(
                 listing = fs.listStatus(new_path(folder))
                 for path, child_is_dir, child_length, child_modified in _statuses(describer, listing):
                     name = path.rstrip("/").rsplit("/", 1)[-1]
-                    if _hidden(name):
+                    if hidden(name):
                         continue
                     if child_is_dir:
                         if recurse:
