@@ -375,9 +375,14 @@ def from_spark(t: T.DataType) -> DataType:
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def quote(name: str) -> str:
+    """A column or field name in backquotes, as SQL text takes any name."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def ddl_name(name: str) -> str:
     """A field name as type text needs it: as is when plain, else in backquotes."""
-    return name if _PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
+    return name if _PLAIN_NAME.fullmatch(name) else quote(name)
 
 
 def spark_ddl(t: DataType) -> str:

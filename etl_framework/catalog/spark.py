@@ -28,7 +28,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 from ..jvm import java_class
-from ..types import spark_type_ddl
+from ..types import quote, spark_type_ddl
 from .model import Catalog, CatalogError, Column, Database, Partition, Table
 
 # Spark data source per classification. Spark cannot load Delta without its JARs: a Delta table is
@@ -61,10 +61,6 @@ _INTERNAL = re.compile(
 )
 _PARTITION_BATCH = 100
 _CONVERTERS = "scala.jdk.javaapi.CollectionConverters"
-
-
-def quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def literal(value: str) -> str:

@@ -12,7 +12,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from ..types import ArrayType, DataType, Field, MapType, StructType
+from ..types import ArrayType, DataType, Field, MapType, StructType, quote
 
 ELEMENT = "[]"
 
@@ -136,7 +136,7 @@ def column_at(steps: list[str], schema: StructType, case_sensitive: bool = True)
         f = find_field(t, step, case_sensitive)
         if f is None:
             raise EtlError(f"path {format_path(steps)!r}: no field {step!r}")
-        col = F.col(f"`{f.name.replace('`', '``')}`") if col is None else col.getField(f.name)
+        col = F.col(quote(f.name)) if col is None else col.getField(f.name)
         t = f.dataType
     assert col is not None
     return col
@@ -146,7 +146,7 @@ def rewrite(
     schema: StructType, steps: list[str], replace: Callable[[str, Column, DataType], Replacement]
 ) -> tuple[list[Column], StructType]:
     """Rewrite the field at ``steps``; return the new top-level select list and schema."""
-    top = [(f.name, F.col(f"`{f.name.replace('`', '``')}`"), f.dataType) for f in schema.fields]
+    top = [(f.name, F.col(quote(f.name)), f.dataType) for f in schema.fields]
     fields = _rewrite_struct(top, steps, replace, steps)
     return [c.alias(n) for n, c, _ in fields], StructType(Field(n, t) for n, _, t in fields)
 

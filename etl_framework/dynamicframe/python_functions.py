@@ -26,6 +26,7 @@ import pyarrow as pa
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from ..types import quote
 from .errors import Step, error_records
 from .inference import infer_variant_schema, variant_columns
 from .records import DynamicRecord, record_to_json
@@ -45,7 +46,7 @@ def record_json(df: DataFrame) -> Column:
     """Each row of ``df`` as one JSON object (null fields left out, as ``show`` prints them)."""
     if not df.columns:
         return F.lit("{}")
-    return F.to_json(F.struct(*[F.col("`" + n.replace("`", "``") + "`") for n in df.columns]))
+    return F.to_json(F.struct(*[F.col(quote(n)) for n in df.columns]))
 
 
 def _failure(e: Exception) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from ..types import (
     MapType,
     NullType,
     StructType,
+    quote,
 )
 from .collection import DynamicFrameCollection
 from .errors import Step
@@ -48,7 +49,7 @@ _DDB_TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS
 
 
 def _col(name: str) -> Column:
-    return F.col(f"`{name.replace('`', '``')}`")
+    return F.col(quote(name))
 
 
 def _flatten(leaves: list[Leaf]) -> list[Leaf]:

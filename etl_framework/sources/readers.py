@@ -31,7 +31,7 @@ from ..dynamicframe.inference import (
 from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
 from ..logs import get_logger
-from ..types import StructType, ddl_name, from_spark, spark_ddl
+from ..types import StructType, ddl_name, from_spark, quote, spark_ddl
 from .files import FileInfo, common_base, list_files
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     # both filters: Spark refuses a query whose only column read is the corrupt record, a count.)
     columns = [F.col(ddl_name(n)) for n in names]
     text = F.concat_ws(options["sep"], *columns)
-    replaced = f"contains(concat_ws('', {', '.join(_quoted(n) for n in names)}), '\ufffd')"
+    replaced = f"contains(concat_ws('', {', '.join(quote(n) for n in names)}), '\ufffd')"
     raw = source.observed(raw, f"CASE WHEN {CORRUPT} IS NOT NULL OR {replaced} THEN 1 END")
     undecodable = F.expr(replaced)
     valid = raw.where(F.col(CORRUPT).isNull() & ~undecodable).select(*columns)
@@ -378,10 +378,6 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
             raise
         raise error from None
     return source.frame(valid.select(*csv_columns(schema)), schema, errors)
-
-
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _header_error(exc: Py4JJavaError, first: str, names: list[str]) -> EtlError | None:
