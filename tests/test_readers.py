@@ -726,3 +726,24 @@ def test_create_dynamic_frame_from_options_method(ctx, tmp_path):
     assert isinstance(frame, DynamicFrame)
     assert frame.count() == 5
     assert frame.schema().field("Provider Id").dataType == LONG_OR_STRING
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_json_record_with_a_string_over_jacksons_default_limit_is_one_row(ctx, tmp_path, multiline):
+    """Spark's JSON reader caps a string at 20 MB by default, but only where it reads the string: a
+    record over it would be an error record and, for a query of its other fields, a row too."""
+    big = "x" * 21_000_000
+    records = [{"id": 1, "note": "short"}, {"id": 2, "note": big}]
+    if multiline:  # one pretty-printed document per file
+        for i, record in enumerate(records):
+            write(tmp_path / f"doc{i}.json", json.dumps(record, indent=2))
+        write(tmp_path / "doc2.json", '{"id": 3,')
+    else:
+        write(tmp_path / "lines.json", "".join(json.dumps(r) + "\n" for r in records) + '{"id": 3,\n')
+    frame = read(ctx, tmp_path, format_options={"multiline": multiline})
+    assert frame.count() == 2 and frame.select_fields(["id"]).count() == 2
+    assert sorted((r.id, len(r.note)) for r in frame.toDF().collect()) == [(1, 5), (2, 21_000_000)]
+    assert sorted(r.id for r in frame.select_fields(["id"]).toDF().collect()) == [1, 2]
+    errors = frame.errorsAsDynamicFrame().toDF().collect()
+    assert [(e.error.input.strip(), e.error.msg) for e in errors] == [('{"id": 3,', "malformed JSON record")]
+    assert ctx.metrics.as_dict()["errors"] == 1

@@ -61,22 +61,22 @@ def observed_type(df: DataFrame, column: str = "v") -> DataType:
     return _observe(df.select(column), "variant", _aggregator(df.sparkSession)).type
 
 
-def observed_json(lines: DataFrame) -> Observed:
+def observed_json(lines: DataFrame, options: dict[str, str] | None = None) -> Observed:
     """The Glue type of the JSON texts in the one binary column of ``lines`` (a record per row;
-    blank rows hold none), parsed as Spark's JSON reader parses them: a row it would call malformed
-    is counted as such and adds no type.
+    blank rows hold none), parsed as Spark's JSON reader parses them with the reader ``options``
+    given: a row it would call malformed is counted as such and adds no type.
 
     >>> lines = spark.read.text("orders.jsonl").select(F.col("value").cast("binary"))  # doctest: +SKIP
     >>> observed_json(lines).records  # doctest: +SKIP
     1000
     """
     spark = lines.sparkSession
-    no_options = java_class(spark, "org.apache.spark.api.python.PythonUtils").toScalaMap(
-        java_class(spark, "java.util.HashMap")()
-    )
+    given = java_class(spark, "java.util.HashMap")()
+    for key, value in (options or {}).items():
+        given.put(key, value)
     zone = spark.conf.get("spark.sql.session.timeZone")
     factory = java_class(spark, "org.apache.spark.sql.catalyst.json.JSONOptions")(
-        no_options, zone, ""
+        java_class(spark, "org.apache.spark.api.python.PythonUtils").toScalaMap(given), zone, ""
     ).buildJsonFactory()
     duplicates = spark.conf.get("spark.sql.variant.allowDuplicateKeys", "false").lower() == "true"
     return _observe(lines, "binary", _aggregator(spark).readsJson(factory, duplicates))

@@ -229,7 +229,7 @@ def _semistructured(
         variant = source.observed(variant, CORRUPT)
         observed = observed_type(records_of(variant))
     else:
-        found = observed_json(lines)
+        found = observed_json(lines, _JSON_LIMITS)
         source.ctx.metrics.add(read=found.records, errors=found.malformed)
         observed = found.type
     schema, arrays = record_schema(observed)
@@ -275,11 +275,18 @@ def _array_path(json_path: str) -> str:
     return path[: -len("[*]")] or "$"
 
 
+# Jackson's limit on one string's length (Spark's default: 20 MB) is only checked where a string is
+# read whole: the data pass skips the fields a query does not select, so a record over the limit
+# would be an error record and, for a query of other fields, a row too. Every pass reads strings of
+# any length instead; what bounds a record is Spark's VARIANT size limit (128 MiB) and memory.
+_JSON_LIMITS = {"maxStringLen": str(2**31 - 1)}
+
+
 def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
     multiline = _flag(source.format_options, "multiline", False) or bool(source.format_options.get("jsonPath"))
 
     def load(schema: str, single_variant: bool) -> DataFrame:
-        reader = source.spark.read.options(**source.base_options()).option("multiLine", multiline)
+        reader = source.spark.read.options(**source.base_options(), **_JSON_LIMITS).option("multiLine", multiline)
         if single_variant:
             reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
         else:
