@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from typing import TYPE_CHECKING
 
 from .errors import EtlError
@@ -43,12 +44,17 @@ def hidden(name: str) -> bool:
 
 
 class Storage:
-    """File operations below ``uri`` (a folder: a table, a sink's target path)."""
+    """File operations below ``uri`` (a folder: a table, a sink's target path). ``spark`` may be
+    None: local paths need none, others then use the active session."""
 
-    def __init__(self, spark: SparkSession, uri: str):
+    def __init__(self, spark: SparkSession | None, uri: str):
         self.spark, self.uri, self.local = spark, uri, local_path(uri)
 
     def _hadoop(self, path: str):
+        if self.spark is None:
+            from pyspark.sql import SparkSession
+
+            self.spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
         return hadoop_path(self.spark, path)
 
     def move(self, source: str, target: str) -> None:
@@ -140,6 +146,34 @@ class Storage:
         finally:
             stream.close()
 
+    def create_new(self, path: str, text: str) -> bool:
+        """Create ``path`` with ``text`` unless it exists (atomically: of two writers, one wins);
+        False if it existed."""
+        if self.local is not None:
+            local = local_path(path) or path
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(local), prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.link(tmp, local)  # atomic, and fails when the file exists
+                return True
+            except FileExistsError:
+                return False
+            finally:
+                os.unlink(tmp)
+        hpath, fs = self._hadoop(path)
+        try:
+            out = fs.create(hpath, False)
+        except Exception as exc:  # noqa: BLE001 - Hadoop raises FileAlreadyExistsException via py4j
+            if "FileAlreadyExists" in str(exc) or fs.exists(hpath):
+                return False
+            raise
+        self._write(out, text)
+        return True
+
     def write_text(self, path: str, text: str) -> None:
         """Create or replace a small file."""
         if self.local is not None:
@@ -149,7 +183,10 @@ class Storage:
                 out.write(text)
             return
         hpath, fs = self._hadoop(path)
-        out = fs.create(hpath, True)
+        self._write(fs.create(hpath, True), text)
+
+    @staticmethod
+    def _write(out, text: str) -> None:
         try:
             out.write(bytearray(text.encode("utf-8")))
         finally:
