@@ -92,6 +92,14 @@ class Storage:
         if fs.exists(hpath) and not fs.listStatus(hpath):
             fs.delete(hpath, False)
 
+    def make_folder(self, folder: str) -> None:
+        """Create ``folder`` (and its parents) unless it exists."""
+        if self.local is not None:
+            os.makedirs(local_path(folder) or folder, exist_ok=True)
+            return
+        hpath, fs = self._hadoop(folder)
+        fs.mkdirs(hpath)
+
     def exists(self, path: str) -> bool:
         if self.local is not None:
             return os.path.exists(local_path(path) or path)

@@ -618,3 +618,37 @@ def test_a_crawled_table_is_read_by_name_and_matched(ctx, db, tmp_path):
     ]
     rows = sorted((r.id, r.customer.id, r.total, r.order_date) for r in matched.toDF().collect())
     assert rows == [(1, "7", "9.5", "2026-01-02"), (2, "x", "12", "2026-01-02")]
+
+
+def test_a_table_stays_readable_when_a_run_that_wrote_it_never_commits(ctx, db, tmp_path):
+    """A bookmarked run's files reach the table at job.commit(); the partitions its sink registered
+    before that are empty folders meanwhile (and if it never commits), not missing locations."""
+    inbox, out = tmp_path / "inbox", str(tmp_path / "events")
+    inbox.mkdir()
+
+    def write_run(commit):
+        run_ctx = EtlContext(ctx.spark_session, ctx.profile)
+        job = Job(run_ctx).init("events", {"job_bookmark_option": "job-bookmark-enable"})
+        frame = run_ctx.create_dynamic_frame.from_options(
+            "file", {"paths": [str(inbox)]}, "json", transformation_ctx="in"
+        )
+        sink = run_ctx.getSink(connection_type="s3", path=out, enableUpdateCatalog=True, partitionKeys=["day"])
+        sink.setFormat("json")
+        sink.setCatalogInfo(catalogDatabase=db, catalogTableName="events")
+        sink.writeFrame(frame)
+        if commit:
+            job.commit()
+
+    def table_ids():
+        frame = EtlContext(ctx.spark_session, ctx.profile).create_dynamic_frame.from_catalog(
+            database=db, table_name="events"
+        )
+        return sorted(r.id for r in frame.toDF().collect())
+
+    (inbox / "a.json").write_text('{"id": 1, "day": "d1"}\n')
+    write_run(commit=True)
+    (inbox / "b.json").write_text('{"id": 2, "day": "d1"}\n{"id": 3, "day": "d9"}\n')  # d9: a new partition
+    write_run(commit=False)
+    assert table_ids() == [1]
+    write_run(commit=True)  # reads b.json again: each record once
+    assert table_ids() == [1, 2, 3]

@@ -27,6 +27,7 @@ from ..errors import EtlError
 from ..jvm import java_class
 from ..logs import get_logger
 from ..sinks.files import write_files
+from ..storage import Storage
 from ..types import hive_type
 from .model import NULL_PARTITION, CatalogError, Column, Partition, Table
 from .spark import quote
@@ -151,6 +152,11 @@ class DataSink:
                 folder.getPartitionPathString(k.name, v) for k, v in zip(table.partition_keys, values, strict=True)
             ]
             partitions.append(Partition(values, "/".join([table.location.rstrip("/"), *parts])))
+        # A bookmarked run's files reach their folders at job.commit(): until then (or if it never
+        # commits) a registered partition is an empty folder, not a location that does not exist.
+        store = Storage(self.ctx.spark_session, table.location)
+        for partition in partitions:
+            store.make_folder(partition.location)
         catalog.add_partitions(table.database, table.name, partitions)
         log.info("table %s: %d partitions written and registered", table.qualified_name, len(partitions))
 
