@@ -49,6 +49,7 @@ from ..logs import get_logger
 from ..sinks.files import UnresolvedChoiceError, nothing_to_write
 from ..sources.files import list_files
 from ..storage import STAGING
+from ..types import quote
 from .table import (
     DeltaConflictError,
     DeltaError,
@@ -128,8 +129,9 @@ def write_delta(
     write = _Write(
         uri, mode, options, format_options, _merge_keys(options, mode, frame.dataframe), _where(options, mode)
     )
-    if write.merge_keys:
-        _check_unique_keys(frame.dataframe, write.merge_keys)
+    if write.merge_keys and not _check_unique_keys(frame.dataframe, write.merge_keys):
+        log.info("no records to merge into Delta table %s: nothing committed", uri)
+        return frame
     attempt = 1
     while True:
         try:
@@ -295,16 +297,19 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
 # --- rows replaced: merge and replaceWhere --------------------------------------------------------
 
 
-def _check_unique_keys(df: DataFrame, keys: list[str]) -> None:
-    """A merge needs one row per key, or which row replaces the table's would be arbitrary."""
-    repeated = df.groupBy(*[F.col(f"`{k}`") for k in keys]).count().where(F.col("count") > 1)
-    found = repeated.limit(3).collect()
-    if found:
+def _check_unique_keys(df: DataFrame, keys: list[str]) -> bool:
+    """A merge needs one row per key, or which row replaces the table's would be arbitrary. Returns
+    whether the frame has rows at all: the same pass tells, and a merge of none needs no other."""
+    per_key = df.groupBy(*[F.col(quote(k)) for k in keys]).count()
+    stats = per_key.agg(F.count(F.lit(1)).alias("keys"), F.count_if(F.col("count") > 1).alias("repeated")).first()
+    if stats["repeated"]:
+        found = per_key.where(F.col("count") > 1).limit(3).collect()
         examples = "; ".join(", ".join(f"{k}={row[k]!r}" for k in keys) for row in found)
         raise DeltaError(
             f"merge keys {keys} are not unique in the frame (e.g. {examples}): a merge takes one row per key, "
             "as Delta's MERGE does. Deduplicate the frame first"
         )
+    return stats["keys"] > 0
 
 
 def _matching(where: str, df: DataFrame) -> Column:
