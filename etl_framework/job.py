@@ -84,6 +84,7 @@ class Job:
         except ConcurrentCommitError:
             for output in outputs:
                 discard(self.glue_context.spark_session, StagedOutput.from_dict(output))
+            self.session.outputs = []  # gone: nothing is left for the end of the run to move
             raise
         self._promote(outputs)
         if version is not None:

@@ -113,6 +113,7 @@ def test_the_losing_run_of_two_concurrent_runs_leaves_no_files(spark_session, pr
     runs[0].commit()
     with pytest.raises(ConcurrentCommitError, match="staged file output is discarded"):
         runs[1].commit()
+    assert runs[1].session.outputs == []  # a job that catches the error has nothing left to deliver
     assert ids_in(spark_session, out, "json") == [1, 2, 3]
     assert not staged(out)
 
