@@ -26,12 +26,15 @@ def pytest_configure(config):
     from pytest_spark.config import SparkConfigBuilder
 
     from etl_framework.config import load_profile
+    from etl_framework.packages import session_conf
     from etl_framework.session import FRAMEWORK_CONF, catalog_conf
 
     home = config._etl_metastore_home = tempfile.mkdtemp(prefix="etl-tests-metastore-")
     conf = SparkConfigBuilder.get()
     profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={home}"])
-    for key, value in {**FRAMEWORK_CONF, **catalog_conf(profile)}.items():  # the settings etl run uses
+    settings = {**FRAMEWORK_CONF, **catalog_conf(profile)}  # the settings etl run uses
+    settings.update(session_conf(profile.spark.packages, settings, local=True)[0])  # and its Spark packages
+    for key, value in settings.items():
         conf.set(key, value)
     conf.set("spark.sql.warehouse.dir", f"{home}/warehouse")
 
