@@ -37,9 +37,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from .errors import ConfigError, EtlError
+from .jvm import java_class
 from .logs import get_logger
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 log = get_logger("packages")
 
@@ -51,6 +56,13 @@ PURPOSE = {
     "delta": "Delta tables are written through delta-rs instead of delta-spark",
     "hadoop-aws": "s3:// and s3a:// paths cannot be read or written",
     "avro": 'format="avro" cannot be read or written',
+}
+
+# A class in each package's JARs: whether a session has them.
+_CLASSES = {
+    "delta": "io.delta.tables.DeltaTable",
+    "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    "avro": "org.apache.spark.sql.avro.AvroFileFormat",
 }
 
 HOW_TO_GET = (
@@ -87,6 +99,25 @@ def _bundled_version(artifact: str) -> str:
 def scala_version() -> str:
     """The Scala binary version Spark is built for (``2.13``)."""
     return ".".join(_bundled_version("scala-library").split(".")[:2])
+
+
+def loaded(spark: SparkSession, name: str) -> bool:
+    """True when the session's JVM can load the package ``name`` (``delta``, ``hadoop-aws``, ``avro``)."""
+    loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
+    try:
+        java_class(spark, "java.lang.Class").forName(_CLASSES[name], False, loader)
+    except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
+        return False
+    return True
+
+
+def require(spark: SparkSession, name: str, use: str) -> None:
+    """Raise a clear error, instead of Spark's, when ``use`` needs a package the session lacks."""
+    if not loaded(spark, name):
+        raise EtlError(
+            f"{use} needs the Spark package {coordinate(name)}, which this session does not have: list "
+            f"{name} in the profile's spark.packages and fetch it once with `make jars` (or `etl jars`)"
+        )
 
 
 def is_package(name: object) -> bool:

@@ -209,11 +209,12 @@ def test_incompatible_folders_become_separate_tables(run, catalog, db, tmp_path)
     assert catalog.get_table(db, "shop_inventory").partition_keys == []
 
 
-def test_formats_are_classified(run, catalog, db, spark_session, tmp_path):
+def test_formats_are_classified(run, catalog, db, spark_session, crawl_profile, tmp_path):
     root = tmp_path / "formats"
     df = spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string")
     df.write.parquet(str(root / "pq"))
     df.write.orc(str(root / "orc_data"))
+    df.write.format("avro").save(str(root / "avro_data"))
     write_text(
         root / "xml_data" / "books.xml",
         '<?xml version="1.0"?>\n<catalog>\n <book><title>Dune</title><year>1965</year></book>\n'
@@ -226,11 +227,14 @@ def test_formats_are_classified(run, catalog, db, spark_session, tmp_path):
     assert {n: t.classification for n, t in found.items()} == {
         "pq": "parquet",
         "orc_data": "orc",
+        "avro_data": "avro",
         "xml_data": "xml",
         "doc": "json",
         "zipped": "json",
     }
-    assert columns(found["pq"]) == [("id", "bigint"), ("tag", "string")]
+    assert columns(found["pq"]) == columns(found["avro_data"]) == [("id", "bigint"), ("tag", "string")]
+    avro = EtlContext(spark_session, crawl_profile).create_dynamic_frame.from_catalog(db, "avro_data")
+    assert sorted(r["tag"] for r in avro.toDF().collect()) == ["a", "b"]
     assert found["xml_data"].serde_parameters == {"rowTag": "book"}
     assert columns(found["xml_data"]) == [("title", "string"), ("year", "bigint")]
     assert found["doc"].serde_parameters == {"multiline": "true"}

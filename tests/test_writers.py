@@ -111,3 +111,28 @@ def test_written_records_are_counted(ctx, frame, tmp_path):
         frame.resolveChoice(choice="cast:string"), "s3", {"path": str(tmp_path / "o")}, "parquet"
     )
     assert ctx.metrics.as_dict()["written"] - before == 3
+
+
+def test_avro_round_trip_keeps_types_and_reads_evolved_files_with_the_newest_schema(ctx, spark_session, tmp_path):
+    df = spark_session.sql(
+        "SELECT 1L AS id, 2.5D AS amount, DATE'2026-10-01' AS day, TIMESTAMP'2026-10-01 12:00:00' AS at, "
+        "CAST(9.99 AS DECIMAL(10,2)) AS price, true AS ok, named_struct('city', 'Oslo') AS address, "
+        "array('a', 'b') AS tags, map('k', 1) AS counts"
+    )
+    old, new = tmp_path / "in" / "2026-10", tmp_path / "in" / "2026-11"
+    write(ctx, DynamicFrame.fromDF(df, ctx, "v1"), old, "avro")
+    assert next(old.glob("part-*.avro")).read_bytes()[:4] == b"Obj\x01"  # an Avro object container file
+    read = ctx.create_dynamic_frame.from_options("file", {"paths": [str(old)]}, "avro")
+    assert read.schema() == DynamicFrame.fromDF(df, ctx, "v1").schema()
+    assert read.toDF().collect() == df.collect()
+
+    # A newer file adds a field: files read together take the newest one's schema, older rows have null.
+    newer = spark_session.sql("SELECT 2L AS id, 3.0D AS amount, 'web' AS channel")
+    write(ctx, DynamicFrame.fromDF(newer, ctx, "v2"), new, "avro")
+    both = ctx.create_dynamic_frame.from_options("file", {"paths": [str(tmp_path / "in")]}, "avro")
+    assert sorted((r.id, r.amount, r.channel) for r in both.toDF().collect()) == [(1, 2.5, None), (2, 3.0, "web")]
+
+
+def test_unresolved_choice_cannot_go_to_avro(ctx, frame, tmp_path):
+    with pytest.raises(UnresolvedChoiceError, match=r"fields amount are unresolved choices"):
+        write(ctx, frame, tmp_path / "out", "avro")

@@ -22,9 +22,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import EtlError
-from ..jvm import java_class
 from ..logs import get_logger
-from ..packages import DELTA_EXTENSION
+from ..packages import DELTA_EXTENSION, loaded
 from ..storage import Storage, local_path
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 log = get_logger("delta")
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name for a null partition value
-NATIVE_CLASS = "io.delta.tables.DeltaTable"
 ENGINES = ("auto", "spark", "delta-rs")
 # Min/max statistics are written only where they are exact and cheap: integers, dates, short strings.
 _STATS_MAX_STRING = 32
@@ -82,14 +80,7 @@ def live_partitions(location: str, keys: list[str]) -> list[list[str | None]]:
 
 def native_available(spark: SparkSession) -> bool:
     """True when delta-spark is usable: its session extension is configured and its classes load."""
-    if DELTA_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
-        return False
-    loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
-    try:
-        java_class(spark, "java.lang.Class").forName(NATIVE_CLASS, False, loader)
-    except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
-        return False
-    return True
+    return DELTA_EXTENSION in (spark.conf.get("spark.sql.extensions", "") or "") and loaded(spark, "delta")
 
 
 def engine(spark: SparkSession, requested: str = "auto") -> str:
