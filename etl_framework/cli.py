@@ -143,13 +143,15 @@ def cmd_delta(ns: argparse.Namespace) -> int:
     from . import delta
     from .session import build_session
 
-    build_session(_profile(ns), "etl-delta")  # Hadoop paths (s3a://) and the staging cleanup need Spark
+    profile = _profile(ns)
+    spark = build_session(profile, "etl-delta")  # Hadoop paths (s3a://) and the staging cleanup need Spark
+    on = {"spark": spark, "engine": profile.delta.engine}
     if ns.action == "history":
-        print(delta.history(ns.path, ns.limit))
+        print(delta.history(ns.path, ns.limit, **on))
     elif ns.action == "vacuum":
-        print(delta.vacuum(ns.path, ns.retain_hours, dry_run=ns.dry_run))
+        print(delta.vacuum(ns.path, ns.retain_hours, dry_run=ns.dry_run, **on))
     else:
-        print(delta.optimize(ns.path))
+        print(delta.optimize(ns.path, **on))
     return 0
 
 

@@ -83,6 +83,17 @@ def set_args(dirs: dict) -> list[str]:
     return out
 
 
+@pytest.fixture(params=["spark", "delta-rs"])
+def delta_engine(request, spark_session) -> str:
+    """The profile's ``delta.engine`` a Delta test runs on: each runs on both, on the one shared session."""
+    from etl_framework.delta import native_available
+    from etl_framework.packages import coordinate
+
+    if request.param == "spark" and not native_available(spark_session):
+        pytest.skip(f"delta.engine spark: the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    return request.param
+
+
 @pytest.fixture
 def profile(tmp_path, monkeypatch):
     """The local profile pointed at a private warehouse and state dir."""

@@ -1,4 +1,5 @@
-"""Delta tables through the public API: Spark writes Parquet, delta-rs commits, readers use the log."""
+"""Delta tables through the public API, on both engines (``delta_engine``): delta-spark, and Spark
+writing Parquet with delta-rs committing. delta-rs' own reader checks every table (a valid log)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ from etl_framework.delta import (
     engine,
     history,
     merge_delta,
+    native_available,
     optimize,
     vacuum,
 )
 from etl_framework.delta import sink as delta_sink
 from etl_framework.errors import ConfigError
+from etl_framework.packages import coordinate
 from etl_framework.sinks import UnresolvedChoiceError
 
 from .conftest import ROOT, run_etl
@@ -41,9 +44,24 @@ SCHEMA = "id long, day string, amount double"
 
 
 @pytest.fixture
-def profile(tmp_path, monkeypatch):
+def profile(tmp_path, monkeypatch, delta_engine):
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
-    return load_profile("local", sets=[f"state_dir={tmp_path}/state", f"warehouse_dir={tmp_path}/wh"])
+    sets = [f"state_dir={tmp_path}/state", f"warehouse_dir={tmp_path}/wh", f"delta.engine={delta_engine}"]
+    return load_profile("local", sets=sets)
+
+
+DELTA_RS_ONLY = pytest.mark.parametrize("delta_engine", ["delta-rs"], indirect=True)
+
+
+def writers(path):
+    """Which engine made each commit of the table, from the log's commitInfo, oldest first."""
+    out = []
+    for name in sorted(os.listdir(os.path.join(path, "_delta_log"))):
+        if name.endswith(".json"):
+            with open(os.path.join(path, "_delta_log", name)) as f:
+                info = next(json.loads(line)["commitInfo"] for line in f if '"commitInfo"' in line)
+            out.append("spark" if "Delta-Lake" in info.get("engineInfo", "") else "delta-rs")
+    return out
 
 
 @pytest.fixture
@@ -93,15 +111,14 @@ A = [(1, "2024-01-01", 1.5), (2, "2024-01-02", 2.5), (3, None, None)]
 B = [(4, "2024-01-02", 4.0), (5, "2024-01-03", 5.0)]
 
 
-def test_append_and_overwrite_with_partitions(ctx, table):
+def test_append_and_overwrite_with_partitions(ctx, table, delta_engine):
     write(ctx, table, A)
     assert delta_rows(table) == sorted(A) == spark_rows(ctx, table)
     dt = DeltaTable(table)
     assert dt.metadata().partition_columns == ["day"]
     assert all(f.split("/")[0].startswith("day=") for f in data_files(table))  # standard Hive-style layout
-    assert not os.path.exists(os.path.join(table, "_etl_staging", "x")) and not os.listdir(
-        os.path.join(table, "_etl_staging")
-    )
+    if delta_engine == "delta-rs":  # the staging folder is left empty
+        assert not os.listdir(os.path.join(table, "_etl_staging"))
     actions = pa.table(dt.get_add_actions(flatten=True)).to_pylist()
     assert sum(a["num_records"] for a in actions) == 3  # statistics from the Parquet footers
     assert {a["min.id"] for a in actions} == {1, 2, 3}
@@ -114,6 +131,7 @@ def test_append_and_overwrite_with_partitions(ctx, table):
     assert delta_rows(table) == [(9, "2024-02-01", 9.0)] == spark_rows(ctx, table)
     assert len(DeltaTable(table).file_uris()) == 1
     assert ctx.metrics.written == 6
+    assert writers(table) == [delta_engine] * 3
 
 
 def test_dynamic_partition_overwrite_replaces_only_the_partitions_written(ctx, table):
@@ -171,10 +189,17 @@ def test_nested_and_temporal_types_round_trip(ctx, table, spark_session):
     assert back.collect() == df.collect()
 
 
-def test_engine_is_delta_rs_without_the_delta_jars(spark_session):
-    assert engine(spark_session) == "delta-rs"
-    with pytest.raises(DeltaError, match="the Delta JARs are not on the classpath"):
-        engine(spark_session, "spark")
+def test_engine_without_the_delta_jars_is_delta_rs_and_spark_is_an_error(tmp_path):
+    """A session without the Delta package (the SIGKILL tests' delta-rs runs show ``auto`` writing
+    through delta-rs there)."""
+    write_deltalake(str(tmp_path / "t"), pa.table({"id": [1]}))
+    forced = run_etl(
+        "delta", "history", str(tmp_path / "t"), "--set", "spark.packages=[]", "--set", "delta.engine=spark"
+    )
+    assert forced.code != 0
+    assert "delta.engine: spark, but the Delta JARs are not loaded: list delta in the profile's spark.packages" in (
+        forced.stderr
+    )
 
 
 def test_failed_write_leaves_no_live_files(ctx, table):
@@ -319,27 +344,30 @@ def test_table_ahead_of_the_bookmark_state_is_an_error(spark_session, profile, t
     assert delta_rows(table) == [(1,), (2,)]
 
 
-def test_maintenance_history_optimize_vacuum(ctx, table):
+def test_maintenance_history_optimize_vacuum(ctx, table, delta_engine):
+    on = {"spark": ctx.spark_session, "engine": delta_engine}
     for i in range(3):
         write(ctx, table, [(i, "2024-01-01", float(i))])
-    shown = history(table)
+    shown = history(table, **on)
     assert "Delta table" in shown and "version 2" in shown and "WRITE" in shown
-    assert "compacted into 1" in optimize(table)
+    assert "compacted into 1" in optimize(table, **on)
+    assert writers(table) == [delta_engine] * 4
     assert delta_rows(table) == [(0, "2024-01-01", 0.0), (1, "2024-01-01", 1.0), (2, "2024-01-01", 2.0)]
     assert len(data_files(table)) == 4
     with pytest.raises(DeltaError, match="vacuum"):
-        vacuum(table, retain_hours=0)  # below Delta's minimum retention unless asked for
+        vacuum(table, retain_hours=0, **on)  # below Delta's minimum retention unless asked for
     dead = os.path.join(table, "_etl_staging", "20260101T000000-deadbeef")  # a write killed before its commit
     os.makedirs(os.path.join(dead, "day=2024-01-01"))
     open(os.path.join(dead, "day=2024-01-01", "part-0.parquet"), "w").close()
-    summary = vacuum(table, retain_hours=0, enforce_retention=False)
+    summary = vacuum(table, retain_hours=0, enforce_retention=False, **on)
     assert "deleted 3 files, 1 stale staging folders" in summary and not os.path.exists(dead)
     assert len(data_files(table)) == 1 and delta_rows(table)[0] == (0, "2024-01-01", 0.0)
 
 
 KILLABLE = """
 import os, signal
-from etl_framework import Job
+from pyspark.sql import functions as F
+from etl_framework import DynamicFrame, Job
 from etl_framework.delta import sink
 
 def die():
@@ -354,6 +382,10 @@ def main(ctx, args):
         die()
     if point == "before_delta_commit":  # Parquet files written and moved into the table, no commit
         sink._commit = lambda *a, **k: die()
+    if point == "during_delta_write":  # delta-spark: a task kills the driver while the files are written
+        driver = os.getpid()
+        kill = F.udf(lambda i: os.kill(driver, signal.SIGKILL) if i == 3 else i, "long")
+        frame = DynamicFrame.fromDF(frame.toDF().withColumn("id", kill("id")), ctx, "killing")
     if frame.schema().fields:
         ctx.write_dynamic_frame.from_options(frame, "file", {"path": args["table"], "partitionKeys": ["day"]},
                                              "delta", transformation_ctx="orders")
@@ -366,9 +398,20 @@ def main(ctx, args):
 
 
 @pytest.mark.parametrize(
-    "point", ["before_write", "before_delta_commit", "after_delta_commit", "after_bookmark_commit"]
+    "delta_engine, point",
+    [
+        *[
+            ("delta-rs", p)
+            for p in ("before_write", "before_delta_commit", "after_delta_commit", "after_bookmark_commit")
+        ],
+        # the points where the engine matters; before the write and after the bookmark no Delta commit is pending
+        ("spark", "during_delta_write"),
+        ("spark", "after_delta_commit"),
+    ],
+    indirect=["delta_engine"],
 )
-def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, point):
+def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, delta_engine, point):
+    """``auto`` picks the engine: the delta-rs runs have no Delta JARs (spark.packages: [])."""
     job = tmp_path / "killable.py"
     job.write_text(textwrap.dedent(KILLABLE))
     inbox, table = tmp_path / "inbox", str(tmp_path / "table")
@@ -380,6 +423,7 @@ def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, point):
     common = [
         *("--set", f"state_dir={tmp_path}/state", "--set", f"warehouse_dir={tmp_path}/wh"),
         *("--job-bookmark-option", "job-bookmark-enable", "--inbox", str(inbox), "--table", table),
+        *(["--set", "spark.packages=[]"] if delta_engine == "delta-rs" else []),
     ]
     drop_rows("a.json", [1, 2, 3])
     killed = run_etl("run", str(job), *common, "--die", point)
@@ -395,6 +439,7 @@ def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, point):
     assert ids == [1, 2, 3, 4, 5]
     parts = {r["day"] for r in DeltaTable(table).to_pyarrow_table().to_pylist()}
     assert parts == {"d0", "d1"}
+    assert set(writers(table)) == {delta_engine}
 
 
 # --- merge (upsert) -----------------------------------------------------------------------------
@@ -532,17 +577,14 @@ def test_replace_where_refuses_rows_outside_the_predicate(ctx, table):
 
 
 def test_profile_setting_forces_the_engine(spark_session, tmp_path, monkeypatch, table):
+    if not native_available(spark_session):
+        pytest.skip(f"the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    assert engine(spark_session) == "spark"  # auto, with the JARs
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     dirs = [f"state_dir={tmp_path}/state", f"warehouse_dir={tmp_path}/wh"]
-    forced = EtlContext(spark_session, load_profile("local", sets=[*dirs, "delta.engine=spark"]))
-    with pytest.raises(
-        DeltaError, match=r"delta.engine: spark, but the Delta JARs are not on the classpath.*--packages"
-    ):
-        write(forced, table, A)
-    assert not os.path.exists(table)
-    rs = EtlContext(spark_session, load_profile("local", sets=[*dirs, "delta.engine=delta-rs"]))
-    write(rs, table, A)
-    assert delta_rows(table) == sorted(A)
+    write(EtlContext(spark_session, load_profile("local", sets=[*dirs, "delta.engine=delta-rs"])), table, A)
+    write(EtlContext(spark_session, load_profile("local", sets=dirs)), table, B)
+    assert writers(table) == ["delta-rs", "spark"]
     with pytest.raises(ConfigError, match="delta.engine"):
         load_profile("local", sets=[*dirs, "delta.engine=duckdb"])
 
@@ -578,6 +620,7 @@ def competing(monkeypatch):
     return arrange
 
 
+@DELTA_RS_ONLY  # the other writer runs inside delta-rs' commit call
 def test_merge_is_redone_when_a_concurrent_append_adds_one_of_its_keys(ctx, table, competing):
     write(ctx, table, A)
     competing(lambda: write_deltalake(table, pa.table({"id": [4], "day": ["x"], "amount": [0.0]}), mode="append"))
@@ -587,6 +630,7 @@ def test_merge_is_redone_when_a_concurrent_append_adds_one_of_its_keys(ctx, tabl
     assert DeltaTable(table).version() == 2
 
 
+@DELTA_RS_ONLY  # the other writer runs inside delta-rs' commit call
 def test_replace_where_is_redone_when_a_concurrent_append_adds_matching_rows(ctx, table, competing):
     write(ctx, table, A)
     competing(lambda: write(ctx, table, [(5, "2024-01-02", 5.0)]))
@@ -594,6 +638,7 @@ def test_replace_where_is_redone_when_a_concurrent_append_adds_matching_rows(ctx
     assert delta_bag(table) == bag([A[0], A[2], (6, "2024-01-02", 6.0)])
 
 
+@DELTA_RS_ONLY  # the other writer runs inside delta-rs' commit call
 def test_overwrite_against_a_concurrent_overwrite_one_wins_then_the_other(ctx, table, competing):
     write(ctx, table, A)
     competing(lambda: write(ctx, table, B, mode="overwrite"))
@@ -602,6 +647,7 @@ def test_overwrite_against_a_concurrent_overwrite_one_wins_then_the_other(ctx, t
     assert DeltaTable(table).version() == 2
 
 
+@DELTA_RS_ONLY  # the other writer runs inside delta-rs' commit call
 def test_writer_that_keeps_losing_fails_clearly_and_leaves_nothing(ctx, table, competing):
     write(ctx, table, A)
     ids = iter(range(100, 200))
@@ -624,6 +670,7 @@ def test_concurrent_merges_both_land_each_key_once(ctx, table):
     assert DeltaTable(table).version() == 2
 
 
+@DELTA_RS_ONLY  # the other writer runs inside delta-rs' commit call
 def test_two_writers_creating_one_table_both_land(ctx, table, competing):
     competing(lambda: write(ctx, table, A), creating=True)
     write(ctx, table, B)  # found no table, but one exists by its commit: appended to it instead

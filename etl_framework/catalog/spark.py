@@ -27,12 +27,14 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
+from ..delta.table import live_partitions, native_available, open_table, table_uri, to_spark_schema
 from ..jvm import java_class
 from ..types import quote, spark_type_ddl
-from .model import Catalog, CatalogError, Column, Database, Partition, Table
+from .model import NULL_PARTITION, Catalog, CatalogError, Column, Database, Partition, Table
 
-# Spark data source per classification. Spark cannot load Delta without its JARs: a Delta table is
-# registered over its Parquet files (right until files are removed; from_catalog reads the log).
+# Spark data source per classification. With delta-spark loaded a Delta table is a real Delta table
+# (Spark reads its log); without it, one over its Parquet files (right until files are removed;
+# from_catalog reads the log either way).
 _PROVIDERS = {
     "json": "json",
     "csv": "csv",
@@ -148,21 +150,29 @@ class SparkCatalog(Catalog):
         chars = java_class(self.spark, "org.apache.spark.sql.catalyst.util.CharVarcharUtils")
         serde = {k[len(SERDE_PREFIX) :]: v for k, v in props.items() if k.startswith(SERDE_PREFIX)}
         params = {k: v for k, v in props.items() if not k.startswith(SERDE_PREFIX) and not _INTERNAL.match(k)}
-        classification = params.get("classification") or (_option(found.provider()) or "").lower()
+        provider = (_option(found.provider()) or "").lower()
+        classification = params.get("classification") or provider
         uri = found.storage().locationUri()
-        return Table(
-            database,
-            name,
+        location = (
             java_class(self.spark, "org.apache.spark.sql.catalyst.catalog.CatalogUtils").URIToString(uri.get())
             if uri.isDefined()
-            else "",
-            classification,
-            _columns(chars.replaceCharVarcharWithStringInSchema(found.dataSchema()).json()),
-            _columns(chars.replaceCharVarcharWithStringInSchema(found.partitionSchema()).json()),
-            serde,
-            params,
-            _option(found.comment()) or "",
+            else ""
         )
+        if provider == "delta":  # the metastore keeps no schema of a Delta table: its log has it
+            columns, keys = _delta_columns(location)
+        else:
+            columns = _columns(chars.replaceCharVarcharWithStringInSchema(found.dataSchema()).json())
+            keys = _columns(chars.replaceCharVarcharWithStringInSchema(found.partitionSchema()).json())
+        return Table(
+            database, name, location, classification, columns, keys, serde, params, _option(found.comment()) or ""
+        )
+
+    def _is_delta(self, table: Table) -> bool:
+        """True for a table registered as a Delta table (its partitions are in its log)."""
+        if table.classification != "delta":
+            return False
+        found = self._external.getTable(table.database, table.name.lower())
+        return (_option(found.provider()) or "").lower() == "delta"
 
     def create_table(self, table: Table) -> None:
         database = self.get_database(table.database).name
@@ -174,6 +184,9 @@ class SparkCatalog(Catalog):
             )
         if not table.location:
             raise CatalogError(f"table {table.qualified_name}: a location is required")
+        if table.classification == "delta" and native_available(self.spark):
+            self._create_delta(database, table)
+            return
         columns = ", ".join(
             f"{quote(c.name)} {c.type}" + (f" COMMENT {literal(c.comment)}" if c.comment else "")
             for c in table.columns + table.partition_keys
@@ -202,6 +215,22 @@ class SparkCatalog(Catalog):
         except AnalysisException as exc:
             raise CatalogError(f"cannot create table {table.qualified_name}: {_first_line(exc)}") from exc
 
+    def _create_delta(self, database: str, table: Table) -> None:
+        """A Delta table over the location's log. Its schema, partitioning and properties are the
+        log's (delta-spark refuses others), so only a location without a table yet takes the columns."""
+        sql = f"CREATE TABLE {quote(database)}.{quote(table.name.lower())}"
+        if open_table(table_uri(table.location)) is None:
+            sql += " (" + ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns + table.partition_keys) + ")"
+            sql += " USING delta"
+            if table.partition_keys:
+                sql += f" PARTITIONED BY ({', '.join(quote(c.name) for c in table.partition_keys)})"
+        else:
+            sql += " USING delta"
+        try:
+            self.spark.sql(f"{sql} LOCATION {literal(table.location)}")
+        except AnalysisException as exc:
+            raise CatalogError(f"cannot create table {table.qualified_name}: {_first_line(exc)}") from exc
+
     def update_table(self, table: Table) -> None:
         """Replace the table's definition. Spark cannot change a column's type in place, so the
         (external) table is dropped and created again, its partitions kept if the keys are the same."""
@@ -227,6 +256,10 @@ class SparkCatalog(Catalog):
         keys = [c.name for c in table.partition_keys]
         if not keys:
             return []
+        if self._is_delta(table):
+            if conditions:  # find_partitions then asks Spark on the list of them
+                raise CatalogError(f"table {table.qualified_name}: a Delta table's partitions are in its log")
+            return _log_partitions(self.spark, table, keys)
         external = self._external
         if conditions:
             timezone = self.spark._jsparkSession.sessionState().conf().sessionLocalTimeZone()
@@ -254,6 +287,8 @@ class SparkCatalog(Catalog):
                 raise CatalogError(
                     f"table {t.qualified_name}: partition values {p.values} do not match the partition keys {keys}"
                 )
+        if self._is_delta(t):  # a Delta table's partitions are the ones its log has files in
+            return
         for start in range(0, len(partitions), _PARTITION_BATCH):
             specs = " ".join(
                 f"PARTITION ({_spec(keys, p.values)}) LOCATION {literal(p.location)}"
@@ -267,6 +302,28 @@ class SparkCatalog(Catalog):
         for start in range(0, len(values), _PARTITION_BATCH):
             specs = ", ".join(f"PARTITION ({_spec(keys, v)})" for v in values[start : start + _PARTITION_BATCH])
             self.spark.sql(f"ALTER TABLE {quote(t.database)}.{quote(t.name)} DROP IF EXISTS {specs}")
+
+
+def _delta_columns(location: str) -> tuple[list[Column], list[Column]]:
+    """(data columns, partition keys) of the Delta table at ``location``, from its log."""
+    table = open_table(table_uri(location)) if location else None
+    if table is None:
+        return [], []
+    columns = _columns(to_spark_schema(table.schema()).json())
+    keys = table.metadata().partition_columns
+    by_name = {c.name: c for c in columns}
+    return [c for c in columns if c.name not in keys], [by_name[k] for k in keys]
+
+
+def _log_partitions(spark: SparkSession, table: Table, keys: list[str]) -> list[Partition]:
+    """The partitions a Delta table's log has live files in, with their Hive-style folders."""
+    folder = java_class(spark, "org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils")
+    out = []
+    for values in live_partitions(table.location, keys):
+        values = [NULL_PARTITION if v is None else v for v in values]
+        parts = [folder.getPartitionPathString(k, v) for k, v in zip(keys, values, strict=True)]
+        out.append(Partition(values, "/".join([table.location.rstrip("/"), *parts])))
+    return sorted(out, key=lambda p: p.values)
 
 
 _PARTITION_TEXT = re.compile(r"CatalogPartition\(\n\tPartition Values: \[(.*)\]\n\tLocation: (.*)\n")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import pyarrow as pa
+from delta.exceptions import DeltaConcurrentModificationException
 from deltalake import DeltaTable, Field, Schema
 from deltalake.exceptions import CommitFailedError
 from deltalake.exceptions import DeltaError as DeltaRsError
@@ -55,6 +56,7 @@ from .table import (
     DeltaError,
     SchemaMismatchError,
     TableFiles,
+    commit_metadata,
     engine_for,
     open_table,
     partition_values,
@@ -137,7 +139,7 @@ def write_delta(
         try:
             _write(ctx, frame.dataframe, write, transformation_ctx)
             return frame
-        except CommitFailedError as exc:
+        except (CommitFailedError, DeltaConcurrentModificationException) as exc:
             if attempt == ATTEMPTS:
                 raise DeltaConflictError(
                     f"{uri}: concurrent writers committed first {ATTEMPTS} times; this {mode} was not committed "
@@ -231,19 +233,20 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
     txn = _transaction(ctx, uri, transformation_ctx)
     if txn and table and _already_written(ctx.bookmarks, table, txn):  # type: ignore[arg-type]
         return
-
+    replace_all = mode == "overwrite" and not write.where
+    # Checked here for both engines, so a mismatch or a bad predicate fails with the same error
+    schema, added_columns = _target_schema(
+        uri, table, df.schema, "overwrite" if replace_all else "append", write.format_options
+    )
+    matching = _matching(write.where, df) if write.where else None
     if engine_for(ctx) == "spark":
         _write_native(ctx, df, write, keys, txn, table is not None)
         return
 
-    replace_all = mode == "overwrite" and not write.where
-    schema, added_columns = _target_schema(
-        uri, table, df.schema, "overwrite" if replace_all else "append", write.format_options
-    )
     observation = Observation()
     metrics = [F.count(F.lit(1)).alias("written")]
-    if write.where:
-        metrics.append(F.count_if(~_matching(write.where, df)).alias("outside"))
+    if matching is not None:
+        metrics.append(F.count_if(~matching).alias("outside"))
     data = df.observe(observation, *metrics)
     removes: list[RemoveAction] = []
     if table is not None and write.reads_table:
@@ -255,12 +258,8 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
     adds = _write_files(ctx, data, files, write_id, keys, write.format_options)
     written = int(observation.get.get("written") or 0)
     try:
-        outside = int(observation.get.get("outside") or 0)
-        if outside:
-            raise DeltaError(
-                f"replaceWhere {write.where!r}: {outside} of the {written} rows written do not match it (or it is null "
-                f"for them); nothing was written to {uri}. Filter the frame by the same predicate, or widen it"
-            )
+        if observation.get.get("outside"):
+            raise _outside_error(write, int(observation.get["outside"]), written)
         dynamic = mode == "overwrite" and table is not None and _dynamic(options)
         if written == 0 and not write.where:  # Spark writes an empty file for an empty frame: not data
             for add in adds:
@@ -320,6 +319,13 @@ def _matching(where: str, df: DataFrame) -> Column:
     except AnalysisException as exc:
         raise DeltaError(f"replaceWhere {where!r} is not a valid predicate on the frame: {exc}") from exc
     return F.coalesce(condition, F.lit(False))
+
+
+def _outside_error(write: _Write, outside: int, written: int) -> DeltaError:
+    return DeltaError(
+        f"replaceWhere {write.where!r}: {outside} of the {written} rows written do not match it (or it is null "
+        f"for them); nothing was written to {write.uri}. Filter the frame by the same predicate, or widen it"
+    )
 
 
 def _replaced(
@@ -410,12 +416,7 @@ def _already_written(session: BookmarkSession, table: DeltaTable, txn: Transacti
 
 def _recorded_pending(table: DeltaTable, txn: Transaction) -> dict[str, Any] | None:
     for commit in table.history():
-        meta = commit
-        if "userMetadata" in commit and isinstance(commit["userMetadata"], str):  # delta-spark's commits
-            try:
-                meta = {**commit, **json.loads(commit["userMetadata"])}
-            except ValueError:
-                continue
+        meta = commit_metadata(commit)
         if meta.get(_META_APP) == txn.app_id and str(meta.get(_META_VERSION)) == str(txn.version):
             return json.loads(meta.get(_META_PENDING) or "{}")
     return None
@@ -564,22 +565,38 @@ def _commit(
 def _write_native(
     ctx: EtlContext, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None, exists: bool
 ) -> None:
-    """delta-spark writes and commits (untested here: no Delta JARs). The transaction goes through
-    delta-spark's idempotent-write options (session settings for MERGE); the bookmark state rides in
-    ``userMetadata``. A merge into no table yet creates it."""
+    """delta-spark writes and commits: ``DataFrameWriter.save`` or ``DeltaTable.merge``. The
+    transaction goes through delta-spark's idempotent-write options (session settings for MERGE),
+    the bookmark state in ``userMetadata``. A merge into no table yet creates it."""
+    session = ctx.bookmarks
+    if txn and txn.app_id in session.delta_written:  # type: ignore[union-attr]
+        # A second write of this run: delta-spark would skip a transaction version it holds. The
+        # first write's commit already records this run, so a rerun skips both, as on delta-rs.
+        txn = None
+    if txn and not write.merge_keys and not (write.mode == "overwrite" and not _dynamic(write.options)):
+        # delta-spark skips empty appends and partition overwrites, but not when they carry a
+        # transaction; delta-rs commits no empty write either. (An empty merge never gets here.)
+        if df.isEmpty():
+            log.info("no records to write to Delta table %s: nothing committed", write.uri)
+            return
     props = _properties(ctx, txn)
     metadata = json.dumps(props.custom_metadata) if props else None
-    observation = Observation()
-    df = df.observe(observation, F.count(F.lit(1)).alias("written"))
     if write.merge_keys and exists:
-        _merge_native(ctx.spark_session, df, write, txn, metadata)
+        written = _merge_native(ctx.spark_session, df, write, txn, metadata)
     else:
-        writer = df.write.format("delta").mode("append" if write.merge_keys else write.mode)
+        observation = Observation()
+        writer = (
+            df.observe(observation, F.count(F.lit(1)).alias("written"))
+            .write.format("delta")
+            .mode("append" if write.merge_keys else write.mode)
+        )
         if keys:
             writer = writer.partitionBy(*keys)
         for name in ("mergeSchema", "overwriteSchema"):
             if _flag(write.format_options, name):
                 writer = writer.option(name, "true")
+        if write.format_options.get("compression"):
+            writer = writer.option("compression", write.format_options["compression"])
         if _dynamic(write.options):
             writer = writer.option("partitionOverwriteMode", "dynamic")
         if write.where:
@@ -587,19 +604,29 @@ def _write_native(
         if txn:
             writer = writer.option("txnAppId", txn.app_id).option("txnVersion", txn.version)
             writer = writer.option("userMetadata", metadata)
-        writer.save(write.uri)
+        try:
+            writer.save(write.uri)
+        except AnalysisException as exc:
+            if write.where and "DELTA_REPLACE_WHERE_MISMATCH" in str(exc):  # said as the delta-rs path says it
+                counts = df.agg(F.count(F.lit(1)), F.count_if(~_matching(write.where, df))).first()
+                raise _outside_error(write, counts[1], counts[0]) from exc
+            raise
+        written = int(observation.get.get("written") or 0)
     if txn:
-        ctx.bookmarks.delta_written.add(txn.app_id)  # type: ignore[union-attr]
-    ctx.metrics.add(written=int(observation.get.get("written") or 0))
-    log.info("wrote to Delta table %s with delta-spark (%s)", write.uri, write.mode)
+        session.delta_written.add(txn.app_id)  # type: ignore[union-attr]
+    ctx.metrics.add(written=written)
+    log.info("wrote %d records to Delta table %s with delta-spark (%s)", written, write.uri, write.mode)
 
 
 def _merge_native(
     spark: SparkSession, df: DataFrame, write: _Write, txn: Transaction | None, metadata: str | None
-) -> None:
+) -> int:
+    """MERGE the frame into the table; returns how many of its rows were written."""
     from delta.tables import DeltaTable as NativeTable  # delta-spark's Python API: only with its JARs
 
-    condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in write.merge_keys)
+    condition = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in write.merge_keys)
+    # MERGE takes the transaction from session settings; concurrent merges of one session with
+    # bookmarks would share them (one job writes its sinks one after the other)
     settings = (
         {
             "spark.databricks.delta.write.txnAppId": txn.app_id,
@@ -609,13 +636,14 @@ def _merge_native(
         if txn
         else {}
     )
-    if _flag(write.format_options, "mergeSchema"):
-        settings["spark.databricks.delta.schema.autoMerge.enabled"] = "true"
     for key, value in settings.items():
         spark.conf.set(key, value)
     try:
         merge = NativeTable.forPath(spark, write.uri).alias("t").merge(df.alias("s"), condition)
-        merge.whenMatchedUpdateAll().whenNotMatchedInsertAll().execute()
+        if _flag(write.format_options, "mergeSchema"):
+            merge = merge.withSchemaEvolution()
+        counts = merge.whenMatchedUpdateAll().whenNotMatchedInsertAll().execute().first()
+        return int(counts["num_updated_rows"]) + int(counts["num_inserted_rows"])
     finally:
         for key in settings:
             spark.conf.unset(key)

@@ -17,15 +17,17 @@ the first run reads the whole table.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import DataFrame, Observation
+from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
 from ..dynamicframe.errors import ErrorLog, Step
 from ..dynamicframe.frame import DynamicFrame
 from ..logs import get_logger
-from ..types import from_spark
+from ..types import from_spark, quote
 from .table import (
     DeltaError,
     TableFiles,
@@ -100,11 +102,7 @@ def read_delta(
     spark = ctx.spark_session
     uri = _location(options)
     if engine_for(ctx) == "spark" and not _bookmarked(ctx, transformation_ctx):
-        reader = spark.read.format("delta")
-        for name in ("versionAsOf", "timestampAsOf"):
-            if options.get(name) is not None:
-                reader = reader.option(name, str(options[name]))
-        return _frame(ctx, reader.load(uri), transformation_ctx)
+        return _frame(ctx, _read_native(ctx, uri, options), transformation_ctx)
 
     table = _open(uri, options)
     schema = to_spark_schema(table.schema())
@@ -115,6 +113,49 @@ def read_delta(
     if not files:
         return _frame(ctx, spark.createDataFrame([], schema), transformation_ctx)
     return _frame(ctx, read_files(spark, uri, schema, files), transformation_ctx)
+
+
+def _read_native(ctx: EtlContext, uri: str, options: dict[str, Any]) -> DataFrame:
+    """delta-spark reads the table (as of a version or time), pruned by ``partitionFilters``."""
+    version, instant = options.get("versionAsOf"), options.get("timestampAsOf")
+    if version is not None and instant is not None:
+        raise DeltaError("give connection option 'versionAsOf' or 'timestampAsOf', not both")
+    reader = ctx.spark_session.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", int(version))
+    elif instant is not None:
+        reader = reader.option("timestampAsOf", _instant(instant).isoformat())
+    try:
+        df = reader.load(uri)
+    except AnalysisException as exc:
+        if open_table(uri) is None:
+            raise DeltaError(f"{uri} is not a Delta table (no _delta_log)") from exc
+        first = str(exc).strip().splitlines()[0]
+        raise DeltaError(f"{uri}: cannot load version {version if version is not None else instant}: {first}") from exc
+    filters = options.get("partitionFilters")
+    return df.where(_partition_condition(filters)) if filters else df
+
+
+def _partition_condition(filters: Any) -> Column:
+    """``partitionFilters`` as a Spark condition: a SQL predicate, or delta-rs' DNF tuples
+    ``(column, op, value)`` (a list of them: all hold; a list of such lists: any of them)."""
+    if isinstance(filters, str):
+        return F.expr(filters)
+    groups = filters if filters and isinstance(filters[0], list) else [filters]
+    ops = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+
+    def term(column: str, op: str, value: Any) -> Column:
+        col = F.col(quote(column))
+        if op in ("in", "not in"):
+            return col.isin(list(value)) if op == "in" else ~col.isin(list(value))
+        if op not in ops:
+            raise DeltaError(
+                f"partitionFilters: operator {op!r} in ({column!r}, {op!r}, {value!r}) is not one of "
+                f"{', '.join([*ops, 'in', 'not in'])}"
+            )
+        return getattr(col, ops[op])(value)
+
+    return reduce(lambda a, b: a | b, [reduce(lambda a, b: a & b, [term(*t) for t in g]) for g in groups])
 
 
 def _bookmarked(ctx: EtlContext, transformation_ctx: str) -> bool:

@@ -108,6 +108,20 @@ def engine_for(ctx: EtlContext) -> str:
     return engine(ctx.spark_session, ctx.profile.delta.engine if ctx.profile else "auto")
 
 
+def commit_metadata(commit: dict[str, Any]) -> dict[str, Any]:
+    """A commit of the table's history with the metadata its writer recorded: delta-rs puts it in
+    the commit itself, delta-spark in ``userMetadata`` (JSON)."""
+    text = commit.get("userMetadata")
+    if isinstance(text, str):
+        try:
+            extra = json.loads(text)
+        except ValueError:
+            return commit
+        if isinstance(extra, dict):
+            return {**commit, **extra}
+    return commit
+
+
 # --- schemas ----------------------------------------------------------------------------------
 
 
