@@ -13,7 +13,9 @@ import pytest
 from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.catalog import CatalogError, Column, Database, Partition, Table
 from etl_framework.config import load_profile
+from etl_framework.delta import native_available
 from etl_framework.errors import EtlError
+from etl_framework.packages import coordinate
 
 from .conftest import ROOT, run_etl
 from .moto_server import REGION, MotoServer
@@ -400,6 +402,32 @@ def test_get_sink_on_delta_registers_the_logs_partitions_even_when_a_rerun_skips
     assert ctx.catalog.get_table(db, "events").classification == "delta"
     assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["d1"], ["d2"]]
     assert sorted(r.id for r in ctx.create_dynamic_frame.from_catalog(db, "events").toDF().collect()) == [1, 2]
+
+
+def test_embedded_catalog_registers_a_delta_table_spark_sql_reads_through_its_log(request, tmp_path):
+    ctx = make_ctx(request, "local")
+    if not native_available(ctx.spark):
+        pytest.skip(f"the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    db = f"t_{uuid.uuid4().hex[:10]}"
+    ctx.catalog.create_database(Database(db))
+    path = str(tmp_path / "events")
+    df = ctx.spark.createDataFrame([(1, "d1"), (2, "d2"), (3, "d2")], "id bigint, day string")
+    sink = ctx.getSink(connection_type="s3", path=path, enableUpdateCatalog=True, partitionKeys=["day"])
+    sink.setFormat("delta")
+    sink.setCatalogInfo(catalogDatabase=db, catalogTableName="events")
+    sink.writeFrame(DynamicFrame.fromDF(df, ctx, "events"))
+    ctx.write_dynamic_frame.from_options(  # the files of d2 stay in the folder, no longer in the log
+        DynamicFrame.fromDF(df.where("id = 1"), ctx, "events"), "file", {"path": path, "mode": "overwrite"}, "delta"
+    )
+    assert ctx.spark.sql(f"SELECT id, day FROM {db}.events").collect() == [(1, "d1")]
+    assert ctx.spark.sql(f"DESCRIBE DETAIL {db}.events").first()["format"] == "delta"
+    table = ctx.catalog.get_table(db, "events")
+    assert (table.classification, [c.name for c in table.columns], [c.name for c in table.partition_keys]) == (
+        "delta",
+        ["id"],
+        ["day"],
+    )
+    assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["d1"]]  # the log's partitions
 
 
 def test_match_catalog_casts_choices_to_the_catalog_types(ctx, db, tmp_path):
