@@ -154,8 +154,10 @@ def optimize(path: str, target_size: int | None = None, spark: SparkSession | No
         try:
             metrics = native.forPath(spark, uri).optimize().executeCompaction().first()["metrics"].asDict()
         finally:
-            if target_size:
-                spark.conf.unset(key) if before is None else spark.conf.set(key, before)  # type: ignore[union-attr]
+            if before is not None:
+                spark.conf.set(key, before)  # type: ignore[union-attr]
+            elif target_size:
+                spark.conf.unset(key)  # type: ignore[union-attr]
         version = native.forPath(spark, uri).history(1).first()["version"]
     return (
         f"optimize {uri}: {metrics.get('numFilesRemoved', 0)} files compacted into {metrics.get('numFilesAdded', 0)}"
