@@ -28,8 +28,8 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+import delta.exceptions
 import pyarrow as pa
-from delta.exceptions import DeltaConcurrentModificationException
 from deltalake import DeltaTable, Field, Schema
 from deltalake.exceptions import CommitFailedError
 from deltalake.exceptions import DeltaError as DeltaRsError
@@ -78,6 +78,8 @@ MODES = ("append", "overwrite", "merge")
 _META_APP, _META_VERSION, _META_PENDING, _META_RUN = "etl.app_id", "etl.bookmark_version", "etl.pending", "etl.run_id"
 # A write that conflicts with a concurrent commit is redone against the new table version this often.
 ATTEMPTS = 3
+# delta-spark's commit conflicts: its exception classes share no base class but PySparkException
+_NATIVE_CONFLICTS = tuple(getattr(delta.exceptions, name) for name in delta.exceptions.__all__)
 _FILE, _KEY = "__etl_file", "__etl_key"
 
 
@@ -139,7 +141,7 @@ def write_delta(
         try:
             _write(ctx, frame.dataframe, write, transformation_ctx)
             return frame
-        except (CommitFailedError, DeltaConcurrentModificationException) as exc:
+        except (CommitFailedError, *_NATIVE_CONFLICTS) as exc:
             if attempt == ATTEMPTS:
                 raise DeltaConflictError(
                     f"{uri}: concurrent writers committed first {ATTEMPTS} times; this {mode} was not committed "
