@@ -680,9 +680,9 @@ def test_folder_name_holding_the_listing_separators(ctx, tmp_path):
     ]
 
 
-def test_avro_needs_spark_avro(ctx, tmp_path):
+def test_a_file_that_is_not_avro_is_an_error_naming_it(ctx, tmp_path):
     path = write(tmp_path / "data.avro", "not really avro")
-    with pytest.raises(EtlError, match="spark-avro"):
+    with pytest.raises(EtlError, match=rf"file:{path}: not an Avro file"):
         read(ctx, path, "avro")
 
 
