@@ -99,8 +99,8 @@ def test_bad_sink_options_are_named(ctx, frame, tmp_path):
     resolved = frame.resolveChoice(choice="cast:string")
     with pytest.raises(EtlError, match="connection option 'path' is required"):
         ctx.write_dynamic_frame.from_options(resolved, "file", {}, "parquet")
-    with pytest.raises(EtlError, match="format 'avro' is not supported for file sinks"):
-        write(ctx, resolved, tmp_path / "a", "avro")
+    with pytest.raises(EtlError, match="format 'sequencefile' is not supported for file sinks; use one of avro, csv"):
+        write(ctx, resolved, tmp_path / "a", "sequencefile")
     with pytest.raises(EtlError, match=r"'partitionKeys': \['month'\] not in the frame's fields"):
         write(ctx, resolved, tmp_path / "p", "parquet", partitionKeys=["month"])
     with pytest.raises(EtlError, match="connection_type 'dynamodb' is not supported yet for writing"):
