@@ -208,8 +208,16 @@ def _ivy_resolve(conf: Mapping[str, str], coord: str) -> tuple[list[str] | None,
     """Resolve ``coord`` with Spark's Ivy: (the JAR paths, "") or (None, the reason)."""
     from .submit import spark_home
 
-    cmd = [str(spark_home() / "bin" / "spark-submit"), "--packages", coord]
-    for key in ("spark.jars.ivy", "spark.jars.repositories", "spark.jars.ivySettings", "spark.jars.excludes"):
+    # Ivy's folder is given even when it is the default: Spark takes the home folder from the
+    # user's account, and this module from $HOME; both must look in the same place.
+    cmd = [
+        str(spark_home() / "bin" / "spark-submit"),
+        "--packages",
+        coord,
+        "--conf",
+        f"spark.jars.ivy={ivy_home(conf)}",
+    ]
+    for key in ("spark.jars.repositories", "spark.jars.ivySettings", "spark.jars.excludes"):
         if conf.get(key):
             cmd += ["--conf", f"{key}={conf[key]}"]
     with tempfile.NamedTemporaryFile("w", suffix=".py", prefix="etl-jars-") as script:

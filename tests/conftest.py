@@ -45,6 +45,15 @@ def pytest_unconfigure(config):
     shutil.rmtree(getattr(config, "_etl_metastore_home", ""), ignore_errors=True)
 
 
+def needs_package(spark, name: str) -> None:
+    """Skip the calling test, naming the JARs, when the session lacks the Spark package ``name``
+    (Maven Central was out of reach when the suite started)."""
+    from etl_framework.packages import coordinate, loaded
+
+    if not loaded(spark, name):
+        pytest.skip(f"needs the Spark package {coordinate(name)}, which could not be fetched (see `etl jars`)")
+
+
 @dataclass
 class Result:
     code: int

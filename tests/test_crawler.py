@@ -18,7 +18,7 @@ from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, Sche
 from etl_framework.errors import ConfigError
 from etl_framework.runs import RunHistory
 
-from .conftest import ROOT, run_etl, set_args
+from .conftest import ROOT, needs_package, run_etl, set_args
 from .moto_server import REGION, MotoServer
 
 LOG_ONLY = SchemaChangePolicy("LOG", "LOG")
@@ -209,12 +209,11 @@ def test_incompatible_folders_become_separate_tables(run, catalog, db, tmp_path)
     assert catalog.get_table(db, "shop_inventory").partition_keys == []
 
 
-def test_formats_are_classified(run, catalog, db, spark_session, crawl_profile, tmp_path):
+def test_formats_are_classified(run, catalog, db, spark_session, tmp_path):
     root = tmp_path / "formats"
     df = spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string")
     df.write.parquet(str(root / "pq"))
     df.write.orc(str(root / "orc_data"))
-    df.write.format("avro").save(str(root / "avro_data"))
     write_text(
         root / "xml_data" / "books.xml",
         '<?xml version="1.0"?>\n<catalog>\n <book><title>Dune</title><year>1965</year></book>\n'
@@ -227,20 +226,34 @@ def test_formats_are_classified(run, catalog, db, spark_session, crawl_profile, 
     assert {n: t.classification for n, t in found.items()} == {
         "pq": "parquet",
         "orc_data": "orc",
-        "avro_data": "avro",
         "xml_data": "xml",
         "doc": "json",
         "zipped": "json",
     }
-    assert columns(found["pq"]) == columns(found["avro_data"]) == [("id", "bigint"), ("tag", "string")]
-    avro = EtlContext(spark_session, crawl_profile).create_dynamic_frame.from_catalog(db, "avro_data")
-    assert sorted(r["tag"] for r in avro.toDF().collect()) == ["a", "b"]
+    assert columns(found["pq"]) == [("id", "bigint"), ("tag", "string")]
     assert found["xml_data"].serde_parameters == {"rowTag": "book"}
     assert columns(found["xml_data"]) == [("title", "string"), ("year", "bigint")]
     assert found["doc"].serde_parameters == {"multiline": "true"}
     assert columns(found["doc"]) == [("id", "bigint"), ("tags", "array<string>")]
     assert found["zipped"].parameters["compressionType"] == "gzip"
     assert columns(found["zipped"]) == [("id", "bigint"), ("ok", "boolean")]
+
+
+def test_avro_is_classified_by_its_magic_bytes_and_read_by_name(
+    run, catalog, db, spark_session, crawl_profile, tmp_path
+):
+    needs_package(spark_session, "avro")
+    events = tmp_path / "events"
+    spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string").write.format("avro").save(str(events))
+    run(CrawlerDefinition("avro", [Target(str(events))], db))
+    (table,) = catalog.list_tables(db)
+    assert (table.name, table.classification, columns(table)) == (
+        "events",
+        "avro",
+        [("id", "bigint"), ("tag", "string")],
+    )
+    events = EtlContext(spark_session, crawl_profile).create_dynamic_frame.from_catalog(db, "events")
+    assert sorted(r["tag"] for r in events.toDF().collect()) == ["a", "b"]
 
 
 def test_log_policy_leaves_the_table_unchanged_but_adds_partitions(run, catalog, db, tmp_path):

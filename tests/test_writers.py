@@ -7,6 +7,8 @@ import pytest
 from etl_framework import DynamicFrame, EtlContext, EtlError
 from etl_framework.sinks import UnresolvedChoiceError
 
+from .conftest import needs_package
+
 RECORDS = [
     {"id": 1, "day": "2026-10-01", "amount": 12.5, "tags": ["a"]},
     {"id": 2, "day": "2026-10-01", "amount": "n/a", "tags": []},
@@ -97,8 +99,8 @@ def test_bad_sink_options_are_named(ctx, frame, tmp_path):
     resolved = frame.resolveChoice(choice="cast:string")
     with pytest.raises(EtlError, match="connection option 'path' is required"):
         ctx.write_dynamic_frame.from_options(resolved, "file", {}, "parquet")
-    with pytest.raises(EtlError, match="format 'avro' is not supported for file sinks"):
-        write(ctx, resolved, tmp_path / "a", "avro")
+    with pytest.raises(EtlError, match="format 'sequencefile' is not supported for file sinks; use one of avro, csv"):
+        write(ctx, resolved, tmp_path / "a", "sequencefile")
     with pytest.raises(EtlError, match=r"'partitionKeys': \['month'\] not in the frame's fields"):
         write(ctx, resolved, tmp_path / "p", "parquet", partitionKeys=["month"])
     with pytest.raises(EtlError, match="connection_type 'dynamodb' is not supported yet for writing"):
@@ -114,6 +116,7 @@ def test_written_records_are_counted(ctx, frame, tmp_path):
 
 
 def test_avro_round_trip_keeps_types_and_reads_evolved_files_with_the_newest_schema(ctx, spark_session, tmp_path):
+    needs_package(spark_session, "avro")
     df = spark_session.sql(
         "SELECT 1L AS id, 2.5D AS amount, DATE'2026-10-01' AS day, TIMESTAMP'2026-10-01 12:00:00' AS at, "
         "CAST(9.99 AS DECIMAL(10,2)) AS price, true AS ok, named_struct('city', 'Oslo') AS address, "
@@ -134,5 +137,6 @@ def test_avro_round_trip_keeps_types_and_reads_evolved_files_with_the_newest_sch
 
 
 def test_unresolved_choice_cannot_go_to_avro(ctx, frame, tmp_path):
+    needs_package(ctx.spark_session, "avro")
     with pytest.raises(UnresolvedChoiceError, match=r"fields amount are unresolved choices"):
         write(ctx, frame, tmp_path / "out", "avro")

@@ -420,12 +420,25 @@ def _columnar(fmt: str):
     return read
 
 
+_UNREADABLE = re.compile(r"SparkException: Could not read file: (\S+)")
+
+
+def read_avro(source: FileSource, files: list[str]) -> DynamicFrame:
+    try:
+        return _columnar("avro")(source, files)
+    except Py4JJavaError as exc:
+        bad = _UNREADABLE.search(str(exc))
+        if bad is None:
+            raise
+        raise EtlError(f"{bad[1]}: not an Avro file (an Avro object container file begins with Obj\\x01)") from None
+
+
 _READERS = {
     "json": read_json,
     "xml": read_xml,
     "csv": read_csv,
     "parquet": _columnar("parquet"),
     "orc": _columnar("orc"),
-    "avro": _columnar("avro"),
+    "avro": read_avro,
     "text": _columnar("text"),
 }
