@@ -307,9 +307,16 @@ def session_conf(names: Iterable[str], conf: Mapping[str, str], local: bool) -> 
     if "delta" in names and coordinate("delta") in found.loaded:
         out["spark.sql.extensions"] = _joined(conf.get("spark.sql.extensions"), [DELTA_EXTENSION], ",")
         out.setdefault("spark.sql.catalog.spark_catalog", conf.get("spark.sql.catalog.spark_catalog") or DELTA_CATALOG)
-        if local and "spark.databricks.delta.snapshotPartitions" not in conf:
-            # Delta rebuilds a table's state in 50 tasks by default: 25 s for a 3-row write on 2 cores
-            out["spark.databricks.delta.snapshotPartitions"] = "2"
+        if local:
+            # Sized for a cluster, these cost minutes on a laptop: Delta rebuilds a table's state in
+            # 50 tasks (25 s for a 3-row write on 2 cores), and VACUUM lists a table in 10,000 tasks
+            # (220 s for a table of four files).
+            for key, value in (
+                ("spark.databricks.delta.snapshotPartitions", "2"),
+                ("spark.sql.sources.parallelPartitionDiscovery.parallelism", "8"),
+            ):
+                if key not in conf:
+                    out[key] = value
     if found.loaded:
         log.info("Spark packages: %s (%d JARs)", ", ".join(found.loaded), len(found.jars))
     if found.missing:
