@@ -9,6 +9,7 @@ from pyspark.sql import SparkSession
 
 from .config import Profile
 from .errors import ConfigError
+from .s3 import spark_conf as s3_conf
 
 
 def under_spark_submit() -> bool:
@@ -56,8 +57,8 @@ def catalog_conf(profile: Profile) -> dict[str, str]:
 
 def build_session(profile: Profile, app_name: str) -> SparkSession:
     """Get or create the session: the profile's master (unless spark-submit chose it), its Spark
-    conf, its warehouse dir as ``spark.sql.warehouse.dir`` and Hive support for the ``local`` and
-    ``hive`` catalog backends."""
+    conf over its ``s3`` settings (``etl_framework.s3``), its warehouse dir as
+    ``spark.sql.warehouse.dir`` and Hive support for the ``local`` and ``hive`` catalog backends."""
     builder = SparkSession.builder.appName(profile.spark.app_name or app_name)
     if not under_spark_submit():
         builder = builder.master(profile.spark.master)
@@ -71,6 +72,7 @@ def build_session(profile: Profile, app_name: str) -> SparkSession:
         **FRAMEWORK_CONF,
         "spark.sql.warehouse.dir": profile.warehouse_dir,
         **catalog_conf(profile),
+        **s3_conf(profile.s3),
         **profile.spark.conf,
     }
     if profile.catalog.backend in ("local", "hive"):

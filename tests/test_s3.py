@@ -1,0 +1,201 @@
+"""S3 for real: Spark's S3A (and ``s3://``, mapped to it) and delta-rs against moto in server mode on
+loopback, the endpoint the suite's Spark session is configured with (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from etl_framework import DynamicFrame, EtlContext, Job
+from etl_framework.catalog import catalog_for
+from etl_framework.config import load_profile
+from etl_framework.crawler import Crawler, CrawlerDefinition, Target
+from etl_framework.delta import maintenance
+from etl_framework.delta.table import open_table
+from etl_framework.s3 import s3a_available, storage_options
+
+from .conftest import ROOT, S3_PORT, S3_SECRET, S3_SETS, run_etl
+from .moto_server import REGION, MotoServer
+
+ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
+
+
+@pytest.fixture(scope="module")
+def s3(spark_session):
+    """A boto3 client of the moto server that is the session's S3 endpoint."""
+    if not s3a_available(spark_session):
+        pytest.skip(
+            "S3 tests need org.apache.hadoop:hadoop-aws:3.5.0 (and software.amazon.awssdk:bundle) on Spark's "
+            "classpath; S3AFileSystem does not load"
+        )
+    server = MotoServer(port=S3_PORT).start()
+    yield boto3.client(
+        "s3", endpoint_url=server.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key=S3_SECRET
+    )
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3, request) -> str:
+    """A bucket of this test's own."""
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:50]
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def put(s3, bucket: str, key: str, body: bytes | str) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
+
+
+def parquet_bytes(rows: list[dict]) -> bytes:
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), out)
+    return out.getvalue()
+
+
+def drop_orders(s3, bucket: str, name: str, ids: list[int]) -> None:
+    """The same orders as JSON lines, CSV and Parquet, one file each."""
+    rows = [{"id": i, "file": name} for i in ids]
+    put(s3, bucket, f"in/json/{name}.json", "".join(json.dumps(r) + "\n" for r in rows))
+    put(s3, bucket, f"in/csv/{name}.csv", "id,file\n" + "".join(f"{r['id']},{name}\n" for r in rows))
+    put(s3, bucket, f"in/parquet/{name}.parquet", parquet_bytes(rows))
+
+
+def test_bookmarked_json_csv_parquet_reads_from_a_bucket_across_runs(spark_session, s3, bucket, profile):
+    def run() -> dict[str, list[int]]:
+        ctx = EtlContext(spark_session, profile)
+        job = Job(ctx).init("s3_ingest", ENABLE)
+        seen = {}
+        # s3:// as in a Glue script, s3a:// as in a Spark one: the same file system
+        for fmt, scheme, options in [("json", "s3", {}), ("csv", "s3a", {"withHeader": True}), ("parquet", "s3", {})]:
+            frame = ctx.create_dynamic_frame.from_options(
+                "s3", {"paths": [f"{scheme}://{bucket}/in/{fmt}/"]}, fmt, options, transformation_ctx=fmt
+            )
+            seen[fmt] = sorted(int(r.id) for r in frame.toDF().collect()) if frame.schema().fields else []
+        job.commit()
+        return seen
+
+    drop_orders(s3, bucket, "a", [1, 2])
+    assert run() == {"json": [1, 2], "csv": [1, 2], "parquet": [1, 2]}
+    assert run() == {"json": [], "csv": [], "parquet": []}
+    drop_orders(s3, bucket, "b", [3])
+    assert run() == {"json": [3], "csv": [3], "parquet": [3]}
+
+
+def test_crawl_a_bucket_prefix_into_the_catalog(spark_session, s3, bucket, tmp_path):
+    for day, ids in [("2026-10-01", [1, 2]), ("2026-10-02", [3])]:
+        rows = "".join(json.dumps({"id": i, "total": i * 1.5}) + "\n" for i in ids)
+        put(s3, bucket, f"exports/orders/day={day}/part-0.json", rows)
+    profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={tmp_path}/state"])
+    catalog = catalog_for(profile, spark_session)
+    definition = CrawlerDefinition("s3_orders", [Target(f"s3://{bucket}/exports/")], "s3_crawl")
+    result = Crawler(definition, catalog, spark_session, str(tmp_path / "state")).run()
+    assert result.tables_created == ["orders"] and result.partitions_added == 2
+    table = catalog.get_table("s3_crawl", "orders")
+    assert table.location == f"s3://{bucket}/exports/orders" and table.classification == "json"
+    assert [p.values for p in catalog.get_partitions("s3_crawl", "orders")] == [["2026-10-01"], ["2026-10-02"]]
+    ctx = EtlContext(spark_session, profile)
+    frame = ctx.create_dynamic_frame.from_catalog(database="s3_crawl", table_name="orders")
+    assert sorted((r.id, r.day) for r in frame.toDF().collect()) == [
+        (1, "2026-10-01"),
+        (2, "2026-10-01"),
+        (3, "2026-10-02"),
+    ]
+
+
+def test_write_parquet_and_delta_to_a_bucket_and_read_them_back(spark_session, s3, bucket):
+    ctx = EtlContext(spark_session)
+    rows = spark_session.createDataFrame(
+        [(1, "new", "2026-10-01"), (2, "new", "2026-10-02")], "id bigint, status string, day string"
+    )
+    frame = DynamicFrame.fromDF(rows, ctx, "orders")
+    ctx.write_dynamic_frame.from_options(
+        frame, "s3", {"path": f"s3://{bucket}/lake/parquet", "partitionKeys": ["day"]}, format="parquet"
+    )
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="lake/parquet/")["Contents"])
+    assert [k.rsplit("/", 1)[0] for k in keys if k.endswith(".parquet")] == [
+        "lake/parquet/day=2026-10-01",
+        "lake/parquet/day=2026-10-02",
+    ]
+    back = ctx.create_dynamic_frame.from_options("s3", {"paths": [f"s3a://{bucket}/lake/parquet/"]}, "parquet")
+    assert sorted((r.id, r.day) for r in back.toDF().collect()) == [(1, "2026-10-01"), (2, "2026-10-02")]
+
+    delta = f"s3a://{bucket}/lake/delta"
+    options = {"path": delta, "partitionKeys": ["day"]}
+    ctx.write_dynamic_frame.from_options(frame, "s3", options, format="delta")
+    # another writer (delta-rs, as the sink's engine) commits between our read of the table and our commit
+    changes = spark_session.createDataFrame(
+        [(2, "shipped", "2026-10-02"), (3, "new", "2026-10-03")], "id bigint, status string, day string"
+    )
+    merge = {**options, "mode": "merge", "mergeKeys": ["id"]}
+    ctx.write_dynamic_frame.from_options(DynamicFrame.fromDF(changes, ctx, "changes"), "s3", merge, format="delta")
+    read = ctx.create_dynamic_frame.from_options("s3", {"path": delta}, format="delta")
+    assert sorted((r.id, r.status, r.day) for r in read.toDF().collect()) == [
+        (1, "new", "2026-10-01"),
+        (2, "shipped", "2026-10-02"),
+        (3, "new", "2026-10-03"),
+    ]
+    first = ctx.create_dynamic_frame.from_options("s3", {"path": delta, "versionAsOf": 0}, format="delta")
+    assert sorted(r.id for r in first.toDF().collect()) == [1, 2]
+    table = open_table(delta)
+    assert table is not None and table.version() == 1
+    log = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="lake/delta/_delta_log/")["Contents"])
+    assert log == [f"lake/delta/_delta_log/{v:020d}.json" for v in (0, 1)]
+    assert "version 1" in maintenance.history(delta) and "MERGE" in maintenance.history(delta).upper()
+
+
+def test_delta_rs_commits_to_s3_with_conditional_writes(spark_session, s3, bucket):
+    """A writer whose commit version was taken meanwhile retries on the next one (S3 refuses the
+    put of an existing log file), so neither commit is lost: no lock table needed."""
+    from deltalake import write_deltalake
+
+    uri = f"s3a://{bucket}/t"
+    options = storage_options(uri, spark_session)
+    assert options["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{S3_PORT}" and options["AWS_ALLOW_HTTP"] == "true"
+    write_deltalake(uri, pa.table({"id": [1]}), storage_options=options)
+    stale = open_table(uri)  # at version 0
+    write_deltalake(uri, pa.table({"id": [2]}), mode="append", storage_options=options)  # version 1
+    write_deltalake(stale, pa.table({"id": [3]}), mode="append")  # version 1 is taken: commits as 2
+    table = open_table(uri)
+    assert table.version() == 2
+    assert sorted(table.to_pyarrow_table()["id"].to_pylist()) == [1, 2, 3]
+
+
+def test_sample_job_with_input_and_warehouse_in_s3(spark_session, s3, bucket, tmp_path, monkeypatch):
+    """make run on S3: the export in a bucket crawled into the Glue Data Catalog (moto's Glue API),
+    the job run by ``etl run`` into a warehouse in the bucket, read back through the catalog."""
+    for f in sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[:2]:
+        put(s3, bucket, f"exports/orders/{f.name}", f.read_bytes())
+    endpoint = f"http://127.0.0.1:{S3_PORT}"
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # the Glue API client's (boto3's chain)
+        monkeypatch.setenv(key, "testing")
+    glue = ["catalog.backend=glue", f"catalog.endpoint_url={endpoint}", f"catalog.region={REGION}"]
+    sets = [f"warehouse_dir=s3://{bucket}/warehouse", f"state_dir={tmp_path}/state", *glue, *S3_SETS]
+    profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=sets)
+    catalog = catalog_for(profile, spark_session)
+    definition = CrawlerDefinition("sample_orders", [Target(f"s3://{bucket}/exports/orders")], "shop_raw")
+    assert Crawler(definition, catalog, spark_session, profile.state_dir).run().tables_created == ["orders"]
+
+    args = [a for s in sets for a in ("--set", s)]
+    if classpath := spark_session.conf.get("spark.driver.extraClassPath", ""):
+        args += ["--conf", f"spark.driver.extraClassPath={classpath}"]
+    run = run_etl(
+        "run", "jobs/sample_orders.py", "--env", "local", *args, "--job-bookmark-option", "job-bookmark-enable"
+    )
+    assert run.code == 0 and "read=121 written=120 errors=1" in run.stdout, run.stderr[-3000:]
+    assert f"output: s3://{bucket}/warehouse/sales/orders" in run.stdout
+    assert S3_SECRET not in run.stdout + run.stderr  # the secret key is never printed
+
+    orders = catalog.get_table("sales", "orders")
+    assert orders.location == f"s3://{bucket}/warehouse/sales/orders" and orders.classification == "delta"
+    days = [p.values[0] for p in catalog.get_partitions("sales", "orders")]
+    assert days == ["2026-10-01", "2026-10-02"]
+    ctx = EtlContext(spark_session, profile)
+    df = ctx.create_dynamic_frame.from_catalog(database="sales", table_name="orders").toDF()
+    assert df.count() == 120 and df.select("order_id").distinct().count() == 120
