@@ -27,7 +27,8 @@ S3_SETS = [
     "s3.access_key_id=testing",
     f"s3.secret_access_key={S3_SECRET}",
 ]
-# hadoop-aws, the AWS SDK bundle and S3's analytics accelerator (hadoop-aws loads it) from Spark's Ivy cache, where `spark-submit --packages` put them.
+# hadoop-aws, the AWS SDK bundle and S3's analytics accelerator (hadoop-aws loads it) from Spark's Ivy
+# cache, where `spark-submit --packages` put them.
 # Interim: etl_framework/packages.py (issue #18 item 1) replaces this with the profile's spark.packages.
 S3_JARS = sorted(
     str(p)
