@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench java services clean
+.PHONY: run test lint bench java services jars clean
 
 # Spark 4 needs Java 17 or newer; stop before creating anything when it is missing.
 java:
@@ -24,8 +24,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Spark packages (spark.packages in conf/local.yaml: delta-spark, hadoop-aws, spark-avro) from Maven
+# Central into Ivy's cache, once; later runs read the cache. Offline, it says what is missing.
+jars: java $(STAMP)
+	$(BIN)/etl jars --env local
+
+# Runs and tests go on without packages that cannot be fetched (Delta through delta-rs; the tests
+# that need a missing JAR skip, naming it).
+JARS_OR_WARN = $(BIN)/etl jars --env local || echo "warning: going on without the Spark packages above" >&2
+
 # The crawler brings shop_raw.orders (the job's input) up to date with the export folder first.
 run: java $(STAMP)
+	@$(JARS_OR_WARN)
 	$(BIN)/etl crawl sample_orders --env local
 	$(BIN)/etl run jobs/sample_orders.py --env local --job-bookmark-option job-bookmark-enable
 
@@ -41,6 +51,7 @@ services:
 	fi
 
 test: java services $(STAMP)
+	@$(JARS_OR_WARN)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -7,6 +7,7 @@
     etl delta history|vacuum|optimize PATH [...]
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
+    etl jars [--env PROFILE]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -19,12 +20,14 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 from .config import Profile, absolute_location, load_profile
 from .crawler.definition import DELETE_BEHAVIORS, RECRAWL_BEHAVIORS, UPDATE_BEHAVIORS
 from .errors import EtlError
 from .launcher import parse_run_request, run_job
 from .logs import get_logger, setup_logging
+from .packages import coordinate, fetch, ivy_home
 from .redaction import mask_argv
 from .runs import RunHistory
 
@@ -211,6 +214,25 @@ def cmd_catalog(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jars(ns: argparse.Namespace) -> int:
+    profile = _profile(ns)
+    setup_logging(profile.log_level)
+    names = profile.spark.packages
+    if not names:
+        print(f"{profile.source}: spark.packages lists none")
+        return 0
+    found = fetch([coordinate(n) for n in names], profile.spark.conf, retry=True)
+    print(f"{'PACKAGE':<12} {'COORDINATE':<48} STATUS")
+    for name in names:
+        print(f"{name:<12} {coordinate(name):<48} {'missing' if coordinate(name) in found.missing else 'ok'}")
+    size = sum(Path(j).stat().st_size for j in found.jars) / 2**20
+    print(f"{len(found.jars)} JARs ({size:.0f} MiB) in {ivy_home(profile.spark.conf)}")
+    if found.missing:
+        print(f"etl: error: {found.message(names)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl", description="Run Glue-style jobs on plain Apache Spark.", allow_abbrev=False
@@ -296,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument(arg, metavar="DB" if arg == "database" else "DB.TABLE")
         _profile_options(action)
         action.set_defaults(handler=cmd_catalog)
+
+    jars = sub.add_parser(
+        "jars", help="fetch the profile's Spark packages (spark.packages) into Ivy's cache", allow_abbrev=False
+    )
+    _profile_options(jars)
+    jars.set_defaults(handler=cmd_jars)
     return parser
 
 

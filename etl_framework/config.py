@@ -16,7 +16,8 @@ Schema (every key optional except ``spark.master``)::
       deploy_mode: client | cluster      # for spark-submit; default client
       app_name: etl                      # default: the job name
       conf: {spark.key: value, ...}      # passed to the session or as --conf; "" means unset
-      submit_args: [--packages, ...]     # extra spark-submit arguments
+      submit_args: [--verbose, ...]      # extra spark-submit arguments
+      packages: [delta, hadoop-aws, avro] # JVM libraries from Maven Central, fetched once (see packages)
     warehouse_dir: warehouse             # where jobs write tables by default
     state_dir: state                     # bookmarks and run history
     log_level: INFO                      # the framework's log level
@@ -52,6 +53,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .packages import PURPOSE, is_package
 from .redaction import SECRET_NAMES
 
 _SCALARS = (str, int, float, bool)
@@ -73,6 +75,7 @@ SCHEMA: dict[str, Any] = {
         "app_name": _Key(str),
         "conf": _Key(dict, {}),
         "submit_args": _Key(list, []),
+        "packages": _Key(list, []),
     },
     "warehouse_dir": _Key(str, "warehouse"),
     "state_dir": _Key(str, "state"),
@@ -109,6 +112,7 @@ class SparkSettings:
     app_name: str | None = None
     conf: dict[str, str] = field(default_factory=dict)
     submit_args: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
 
     @property
     def is_local(self) -> bool:
@@ -201,6 +205,12 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
     # An empty value (``${VAR:-}`` with VAR unset) means the setting is not given at all.
     spark["conf"] = {str(k): _conf_str(v) for k, v in spark["conf"].items() if _conf_str(v) != ""}
     spark["submit_args"] = [str(a) for a in spark["submit_args"]]
+    for item in spark["packages"]:
+        if not is_package(item):
+            raise ConfigError(
+                f"{where}: key 'spark.packages' lists {item!r}, which is neither a known package "
+                f"({', '.join(PURPOSE)}) nor a Maven coordinate group:artifact:version"
+            )
     for key in ("warehouse_dir", "state_dir"):
         resolved[key] = absolute_location(resolved[key])
     extra = resolved["secret_names"]

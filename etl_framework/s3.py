@@ -40,18 +40,6 @@ def is_s3(uri: str) -> bool:
     return urlsplit(uri).scheme.lower() in SCHEMES
 
 
-def s3a_available(spark: SparkSession) -> bool:
-    """True when Hadoop's S3A connector (the hadoop-aws JAR and the AWS SDK bundle) loads in Spark's JVM."""
-    from .jvm import java_class
-
-    loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
-    try:
-        java_class(spark, "java.lang.Class").forName(S3A, False, loader)
-    except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
-        return False
-    return True
-
-
 def credentials(settings: S3Settings) -> tuple[str, str, str | None] | None:
     """(access key id, secret key, session token) from the profile, else from boto3's chain (None
     when it finds none, or only a host role)."""

@@ -25,6 +25,7 @@ import etl_framework
 from .config import Profile, profile_path
 from .job_module import resolve_job
 from .launcher import RunRequest
+from .packages import session_conf
 
 PACKAGE_DIR = Path(etl_framework.__file__).parent
 LAUNCHER = PACKAGE_DIR / "launcher.py"
@@ -65,7 +66,7 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     """The full argv of ``spark-submit`` for ``req`` on ``profile``'s master."""
     job = resolve_job(req.job or "", module=req.module)
     spark = profile.spark
-    conf = dict(spark.conf)
+    conf = {**spark.conf, **session_conf(spark.packages, spark.conf, local=False)[0]}
     # The driver in client mode is this machine: use this interpreter (it has our dependencies).
     # Executors default to it as well, which is right for a cluster on this machine; on a real
     # cluster the profile names the executors' Python (see conf/emr.yaml).

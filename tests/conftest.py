@@ -27,16 +27,6 @@ S3_SETS = [
     "s3.access_key_id=testing",
     f"s3.secret_access_key={S3_SECRET}",
 ]
-# hadoop-aws, the AWS SDK bundle and S3's analytics accelerator (hadoop-aws loads it) from Spark's Ivy
-# cache, where `spark-submit --packages` put them.
-# Interim: etl_framework/packages.py (issue #18 item 1) replaces this with the profile's spark.packages.
-S3_JARS = sorted(
-    str(p)
-    for p in (Path.home() / ".ivy2.5.2" / "jars").glob("*.jar")
-    if p.name.startswith(
-        ("org.apache.hadoop_hadoop-aws-", "software.amazon.awssdk_bundle-", "software.amazon.s3.analyticsaccelerator_")
-    )
-)
 
 
 @pytest.hookimpl(trylast=True)
@@ -48,23 +38,33 @@ def pytest_configure(config):
     from pytest_spark.config import SparkConfigBuilder
 
     from etl_framework.config import load_profile
+    from etl_framework.packages import session_conf
     from etl_framework.s3 import spark_conf as s3_conf
     from etl_framework.session import FRAMEWORK_CONF, catalog_conf
 
     home = config._etl_metastore_home = tempfile.mkdtemp(prefix="etl-tests-metastore-")
     conf = SparkConfigBuilder.get()
     profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={home}", *S3_SETS])
-    for key, value in {**FRAMEWORK_CONF, **catalog_conf(profile), **s3_conf(profile.s3)}.items():  # as etl run
+    settings = {**s3_conf(profile.s3), **FRAMEWORK_CONF, **catalog_conf(profile)}  # the settings etl run uses
+    settings.update(session_conf(profile.spark.packages, settings, local=True)[0])  # and its Spark packages
+    for key, value in settings.items():
         conf.set(key, value)
     conf.set("spark.sql.warehouse.dir", f"{home}/warehouse")
-    if S3_JARS:
-        conf.set("spark.driver.extraClassPath", ":".join(S3_JARS))
 
 
 def pytest_unconfigure(config):
     import shutil
 
     shutil.rmtree(getattr(config, "_etl_metastore_home", ""), ignore_errors=True)
+
+
+def needs_package(spark, name: str) -> None:
+    """Skip the calling test, naming the JARs, when the session lacks the Spark package ``name``
+    (Maven Central was out of reach when the suite started)."""
+    from etl_framework.packages import coordinate, loaded
+
+    if not loaded(spark, name):
+        pytest.skip(f"needs the Spark package {coordinate(name)}, which could not be fetched (see `etl jars`)")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, Sche
 from etl_framework.errors import ConfigError
 from etl_framework.runs import RunHistory
 
-from .conftest import ROOT, run_etl, set_args
+from .conftest import ROOT, needs_package, run_etl, set_args
 from .moto_server import REGION, MotoServer
 
 LOG_ONLY = SchemaChangePolicy("LOG", "LOG")
@@ -237,6 +237,25 @@ def test_formats_are_classified(run, catalog, db, spark_session, tmp_path):
     assert columns(found["doc"]) == [("id", "bigint"), ("tags", "array<string>")]
     assert found["zipped"].parameters["compressionType"] == "gzip"
     assert columns(found["zipped"]) == [("id", "bigint"), ("ok", "boolean")]
+
+
+def test_avro_is_classified_by_its_magic_bytes_and_read_by_name(
+    run, catalog, db, spark_session, crawl_profile, tmp_path
+):
+    needs_package(spark_session, "avro")
+    root = tmp_path / "formats"
+    spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string").write.format("avro").save(
+        str(root / "events")
+    )
+    run(CrawlerDefinition("formats", [Target(str(root))], db))
+    (table,) = catalog.list_tables(db)
+    assert (table.name, table.classification, columns(table)) == (
+        "events",
+        "avro",
+        [("id", "bigint"), ("tag", "string")],
+    )
+    events = EtlContext(spark_session, crawl_profile).create_dynamic_frame.from_catalog(db, "events")
+    assert sorted(r["tag"] for r in events.toDF().collect()) == ["a", "b"]
 
 
 def test_log_policy_leaves_the_table_unchanged_but_adds_partitions(run, catalog, db, tmp_path):

@@ -27,6 +27,8 @@ from etl_framework.types import (
     choice_paths,
 )
 
+from .conftest import needs_package
+
 LONG_OR_STRING = ChoiceType([LongType(), StringType()])
 
 MEDICARE_HEADER = [
@@ -680,9 +682,10 @@ def test_folder_name_holding_the_listing_separators(ctx, tmp_path):
     ]
 
 
-def test_avro_needs_spark_avro(ctx, tmp_path):
+def test_a_file_that_is_not_avro_is_an_error_naming_it(ctx, tmp_path):
+    needs_package(ctx.spark_session, "avro")
     path = write(tmp_path / "data.avro", "not really avro")
-    with pytest.raises(EtlError, match="spark-avro"):
+    with pytest.raises(EtlError, match=rf"file:{path}: not an Avro file"):
         read(ctx, path, "avro")
 
 

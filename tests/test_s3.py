@@ -18,9 +18,9 @@ from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.delta import maintenance
 from etl_framework.delta.table import open_table
-from etl_framework.s3 import s3a_available, storage_options
+from etl_framework.s3 import storage_options
 
-from .conftest import ROOT, S3_PORT, S3_SECRET, S3_SETS, run_etl
+from .conftest import ROOT, S3_PORT, S3_SECRET, S3_SETS, needs_package, run_etl
 from .moto_server import REGION, MotoServer
 
 ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
@@ -29,11 +29,7 @@ ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
 @pytest.fixture(scope="module")
 def s3(spark_session):
     """A boto3 client of the moto server that is the session's S3 endpoint."""
-    if not s3a_available(spark_session):
-        pytest.skip(
-            "S3 tests need org.apache.hadoop:hadoop-aws:3.5.0 (and software.amazon.awssdk:bundle) on Spark's "
-            "classpath; S3AFileSystem does not load"
-        )
+    needs_package(spark_session, "hadoop-aws")
     server = MotoServer(port=S3_PORT, separate_process=True).start()
     yield boto3.client(
         "s3", endpoint_url=server.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key=S3_SECRET
@@ -182,8 +178,6 @@ def test_sample_job_with_input_and_warehouse_in_s3(spark_session, s3, bucket, tm
     assert Crawler(definition, catalog, spark_session, profile.state_dir).run().tables_created == ["orders"]
 
     args = [a for s in sets for a in ("--set", s)]
-    if classpath := spark_session.conf.get("spark.driver.extraClassPath", ""):
-        args += ["--conf", f"spark.driver.extraClassPath={classpath}"]
     run = run_etl(
         "run", "jobs/sample_orders.py", "--env", "local", *args, "--job-bookmark-option", "job-bookmark-enable"
     )

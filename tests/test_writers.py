@@ -7,6 +7,8 @@ import pytest
 from etl_framework import DynamicFrame, EtlContext, EtlError
 from etl_framework.sinks import UnresolvedChoiceError
 
+from .conftest import needs_package
+
 RECORDS = [
     {"id": 1, "day": "2026-10-01", "amount": 12.5, "tags": ["a"]},
     {"id": 2, "day": "2026-10-01", "amount": "n/a", "tags": []},
@@ -97,8 +99,8 @@ def test_bad_sink_options_are_named(ctx, frame, tmp_path):
     resolved = frame.resolveChoice(choice="cast:string")
     with pytest.raises(EtlError, match="connection option 'path' is required"):
         ctx.write_dynamic_frame.from_options(resolved, "file", {}, "parquet")
-    with pytest.raises(EtlError, match="format 'avro' is not supported for file sinks"):
-        write(ctx, resolved, tmp_path / "a", "avro")
+    with pytest.raises(EtlError, match="format 'sequencefile' is not supported for file sinks; use one of avro, csv"):
+        write(ctx, resolved, tmp_path / "a", "sequencefile")
     with pytest.raises(EtlError, match=r"'partitionKeys': \['month'\] not in the frame's fields"):
         write(ctx, resolved, tmp_path / "p", "parquet", partitionKeys=["month"])
     with pytest.raises(EtlError, match="connection_type 'dynamodb' is not supported yet for writing"):
@@ -111,3 +113,30 @@ def test_written_records_are_counted(ctx, frame, tmp_path):
         frame.resolveChoice(choice="cast:string"), "s3", {"path": str(tmp_path / "o")}, "parquet"
     )
     assert ctx.metrics.as_dict()["written"] - before == 3
+
+
+def test_avro_round_trip_keeps_types_and_reads_evolved_files_with_the_newest_schema(ctx, spark_session, tmp_path):
+    needs_package(spark_session, "avro")
+    df = spark_session.sql(
+        "SELECT 1L AS id, 2.5D AS amount, DATE'2026-10-01' AS day, TIMESTAMP'2026-10-01 12:00:00' AS at, "
+        "CAST(9.99 AS DECIMAL(10,2)) AS price, true AS ok, named_struct('city', 'Oslo') AS address, "
+        "array('a', 'b') AS tags, map('k', 1) AS counts"
+    )
+    old, new = tmp_path / "in" / "2026-10", tmp_path / "in" / "2026-11"
+    write(ctx, DynamicFrame.fromDF(df, ctx, "v1"), old, "avro")
+    assert next(old.glob("part-*.avro")).read_bytes()[:4] == b"Obj\x01"  # an Avro object container file
+    read = ctx.create_dynamic_frame.from_options("file", {"paths": [str(old)]}, "avro")
+    assert read.schema() == DynamicFrame.fromDF(df, ctx, "v1").schema()
+    assert read.toDF().collect() == df.collect()
+
+    # A newer file adds a field: files read together take the newest one's schema, older rows have null.
+    newer = spark_session.sql("SELECT 2L AS id, 3.0D AS amount, 'web' AS channel")
+    write(ctx, DynamicFrame.fromDF(newer, ctx, "v2"), new, "avro")
+    both = ctx.create_dynamic_frame.from_options("file", {"paths": [str(tmp_path / "in")]}, "avro")
+    assert sorted((r.id, r.amount, r.channel) for r in both.toDF().collect()) == [(1, 2.5, None), (2, 3.0, "web")]
+
+
+def test_unresolved_choice_cannot_go_to_avro(ctx, frame, tmp_path):
+    needs_package(ctx.spark_session, "avro")
+    with pytest.raises(UnresolvedChoiceError, match=r"fields amount are unresolved choices"):
+        write(ctx, frame, tmp_path / "out", "avro")

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..context import EtlContext
 
 _FILE = "__etl_file"
-_COLUMNAR = ("parquet", "orc")
+_COLUMNAR = ("parquet", "orc", "avro")
 # Characters Spark and Hive write as %XX in a partition folder's name.
 _ESCAPED = re.compile(r'[\x01-\x1f"#%\'*/:=?\\\x7f{\[\]^]')
 
@@ -64,7 +64,7 @@ def read_from_catalog(
     if not partitions:
         return _empty(ctx, table, transformation_ctx)
 
-    # Parquet and ORC are read with the table's columns, as Spark SQL and Athena read a table: every
+    # Parquet, ORC and Avro are read with the table's columns, as Spark SQL and Athena read a table: every
     # partition gets the columns a crawler or a sink has registered (one file's schema might miss
     # some), and no Spark job reads a footer to find them. Where the partitions are laid out as Spark
     # and Hive write them, Spark's partition discovery adds the keys too, typed by the catalog.

@@ -41,7 +41,7 @@ _XML_TAG = re.compile(r"<([A-Za-z_][\w.\-:]*)")
 class Classification:
     """A file's format, the reader options it needs (sorted pairs) and its compression."""
 
-    format: str  # json | csv | parquet | orc | xml | delta
+    format: str  # json | csv | parquet | orc | avro | xml | delta
     options: tuple[tuple[str, str], ...] = ()
     compression: str = "none"
 
@@ -67,6 +67,8 @@ def classify(head: bytes, name: str, whole: bool = True) -> Classification | Non
         return Classification("parquet")
     if head.startswith(b"ORC"):
         return Classification("orc")
+    if head.startswith(b"Obj\x01"):  # an Avro object container file
+        return Classification("avro")
     compression = "none"
     if head.startswith(b"\x1f\x8b"):
         compression, head = "gzip", zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)

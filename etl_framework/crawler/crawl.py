@@ -142,7 +142,7 @@ class Crawler:
             if not folders and seen is None and not any(_under(t.location, root) for t in owned.values()):
                 raise CrawlerError(
                     f"crawler {d.name}: target {target.path} holds no readable data "
-                    f"({len(unknown)} files, none json, csv, parquet, orc, xml or a Delta table)"
+                    f"({len(unknown)} files, none json, csv, parquet, orc, avro, xml or a Delta table)"
                 )
             crawled |= {f.uri for f in folders}
             if seen is not None:

@@ -22,8 +22,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import EtlError
-from ..jvm import java_class
 from ..logs import get_logger
+from ..packages import DELTA_EXTENSION, loaded
 from ..s3 import storage_options
 from ..storage import Storage, local_path
 
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 log = get_logger("delta")
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder name for a null partition value
-NATIVE_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
-NATIVE_CLASS = "io.delta.tables.DeltaTable"
-NATIVE_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 ENGINES = ("auto", "spark", "delta-rs")
 # Min/max statistics are written only where they are exact and cheap: integers, dates, short strings.
 _STATS_MAX_STRING = 32
@@ -85,14 +82,7 @@ def live_partitions(location: str, keys: list[str]) -> list[list[str | None]]:
 
 def native_available(spark: SparkSession) -> bool:
     """True when delta-spark is usable: its session extension is configured and its classes load."""
-    if NATIVE_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
-        return False
-    loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
-    try:
-        java_class(spark, "java.lang.Class").forName(NATIVE_CLASS, False, loader)
-    except Exception:  # noqa: BLE001 - py4j raises ClassNotFoundException as a Py4JJavaError
-        return False
-    return True
+    return DELTA_EXTENSION in (spark.conf.get("spark.sql.extensions", "") or "") and loaded(spark, "delta")
 
 
 def engine(spark: SparkSession, requested: str = "auto") -> str:
@@ -108,11 +98,9 @@ def engine(spark: SparkSession, requested: str = "auto") -> str:
         return "spark" if native_available(spark) else "delta-rs"
     if requested == "spark" and not native_available(spark):
         raise DeltaError(
-            "the profile sets delta.engine: spark, but the Delta JARs are not on the classpath. Add them to the "
-            "profile: spark.submit_args [--packages, io.delta:delta-spark_2.13:<the Delta release for your Spark>] "
-            "(or spark.conf spark.jars.packages / spark.jars), and spark.conf "
-            f"spark.sql.extensions: {NATIVE_EXTENSION}, spark.sql.catalog.spark_catalog: {NATIVE_CATALOG}; "
-            "or set delta.engine: auto to write through delta-rs"
+            "the profile sets delta.engine: spark, but the Delta JARs are not loaded: list delta in the "
+            "profile's spark.packages and fetch it once with `make jars` (or `etl jars`), or set "
+            "delta.engine: auto to write through delta-rs"
         )
     return requested
 

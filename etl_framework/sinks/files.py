@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..logs import get_logger
+from ..packages import require
 from ..storage import Storage, hidden
 from ..types import StringType
 from .staging import StagedOutput, discard, promote, staging_folder
@@ -32,6 +33,7 @@ _FORMATS = {
     "parquet": "parquet",
     "glueparquet": "parquet",
     "orc": "orc",
+    "avro": "avro",
     "text": "text",
     "xml": "xml",
 }
@@ -75,6 +77,8 @@ def write_files(
     spark_format = _FORMATS.get((fmt or "").lower())
     if spark_format is None:
         raise EtlError(f"format {fmt!r} is not supported for file sinks; use one of {', '.join(sorted(_FORMATS))}")
+    if spark_format == "avro":
+        require(ctx.spark_session, "avro", 'format="avro"')
     mode = str(options.get("mode", "append")).lower()
     if mode not in _MODES:
         raise EtlError(f"connection option 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")

@@ -31,6 +31,7 @@ from ..dynamicframe.inference import (
 from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
 from ..logs import get_logger
+from ..packages import require
 from ..types import StructType, ddl_name, from_spark, quote, spark_ddl
 from .files import FileInfo, common_base, list_files
 
@@ -104,11 +105,14 @@ class FileSource:
         files = self.bookmarked(self.list()) if files is None else files
         reader = _READERS.get(self.format)
         if reader is None:
-            hint = " (it needs the spark-avro JAR on the classpath)" if self.format == "avro" else ""
             raise EtlError(
-                f"format {self.format!r} is not supported for file sources{hint}; "
-                f"use one of {', '.join(sorted(_READERS))}"
+                f"format {self.format!r} is not supported for file sources; use one of {', '.join(sorted(_READERS))}"
             )
+        if self.format == "avro":
+            require(self.spark, "avro", 'format="avro"')
+            # Spark's Avro reader reads every file with the first one's schema: make it the newest
+            # file's, so that older files are read by Avro's schema resolution (fields they lack are null).
+            files = sorted(files, key=lambda f: -f.modified_ms)
         if not files:
             empty = self.spark.createDataFrame([], "dummy string").select()
             return DynamicFrame(
@@ -405,7 +409,7 @@ def _columnar(fmt: str):
         reader = source.spark.read.options(**source.base_options()).format(fmt)
         if source.columns:
             reader = reader.schema(source.columns)
-        elif fmt != "text":
+        elif fmt in ("parquet", "orc"):
             # Every file's columns, not one file's: a column that only newer files have is kept
             # (null in the older ones). Types that cannot merge fail the read naming the file.
             reader = reader.option("mergeSchema", "true")
@@ -416,11 +420,25 @@ def _columnar(fmt: str):
     return read
 
 
+_UNREADABLE = re.compile(r"SparkException: Could not read file: (\S+)")
+
+
+def read_avro(source: FileSource, files: list[str]) -> DynamicFrame:
+    try:
+        return _columnar("avro")(source, files)
+    except Py4JJavaError as exc:
+        bad = _UNREADABLE.search(str(exc))
+        if bad is None:
+            raise
+        raise EtlError(f"{bad[1]}: not an Avro file (an Avro object container file begins with Obj\\x01)") from None
+
+
 _READERS = {
     "json": read_json,
     "xml": read_xml,
     "csv": read_csv,
     "parquet": _columnar("parquet"),
     "orc": _columnar("orc"),
+    "avro": read_avro,
     "text": _columnar("text"),
 }
