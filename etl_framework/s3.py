@@ -92,10 +92,10 @@ def spark_conf(settings: S3Settings) -> dict[str, str]:
         path_style = True  # S3-compatible servers seldom have a DNS name per bucket
     if path_style is not None:
         conf["spark.hadoop.fs.s3a.path.style.access"] = str(path_style).lower()
+    found = credentials(settings)  # first: it names a missing s3.aws_profile
     region = _region(settings)
     if region:
         conf["spark.hadoop.fs.s3a.endpoint.region"] = region
-    found = credentials(settings)
     if found:
         key, secret, token = found
         conf["spark.hadoop.fs.s3a.access.key"] = key

@@ -18,7 +18,8 @@ from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.delta import maintenance
 from etl_framework.delta.table import open_table
-from etl_framework.s3 import storage_options
+from etl_framework.errors import ConfigError
+from etl_framework.s3 import spark_conf, storage_options
 
 from .conftest import ROOT, S3_PORT, S3_SECRET, S3_SETS, needs_package, run_etl
 from .moto_server import REGION, MotoServer
@@ -63,6 +64,41 @@ def drop_orders(s3, bucket: str, name: str, ids: list[int]) -> None:
     put(s3, bucket, f"in/parquet/{name}.parquet", parquet_bytes(rows))
 
 
+def test_profile_s3_section_becomes_s3a_settings(tmp_path, monkeypatch):
+    """Endpoint, addressing, region and credentials (from ~/.aws, the environment or the profile)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    (tmp_path / "credentials").write_text("[dev]\naws_access_key_id = AKIDEV\naws_secret_access_key = dev-secret\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))  # none
+    local = str(ROOT / "conf" / "local.yaml")
+    minio = load_profile(local, sets=["s3.endpoint_url=http://minio:9000", "s3.aws_profile=dev", "s3.region=eu-west-1"])
+    assert "dev-secret" not in repr(minio.s3)
+    assert spark_conf(minio.s3) == {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.AbstractFileSystem.s3.impl": "org.apache.hadoop.fs.s3a.S3A",
+        "spark.hadoop.fs.s3a.endpoint": "http://minio:9000",
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.endpoint.region": "eu-west-1",
+        "spark.hadoop.fs.s3a.access.key": "AKIDEV",
+        "spark.hadoop.fs.s3a.secret.key": "dev-secret",
+        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+    }
+    # no s3 section: AWS itself, with boto3's chain (here temporary keys in the environment)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "env-token")
+    aws = spark_conf(load_profile(local).s3)
+    assert "spark.hadoop.fs.s3a.endpoint" not in aws and "spark.hadoop.fs.s3a.path.style.access" not in aws
+    assert (aws["spark.hadoop.fs.s3a.access.key"], aws["spark.hadoop.fs.s3a.session.token"]) == ("ASIAENV", "env-token")
+    assert aws["spark.hadoop.fs.s3a.aws.credentials.provider"].endswith("TemporaryAWSCredentialsProvider")
+    with pytest.raises(ConfigError, match=r"s3\.aws_profile 'nope'"):
+        spark_conf(load_profile(local, sets=["s3.aws_profile=nope"]).s3)
+    with pytest.raises(ConfigError, match=r"s3\.access_key_id and s3\.secret_access_key must be given together"):
+        spark_conf(load_profile(local, sets=["s3.access_key_id=AKI"]).s3)
+
+
 def test_bookmarked_json_csv_parquet_reads_from_a_bucket_across_runs(spark_session, s3, bucket, profile):
     def run() -> dict[str, list[int]]:
         ctx = EtlContext(spark_session, profile)
@@ -104,12 +140,13 @@ def test_crawl_a_bucket_prefix_into_the_catalog(spark_session, s3, bucket, tmp_p
     ]
 
 
-def test_write_parquet_and_delta_to_a_bucket_and_read_them_back(spark_session, s3, bucket):
+ORDERS = [(1, "new", "2026-10-01"), (2, "new", "2026-10-02")]
+SCHEMA = "id bigint, status string, day string"
+
+
+def test_write_parquet_to_a_bucket_and_read_it_back(spark_session, s3, bucket):
     ctx = EtlContext(spark_session)
-    rows = spark_session.createDataFrame(
-        [(1, "new", "2026-10-01"), (2, "new", "2026-10-02")], "id bigint, status string, day string"
-    )
-    frame = DynamicFrame.fromDF(rows, ctx, "orders")
+    frame = DynamicFrame.fromDF(spark_session.createDataFrame(ORDERS, SCHEMA), ctx, "orders")
     ctx.write_dynamic_frame.from_options(
         frame, "s3", {"path": f"s3://{bucket}/lake/parquet", "partitionKeys": ["day"]}, format="parquet"
     )
@@ -121,12 +158,18 @@ def test_write_parquet_and_delta_to_a_bucket_and_read_them_back(spark_session, s
     back = ctx.create_dynamic_frame.from_options("s3", {"paths": [f"s3a://{bucket}/lake/parquet/"]}, "parquet")
     assert sorted((r.id, str(r.day)) for r in back.toDF().collect()) == [(1, "2026-10-01"), (2, "2026-10-02")]
 
+
+@pytest.mark.parametrize("engine", ["delta-rs", "spark"])
+def test_write_delta_to_a_bucket_and_read_it_back(spark_session, s3, bucket, tmp_path, engine):
+    if engine == "spark":
+        needs_package(spark_session, "delta")
+    profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={tmp_path}", f"delta.engine={engine}"])
+    ctx = EtlContext(spark_session, profile)
     delta = f"s3a://{bucket}/lake/delta"
     options = {"path": delta, "partitionKeys": ["day"]}
+    frame = DynamicFrame.fromDF(spark_session.createDataFrame(ORDERS, SCHEMA), ctx, "orders")
     ctx.write_dynamic_frame.from_options(frame, "s3", options, format="delta")
-    changes = spark_session.createDataFrame(
-        [(2, "shipped", "2026-10-02"), (3, "new", "2026-10-03")], "id bigint, status string, day string"
-    )
+    changes = spark_session.createDataFrame([(2, "shipped", "2026-10-02"), (3, "new", "2026-10-03")], SCHEMA)
     merge = {**options, "mode": "merge", "mergeKeys": ["id"]}
     ctx.write_dynamic_frame.from_options(DynamicFrame.fromDF(changes, ctx, "changes"), "s3", merge, format="delta")
     read = ctx.create_dynamic_frame.from_options("s3", {"path": delta}, format="delta")
@@ -137,10 +180,12 @@ def test_write_parquet_and_delta_to_a_bucket_and_read_them_back(spark_session, s
     ]
     first = ctx.create_dynamic_frame.from_options("s3", {"path": delta, "versionAsOf": 0}, format="delta")
     assert sorted(r.id for r in first.toDF().collect()) == [1, 2]
-    table = open_table(delta)
+    table = open_table(delta)  # delta-rs reads what either engine wrote
     assert table is not None and table.version() == 1
-    log = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="lake/delta/_delta_log/")["Contents"])
-    assert log == [f"lake/delta/_delta_log/{v:020d}.json" for v in (0, 1)]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="lake/delta/_delta_log/")["Contents"]
+    assert sorted(o["Key"] for o in listed if re.search(r"/\d{20}\.json$", o["Key"])) == [
+        f"lake/delta/_delta_log/{v:020d}.json" for v in (0, 1)
+    ]
     history = maintenance.history(delta).splitlines()  # etl delta history
     assert history[0] == f"Delta table {delta}, version 1" and [line.split()[1] for line in history[1:]] == ["1", "0"]
 
@@ -183,7 +228,8 @@ def test_sample_job_with_input_and_warehouse_in_s3(spark_session, s3, bucket, tm
     )
     assert run.code == 0 and "read=121 written=120 errors=1" in run.stdout, run.stderr[-3000:]
     assert f"output: s3://{bucket}/warehouse/sales/orders" in run.stdout
-    assert S3_SECRET not in run.stdout + run.stderr  # the secret key is never printed
+    assert S3_SECRET not in run.stdout + run.stderr  # the secret key is never printed, nor recorded
+    assert not [p for p in (tmp_path / "state").rglob("*") if p.is_file() and S3_SECRET.encode() in p.read_bytes()]
 
     orders = catalog.get_table("sales", "orders")
     assert orders.location == f"s3://{bucket}/warehouse/sales/orders" and orders.classification == "delta"
