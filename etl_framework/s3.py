@@ -40,6 +40,21 @@ def is_s3(uri: str) -> bool:
     return urlsplit(uri).scheme.lower() in SCHEMES
 
 
+_connected: set[int] = set()  # the Spark gateways whose JVM loaded S3A
+
+
+def require_connector(spark: SparkSession, uri: str) -> None:
+    """Stop with an error naming the package, instead of Java's ClassNotFoundException, when
+    ``uri`` is on S3 and the session lacks hadoop-aws (checked once per session)."""
+    gateway = id(spark.sparkContext._gateway)
+    if not is_s3(uri) or gateway in _connected:
+        return
+    from .packages import require
+
+    require(spark, "hadoop-aws", f"the S3 path {uri}")
+    _connected.add(gateway)
+
+
 def credentials(settings: S3Settings) -> tuple[str, str, str | None] | None:
     """(access key id, secret key, session token) from the profile, else from boto3's chain (None
     when it finds none, or only a host role)."""

@@ -238,3 +238,14 @@ def test_sample_job_with_input_and_warehouse_in_s3(spark_session, s3, bucket, tm
     ctx = EtlContext(spark_session, profile)
     df = ctx.create_dynamic_frame.from_catalog(database="sales", table_name="orders").toDF()
     assert df.count() == 120 and df.select("order_id").distinct().count() == 120
+
+
+def test_s3_path_without_hadoop_aws_is_an_error_naming_the_package(tmp_path):
+    sets = ["--set", f"state_dir={tmp_path}/state", "--set", "spark.packages=[]"]
+    run = run_etl("crawl", "--path", "s3://exports/orders/", "--database", "shop_raw", *sets)
+    assert run.code == 2, run.stderr[-3000:]  # etl's exit code for bad input
+    assert (
+        "etl: error: the S3 path s3://exports/orders/ needs the Spark package org.apache.hadoop:hadoop-aws:3.5.0, which this "
+        "session does not have: list hadoop-aws in the profile's spark.packages" in run.stderr
+    ), run.stderr[-3000:]
+    assert "ClassNotFoundException" not in run.stderr and "Traceback" not in run.stderr
