@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 
 import boto3
 import pyarrow as pa
@@ -13,13 +14,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl_framework import DynamicFrame, EtlContext, Job
+from etl_framework.bookmarks import BookmarkStore, ConcurrentCommitError
 from etl_framework.catalog import catalog_for
 from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.delta import maintenance
 from etl_framework.delta.table import open_table
 from etl_framework.errors import ConfigError
+from etl_framework.jvm import hadoop_path
 from etl_framework.s3 import spark_conf, storage_options
+from etl_framework.storage import Storage
 
 from .conftest import ROOT, S3_PORT, S3_SECRET, S3_SETS, needs_package, run_etl
 from .moto_server import REGION, MotoServer
@@ -245,7 +249,33 @@ def test_s3_path_without_hadoop_aws_is_an_error_naming_the_package(tmp_path):
     run = run_etl("crawl", "--path", "s3://exports/orders/", "--database", "shop_raw", *sets)
     assert run.code == 2, run.stderr[-3000:]  # etl's exit code for bad input
     assert (
-        "etl: error: the S3 path s3://exports/orders/ needs the Spark package org.apache.hadoop:hadoop-aws:3.5.0, which this "
-        "session does not have: list hadoop-aws in the profile's spark.packages" in run.stderr
+        "etl: error: the S3 path s3://exports/orders/ needs the Spark package org.apache.hadoop:hadoop-aws:3.5.0, "
+        "which this session does not have: list hadoop-aws in the profile's spark.packages" in run.stderr
     ), run.stderr[-3000:]
     assert "ClassNotFoundException" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_bookmark_state_in_a_bucket_admits_one_of_two_concurrent_commits(spark_session, s3, bucket, profile):
+    """The second run finds its version taken. S3A checks for a file when it is created but uploads
+    it at close, so the version is written with the conditional put shown last: a writer whose file
+    appeared in between fails instead of overwriting it (plain S3A create would overwrite)."""
+    put(s3, bucket, "in/a.json", '{"id": 1}\n')
+    state = f"s3a://{bucket}/state"
+    on_s3 = replace(profile, state_dir=state)
+    first = Job(EtlContext(spark_session, on_s3)).init("ingest", ENABLE)
+    second = Job(EtlContext(spark_session, on_s3)).init("ingest", ENABLE)
+    first.commit()
+    with pytest.raises(ConcurrentCommitError, match="version 1 was committed by another run"):
+        second.commit()
+    assert BookmarkStore(state).versions("ingest") == [1]
+    files = Storage(spark_session, state)
+    winner = files.read_text(f"{state}/bookmarks/ingest/00000001.json")
+    # the race S3A's own check misses: the file appears between its creation and its upload
+    path, fs = hadoop_path(spark_session, f"{state}/bookmarks/ingest/00000002.json")
+    late = fs.createFile(path).overwrite(False).opt("fs.option.create.conditional.overwrite", "true").build()
+    assert files.create_new(f"{state}/bookmarks/ingest/00000002.json", "winner")
+    late.write(bytearray(b"loser"))
+    with pytest.raises(Exception, match="PreconditionFailed"):
+        late.close()
+    assert files.read_text(f"{state}/bookmarks/ingest/00000002.json") == "winner"
+    assert files.read_text(f"{state}/bookmarks/ingest/00000001.json") == winner
