@@ -243,11 +243,9 @@ def test_avro_is_classified_by_its_magic_bytes_and_read_by_name(
     run, catalog, db, spark_session, crawl_profile, tmp_path
 ):
     needs_package(spark_session, "avro")
-    root = tmp_path / "formats"
-    spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string").write.format("avro").save(
-        str(root / "events")
-    )
-    run(CrawlerDefinition("formats", [Target(str(root))], db))
+    events = tmp_path / "events"
+    spark_session.createDataFrame([(1, "a"), (2, "b")], "id bigint, tag string").write.format("avro").save(str(events))
+    run(CrawlerDefinition("avro", [Target(str(events))], db))
     (table,) = catalog.list_tables(db)
     assert (table.name, table.classification, columns(table)) == (
         "events",
