@@ -31,6 +31,14 @@ Schema (every key optional except ``spark.master``)::
       metastore_uri: null                # hive: thrift://host:9083
     delta:
       engine: auto | spark | delta-rs    # who writes Delta tables; auto: delta-spark when its JARs load
+    s3:                                  # s3:// and s3a:// paths (Hadoop's S3A; see etl_framework.s3)
+      endpoint_url: null                 # an S3-compatible server (MinIO, moto, ...); default: AWS
+      path_style_access: null            # bucket in the path, not the host name; default: true with endpoint_url
+      region: null                       # default: the AWS environment's (AWS_REGION, ~/.aws/config)
+      aws_profile: null                  # a named profile in ~/.aws (default: boto3's credential chain)
+      access_key_id: null                # explicit credentials instead of the chain (use ${VAR} for them)
+      secret_access_key: null
+      session_token: null
     secret_names: [pin, ...]             # more name fragments of secret job arguments (see redaction)
 """
 
@@ -84,6 +92,15 @@ SCHEMA: dict[str, Any] = {
     "delta": {
         "engine": _Key(str, "auto", ("auto", "spark", "delta-rs")),
     },
+    "s3": {
+        "endpoint_url": _Key(str),
+        "path_style_access": _Key(bool),
+        "region": _Key(str),
+        "aws_profile": _Key(str),
+        "access_key_id": _Key(str),
+        "secret_access_key": _Key(str),
+        "session_token": _Key(str),
+    },
     "secret_names": _Key(list, []),
 }
 
@@ -120,6 +137,17 @@ class DeltaSettings:
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    endpoint_url: str | None = None
+    path_style_access: bool | None = None
+    region: str | None = None
+    aws_profile: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class Profile:
     """A resolved environment profile."""
 
@@ -132,6 +160,7 @@ class Profile:
     catalog: CatalogSettings
     raw: dict[str, Any]
     delta: DeltaSettings = field(default_factory=DeltaSettings)
+    s3: S3Settings = field(default_factory=S3Settings)
     secret_names: tuple[str, ...] = SECRET_NAMES  # the built-in fragments and the profile's own
 
     def to_yaml(self) -> str:
@@ -197,6 +226,7 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         catalog=CatalogSettings(**resolved["catalog"]),
         raw=resolved,
         delta=DeltaSettings(**resolved["delta"]),
+        s3=S3Settings(**resolved["s3"]),
         secret_names=SECRET_NAMES + tuple(n.strip() for n in extra),
     )
 

@@ -36,6 +36,9 @@ def java_class(spark: SparkSession, name: str) -> JavaClass:
 
 def hadoop_path(spark: SparkSession, uri: str) -> tuple[JavaObject, JavaObject]:
     """Hadoop's ``Path`` for ``uri`` and the ``FileSystem`` that holds it (local, HDFS, S3A, ...)."""
+    from .s3 import require_connector
+
+    require_connector(spark, uri)
     path = java_class(spark, "org.apache.hadoop.fs.Path")(uri)
     return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
 

@@ -10,6 +10,7 @@ from pyspark.sql import SparkSession
 from .config import Profile
 from .errors import ConfigError
 from .packages import session_conf
+from .s3 import spark_conf as s3_conf
 
 
 def under_spark_submit() -> bool:
@@ -72,8 +73,9 @@ def profile_conf(profile: Profile, packages: bool = True) -> dict[str, str]:
 
 def build_session(profile: Profile, app_name: str) -> SparkSession:
     """Get or create the session: the profile's master (unless spark-submit chose it), its Spark
-    conf (``profile_conf``; under spark-submit the command carries the packages), and Hive support
-    for the ``local`` and ``hive`` catalog backends."""
+    conf (``profile_conf``; under spark-submit the command carries the packages) over its ``s3``
+    settings (``etl_framework.s3``: resolved here, in the driver, so that credentials never reach a
+    command line), and Hive support for the ``local`` and ``hive`` catalog backends."""
     builder = SparkSession.builder.appName(profile.spark.app_name or app_name)
     if not under_spark_submit():
         builder = builder.master(profile.spark.master)
@@ -83,7 +85,7 @@ def build_session(profile: Profile, app_name: str) -> SparkSession:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             # Python workers (map, filter) must run this interpreter, which has pyarrow and pandas.
             builder = builder.config("spark.pyspark.python", sys.executable)
-    conf = profile_conf(profile, packages=not under_spark_submit())
+    conf = {**s3_conf(profile.s3), **profile_conf(profile, packages=not under_spark_submit())}
     if profile.catalog.backend in ("local", "hive"):
         builder = builder.enableHiveSupport()
     for key, value in conf.items():

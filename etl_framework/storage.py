@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+_CONDITIONAL_CREATE = "fs.option.create.conditional.overwrite"  # Hadoop's create option (S3A: If-None-Match)
 STAGING = "_etl_staging"  # hidden folder inside a sink's target where Spark writes before a commit
 
 
@@ -173,13 +174,22 @@ class Storage:
             finally:
                 os.unlink(tmp)
         hpath, fs = self._hadoop(path)
+        # S3A looks for the file when it is created but uploads it at close: without a conditional
+        # put (If-None-Match) a writer that created it meanwhile would be overwritten. File systems
+        # that create exclusively (HDFS) ignore the option.
+        builder = fs.createFile(hpath).overwrite(False).opt(_CONDITIONAL_CREATE, "true")
         try:
-            out = fs.create(hpath, False)
+            out = builder.build()
         except Exception as exc:  # noqa: BLE001 - Hadoop raises FileAlreadyExistsException via py4j
             if "FileAlreadyExists" in str(exc) or fs.exists(hpath):
                 return False
             raise
-        self._write(out, text)
+        try:
+            self._write(out, text)
+        except Exception as exc:  # noqa: BLE001 - S3A's RemoteFileChangedException (412) via py4j
+            if "PreconditionFailed" in str(exc):
+                return False
+            raise
         return True
 
     def write_text(self, path: str, text: str) -> None:

@@ -20,12 +20,11 @@ write and the bookmark commit does not write twice.
 
 from __future__ import annotations
 
-from deltalake import DeltaTable
 from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.catalog import Column, Database, Partition, Table
-from etl_framework.delta.table import table_uri
+from etl_framework.delta.table import live_partitions, table_uri
 from etl_framework.types import hive_type
 
 SOURCE = ("shop_raw", "orders")  # the crawler sample_orders keeps it current
@@ -141,5 +140,5 @@ def register_output(ctx: EtlContext, frame: DynamicFrame, target: str) -> None:
             catalog.update_table(table)
     if not catalog.table_exists(database, name):
         catalog.create_table(table)
-    values = sorted(p["order_date"] for p in DeltaTable(target).partitions())
+    values = sorted(v for (v,) in live_partitions(target, ["order_date"]))  # the live ones, on any store
     catalog.add_partitions(database, name, [Partition([v], f"{target}/order_date={v}") for v in values])

@@ -10,11 +10,23 @@ from pathlib import Path
 
 import pytest
 
+from .spark_cluster import free_port
+
 # Spark's Python workers must run this interpreter (it has pyarrow); set before any session starts.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 ROOT = Path(__file__).resolve().parent.parent
 ETL = [sys.executable, "-m", "etl_framework"]
+# S3 is a moto server on this port, started by the S3 tests (tests/test_s3.py) when they run; these
+# profile settings point at it (the suite's Spark session gets them at its start).
+S3_PORT = free_port()
+S3_SECRET = "moto-s3-secret"  # moto takes any key; this one is looked for in what etl prints
+S3_SETS = [
+    f"s3.endpoint_url=http://127.0.0.1:{S3_PORT}",
+    "s3.region=us-east-1",
+    "s3.access_key_id=testing",
+    f"s3.secret_access_key={S3_SECRET}",
+]
 
 
 @pytest.hookimpl(trylast=True)
@@ -27,12 +39,13 @@ def pytest_configure(config):
 
     from etl_framework.config import load_profile
     from etl_framework.packages import session_conf
+    from etl_framework.s3 import spark_conf as s3_conf
     from etl_framework.session import FRAMEWORK_CONF, catalog_conf
 
     home = config._etl_metastore_home = tempfile.mkdtemp(prefix="etl-tests-metastore-")
     conf = SparkConfigBuilder.get()
-    profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={home}"])
-    settings = {**FRAMEWORK_CONF, **catalog_conf(profile)}  # the settings etl run uses
+    profile = load_profile(str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={home}", *S3_SETS])
+    settings = {**s3_conf(profile.s3), **FRAMEWORK_CONF, **catalog_conf(profile)}  # the settings etl run uses
     settings.update(session_conf(profile.spark.packages, settings, local=True)[0])  # and its Spark packages
     for key, value in settings.items():
         conf.set(key, value)

@@ -6,8 +6,8 @@ A version file is created only if it does not exist yet, which is what makes two
 one job unable to both commit: the second finds its version taken and fails.
 
 Local state dirs use the operating system (``os.link`` creates exclusively); any other Hadoop path
-(``s3a://``, ``hdfs://``) goes through Hadoop's FileSystem (``create`` without overwrite), in the
-active Spark session (``storage.Storage``).
+(``s3a://``, ``hdfs://``) goes through Hadoop's FileSystem (``create`` without overwrite, and on S3
+a conditional put), in the active Spark session (``storage.Storage``).
 
     >>> import tempfile
     >>> store = BookmarkStore(tempfile.mkdtemp())

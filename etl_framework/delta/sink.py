@@ -47,6 +47,7 @@ from pyspark.sql import types as T
 
 from ..bookmarks.session import ENABLE
 from ..logs import get_logger
+from ..s3 import storage_options
 from ..sinks.files import UnresolvedChoiceError, nothing_to_write
 from ..sources.files import list_files
 from ..storage import STAGING
@@ -550,10 +551,13 @@ def _commit(
 ) -> None:
     """One Delta commit: create the table, or add (and remove) files in one transaction."""
     if table is None:
+        options = storage_options(uri)
         try:
-            create_table_with_add_actions(uri, schema, adds, "error", keys, commit_properties=properties)
+            create_table_with_add_actions(
+                uri, schema, adds, "error", keys, storage_options=options, commit_properties=properties
+            )
         except DeltaRsError as exc:
-            if not DeltaTable.is_deltatable(uri):
+            if not DeltaTable.is_deltatable(uri, options):
                 raise
             # another writer created the table since this one looked: a conflict, redone as a write into it
             raise CommitFailedError(f"{uri} was created by another writer meanwhile ({exc})") from exc

@@ -24,6 +24,7 @@ from pyspark.sql import types as T
 from ..errors import EtlError
 from ..logs import get_logger
 from ..packages import DELTA_EXTENSION, loaded
+from ..s3 import storage_options
 from ..storage import Storage, local_path
 
 if TYPE_CHECKING:
@@ -62,9 +63,10 @@ def table_uri(location: str) -> str:
 
 def open_table(uri: str, version: int | None = None) -> DeltaTable | None:
     """The Delta table at ``uri`` (at ``version``), or None when there is none."""
-    if not DeltaTable.is_deltatable(uri):
+    options = storage_options(uri)
+    if not DeltaTable.is_deltatable(uri, options):
         return None
-    return DeltaTable(uri, version=version)
+    return DeltaTable(uri, version=version, storage_options=options)
 
 
 def live_partitions(location: str, keys: list[str]) -> list[list[str | None]]:

@@ -7,17 +7,21 @@
 //
 // etl_framework/jvm.py compiles this file at first use with Janino (see ObservedTypes.java).
 //
+// The parameter is an Object: file systems return arrays of their own FileStatus subclass (S3A's
+// S3AFileStatus[]), and py4j matches an array argument only to a parameter of exactly its type.
+//
 // Result: per status, "<path length>:<path>,<d|f>,<length>,<modification time>;".
 package etl_framework.sources;
 
 import org.apache.hadoop.fs.FileStatus;
 
 public final class FileStatuses {
-  public String describe(FileStatus[] statuses) {
+  public String describe(Object array) {
+    Object[] statuses = (Object[]) array;
     StringBuilder out = new StringBuilder();
     if (statuses == null) return "";
     for (int i = 0; i < statuses.length; i++) {
-      FileStatus status = statuses[i];
+      FileStatus status = (FileStatus) statuses[i];
       String path = status.getPath().toString();
       out.append(path.length()).append(':').append(path).append(',');
       out.append(status.isDirectory() ? 'd' : 'f').append(',');
