@@ -16,11 +16,19 @@ in a job exits 3; any other failure 1).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+
+if __name__ == "__main__":
+    # spark-submit runs this file as a script, which puts its folder (etl_framework/) first on
+    # sys.path: the subpackages there would shadow top-level packages of the same name, such as
+    # delta-spark's `delta`.
+    _here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
 # Absolute imports: spark-submit executes this file as a script, not as part of the package.
 from etl_framework.config import Profile, load_profile

@@ -230,7 +230,7 @@ def test_sample_job_with_input_and_warehouse_in_s3(spark_session, s3, bucket, tm
     assert run.code == 0 and "read=121 written=120 errors=1" in run.stdout, run.stderr[-3000:]
     assert f"output: s3://{bucket}/warehouse/sales/orders" in run.stdout
     if loaded(spark_session, "delta"):  # the run had the Delta JARs too: delta-spark wrote to S3
-        assert f"wrote to Delta table s3://{bucket}/warehouse/sales/orders with delta-spark (merge)" in run.stderr
+        assert f"to Delta table s3://{bucket}/warehouse/sales/orders with delta-spark (merge)" in run.stderr
     assert S3_SECRET not in run.stdout + run.stderr  # the secret key is never printed, nor recorded
     assert not [p for p in (tmp_path / "state").rglob("*") if p.is_file() and S3_SECRET.encode() in p.read_bytes()]
 
