@@ -62,7 +62,7 @@ PURPOSE = {
 _CLASSES = {
     "delta": "io.delta.tables.DeltaTable",
     "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
-    "avro": "org.apache.spark.sql.avro.AvroFileFormat",
+    "avro": "org.apache.spark.sql.v2.avro.AvroDataSourceV2",  # AvroFileFormat itself is in spark-sql
 }
 
 HOW_TO_GET = (

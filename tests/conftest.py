@@ -108,11 +108,8 @@ def set_args(dirs: dict) -> list[str]:
 @pytest.fixture(params=["spark", "delta-rs"])
 def delta_engine(request, spark_session) -> str:
     """The profile's ``delta.engine`` a Delta test runs on: each runs on both, on the one shared session."""
-    from etl_framework.delta import native_available
-    from etl_framework.packages import coordinate
-
-    if request.param == "spark" and not native_available(spark_session):
-        pytest.skip(f"delta.engine spark: the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    if request.param == "spark":
+        needs_package(spark_session, "delta")
     return request.param
 
 

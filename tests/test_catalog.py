@@ -13,11 +13,9 @@ import pytest
 from etl_framework import DynamicFrame, EtlContext, Job
 from etl_framework.catalog import CatalogError, Column, Database, Partition, Table
 from etl_framework.config import load_profile
-from etl_framework.delta import native_available
 from etl_framework.errors import EtlError
-from etl_framework.packages import coordinate
 
-from .conftest import ROOT, run_etl
+from .conftest import ROOT, needs_package, run_etl
 from .moto_server import REGION, MotoServer
 
 
@@ -406,8 +404,7 @@ def test_get_sink_on_delta_registers_the_logs_partitions_even_when_a_rerun_skips
 
 def test_embedded_catalog_registers_a_delta_table_spark_sql_reads_through_its_log(request, tmp_path):
     ctx = make_ctx(request, "local")
-    if not native_available(ctx.spark):
-        pytest.skip(f"the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    needs_package(ctx.spark, "delta")
     db = f"t_{uuid.uuid4().hex[:10]}"
     ctx.catalog.create_database(Database(db))
     path = str(tmp_path / "events")

@@ -29,16 +29,14 @@ from etl_framework.delta import (
     engine,
     history,
     merge_delta,
-    native_available,
     optimize,
     vacuum,
 )
 from etl_framework.delta import sink as delta_sink
 from etl_framework.errors import ConfigError
-from etl_framework.packages import coordinate
 from etl_framework.sinks import UnresolvedChoiceError
 
-from .conftest import ROOT, run_etl
+from .conftest import ROOT, needs_package, run_etl
 
 ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
 SCHEMA = "id long, day string, amount double"
@@ -584,8 +582,7 @@ def test_replace_where_refuses_rows_outside_the_predicate(ctx, table, delta_engi
 
 
 def test_profile_setting_forces_the_engine(spark_session, tmp_path, monkeypatch, table):
-    if not native_available(spark_session):
-        pytest.skip(f"the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    needs_package(spark_session, "delta")
     assert engine(spark_session) == "spark"  # auto, with the JARs
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     dirs = [f"state_dir={tmp_path}/state", f"warehouse_dir={tmp_path}/wh"]
@@ -597,8 +594,7 @@ def test_profile_setting_forces_the_engine(spark_session, tmp_path, monkeypatch,
 
 
 def test_a_table_written_by_one_engine_is_read_appended_and_merged_by_the_other(spark_session, tmp_path, monkeypatch):
-    if not native_available(spark_session):
-        pytest.skip(f"the session has no Delta JARs ({coordinate('delta')}); run `make jars`")
+    needs_package(spark_session, "delta")
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     on = {
         e: EtlContext(spark_session, load_profile("local", sets=[f"state_dir={tmp_path}/s", f"delta.engine={e}"]))
