@@ -24,7 +24,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from etl_framework.config import load_profile
-from etl_framework.session import FRAMEWORK_CONF, catalog_conf
+from etl_framework.runtime.session import FRAMEWORK_CONF, catalog_conf
 
 from . import report
 from .benchmarks import all_benchmarks

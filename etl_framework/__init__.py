@@ -3,11 +3,11 @@
 >>> from etl_framework import DynamicFrame, EtlContext, GlueContext, Job, get_resolved_options
 """
 
-from .args import get_resolved_options, getResolvedOptions
 from .context import EtlContext
 from .dynamicframe import DynamicFrame, DynamicFrameCollection, ErrorThresholdExceeded
 from .errors import ConfigError, EtlError, JobArgumentError
 from .job import Job
+from .runtime.arguments import get_resolved_options, getResolvedOptions
 
 # Glue scripts create GlueContext(sc); EtlContext takes a SparkContext or a SparkSession.
 GlueContext = EtlContext

@@ -25,11 +25,11 @@ from pathlib import Path
 from .config import Profile, absolute_location, load_profile
 from .crawler.definition import DELETE_BEHAVIORS, RECRAWL_BEHAVIORS, UPDATE_BEHAVIORS
 from .errors import EtlError
-from .launcher import parse_run_request, run_job
 from .logs import get_logger, setup_logging
 from .packages import coordinate, fetch, ivy_home
 from .redaction import mask_argv
-from .runs import RunHistory
+from .runtime.history import RunHistory
+from .runtime.launcher import parse_run_request, run_job
 
 log = get_logger("cli")
 
@@ -82,7 +82,7 @@ def cmd_run(tokens: list[str]) -> int:
         return run_job(req.job, req.job_argv, profile, module=req.module).exit_code or 0
     if profile.spark.is_local:
         raise EtlError(f"--dry-run: profile {profile.source} is local ({profile.spark.master}); nothing is submitted")
-    from .submit import shell_command, spark_submit_command
+    from .runtime.submit import shell_command, spark_submit_command
 
     cmd = spark_submit_command(req, profile)
     if req.dry_run:
@@ -141,7 +141,7 @@ def cmd_bookmarks(ns: argparse.Namespace) -> int:
 
 def cmd_delta(ns: argparse.Namespace) -> int:
     from . import delta
-    from .session import build_session
+    from .runtime.session import build_session
 
     profile = _profile(ns)
     spark = build_session(profile, "etl-delta")  # Hadoop paths (s3a://) and the staging cleanup need Spark
@@ -159,7 +159,7 @@ def cmd_crawl(ns: argparse.Namespace) -> int:
     from .catalog import catalog_for
     from .crawler import Crawler, CrawlerDefinition, SchemaChangePolicy, Target, load_crawler
     from .crawler.layout import table_name
-    from .session import build_session
+    from .runtime.session import build_session
 
     profile = _profile(ns)
     setup_logging(profile.log_level)
@@ -199,7 +199,7 @@ def cmd_crawl(ns: argparse.Namespace) -> int:
 
 def cmd_catalog(ns: argparse.Namespace) -> int:
     from .catalog import admin, catalog_for
-    from .session import build_session
+    from .runtime.session import build_session
 
     profile = _profile(ns)
     # Glue is an API call away; the embedded and Hive catalogs live in Spark's session catalog.

@@ -12,12 +12,12 @@ from .catalog import Catalog, catalog_for
 from .config import Profile, absolute_location
 from .logs import get_logger
 from .metrics import RunMetrics
-from .runtime import active_run
+from .runtime.active import active_run
 
 if TYPE_CHECKING:
     from .bookmarks.session import BookmarkSession
-    from .catalog.sink import DataSink
     from .dynamicframe import DynamicFrame
+    from .sinks.catalog import DataSink
     from .sources.datasource import DataSource
 
 
@@ -67,7 +67,7 @@ class DynamicFrameReader:
         ...     database="sales", table_name="orders", push_down_predicate="order_date >= '2026-01-01'",
         ...     transformation_ctx="orders")
         """
-        from .catalog.reader import read_from_catalog
+        from .sources.catalog import read_from_catalog
 
         return read_from_catalog(
             self._ctx, database, table_name, transformation_ctx, push_down_predicate, additional_options
@@ -115,7 +115,7 @@ class DynamicFrameWriter:
 
         >>> ctx.write_dynamic_frame.from_catalog(orders, database="sales", table_name="orders")  # doctest: +SKIP
         """
-        from .catalog.sink import write_to_catalog
+        from .sinks.catalog import write_to_catalog
 
         return write_to_catalog(self._ctx, frame, database, table_name, transformation_ctx, additional_options)
 
@@ -288,7 +288,7 @@ class EtlContext:
         >>> sink.setCatalogInfo(catalogDatabase="sales", catalogTableName="orders")  # doctest: +SKIP
         >>> sink.writeFrame(orders)  # doctest: +SKIP
         """
-        from .catalog.sink import DataSink
+        from .sinks.catalog import DataSink
 
         sink = DataSink(self, connection_type, transformation_ctx=transformation_ctx, **options)
         return sink.setFormat(format) if format else sink

@@ -20,7 +20,7 @@ from .bookmarks.store import BookmarkError, BookmarkStore, BookmarkVersion, Conc
 from .context import EtlContext
 from .errors import JobArgumentError
 from .logs import get_logger
-from .runtime import active_run
+from .runtime.active import active_run
 from .sinks.staging import StagedOutput, discard, promote, remove_stale
 
 log = get_logger("job")

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -84,3 +85,12 @@ def _compile(spark: SparkSession, source: Traversable) -> tuple[JavaObject, str]
         for class_name, code in compiler.getBytecodes().items():
             out.writestr(class_name.replace(".", "/") + ".class", bytes(code))
     return compiler.getClassLoader(), jar
+
+
+def spark_home() -> Path:
+    """The Spark distribution that ships inside the pyspark package (or ``$SPARK_HOME``)."""
+    if os.environ.get("SPARK_HOME"):
+        return Path(os.environ["SPARK_HOME"])
+    import pyspark
+
+    return Path(pyspark.__file__).parent

@@ -206,7 +206,7 @@ print("ETL_JARS=" + (launch_gateway().jvm.System.getProperty("spark.jars") or ""
 
 def _ivy_resolve(conf: Mapping[str, str], coord: str) -> tuple[list[str] | None, str]:
     """Resolve ``coord`` with Spark's Ivy: (the JAR paths, "") or (None, the reason)."""
-    from .submit import spark_home
+    from .jvm import spark_home
 
     # Ivy's folder is given even when it is the default: Spark takes the home folder from the
     # user's account, and this module from $HOME; both must look in the same place.

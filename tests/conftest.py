@@ -39,8 +39,8 @@ def pytest_configure(config):
 
     from etl_framework.config import load_profile
     from etl_framework.packages import session_conf
+    from etl_framework.runtime.session import FRAMEWORK_CONF, catalog_conf
     from etl_framework.s3 import spark_conf as s3_conf
-    from etl_framework.session import FRAMEWORK_CONF, catalog_conf
 
     home = config._etl_metastore_home = tempfile.mkdtemp(prefix="etl-tests-metastore-")
     conf = SparkConfigBuilder.get()

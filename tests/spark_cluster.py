@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl_framework.submit import spark_home
+from etl_framework.jvm import spark_home
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 import pytest
 
 from etl_framework import JobArgumentError, get_resolved_options, getResolvedOptions
-from etl_framework.args import parse_job_args
+from etl_framework.runtime.arguments import parse_job_args
 
 
 def test_named_options_and_reserved_defaults():

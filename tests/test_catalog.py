@@ -566,7 +566,7 @@ def test_typed_keys_and_awkward_values_survive_the_round_trip(ctx, db, tmp_path)
 def test_profiles_choose_the_metastore(tmp_path, monkeypatch):
     """local: Derby in the state dir; hive: the remote metastore URI (no server here to talk to)."""
     from etl_framework.errors import ConfigError
-    from etl_framework.session import catalog_conf
+    from etl_framework.runtime.session import catalog_conf
 
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     local = load_profile("local", sets=[f"state_dir={tmp_path}/state"])

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from etl_framework.runs import RunHistory
+from etl_framework.runtime.history import RunHistory
 
 from .conftest import ROOT, run_etl, set_args
 
@@ -86,7 +86,7 @@ def test_damaged_run_history_names_the_file_and_the_way_out(tmp_path, dirs):
 
 def test_killed_run_is_marked_failed_when_the_history_is_read(dirs):
     state = str(dirs["state"])
-    code = "import sys, time; from etl_framework.runs import RunHistory\n"
+    code = "import sys, time; from etl_framework.runtime.history import RunHistory\n"
     code += "print(RunHistory(sys.argv[1]).start('victim', {}), flush=True); time.sleep(120)"
     proc = subprocess.Popen([sys.executable, "-c", code, state], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     run_id = proc.stdout.readline().strip()

@@ -16,7 +16,7 @@ from etl_framework.catalog import catalog_for
 from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, SchemaChangePolicy, Target, load_crawler
 from etl_framework.errors import ConfigError
-from etl_framework.runs import RunHistory
+from etl_framework.runtime.history import RunHistory
 
 from .conftest import ROOT, needs_package, run_etl, set_args
 from .moto_server import REGION, MotoServer

@@ -28,13 +28,13 @@ from etl_framework.delta import (
     SchemaMismatchError,
     engine,
     history,
-    merge_delta,
     optimize,
     vacuum,
 )
-from etl_framework.delta import sink as delta_sink
 from etl_framework.errors import ConfigError
 from etl_framework.sinks import UnresolvedChoiceError
+from etl_framework.sinks import delta as delta_sink
+from etl_framework.sinks.delta import merge_delta
 
 from .conftest import ROOT, needs_package, run_etl
 
@@ -370,7 +370,7 @@ KILLABLE = """
 import os, signal
 from pyspark.sql import functions as F
 from etl_framework import DynamicFrame, Job
-from etl_framework.delta import sink
+from etl_framework.sinks import delta as sink
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)

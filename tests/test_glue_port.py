@@ -3,7 +3,7 @@
 import textwrap
 
 from etl_framework.config import load_profile
-from etl_framework.launcher import run_job
+from etl_framework.runtime.launcher import run_job
 
 from .conftest import ROOT
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from etl_framework.errors import JobNotFoundError
-from etl_framework.launcher import run_job
-from etl_framework.runs import RunHistory
+from etl_framework.runtime.history import RunHistory
+from etl_framework.runtime.launcher import run_job
 
 GLUE_STYLE = """
 import sys

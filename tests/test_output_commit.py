@@ -9,7 +9,7 @@ from deltalake import DeltaTable
 
 from etl_framework import EtlContext, Job
 from etl_framework.bookmarks import BookmarkStore, ConcurrentCommitError
-from etl_framework.launcher import run_job
+from etl_framework.runtime.launcher import run_job
 
 ENABLE = {"job_bookmark_option": "job-bookmark-enable"}
 MAPPING = [("id", "long", "id", "long"), ("day", "string", "day", "string")]

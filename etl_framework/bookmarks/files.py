@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..listing import FileInfo
 from ..options import int_option
-from ..sources.files import FileInfo
 
 DEFAULT_MAX_BAND_MS = 900_000
 DEFAULT_MAX_FILES_IN_BAND = 1000

@@ -2,7 +2,7 @@
 
 With Hive support the session catalog is a Hive metastore: an embedded Derby database in the
 profile's state dir (``catalog.backend: local``) or a remote metastore at ``catalog.metastore_uri``
-(``catalog.backend: hive``). The code is the same; ``etl_framework.session`` sets the difference.
+(``catalog.backend: hive``). The code is the same; ``etl_framework.runtime.session`` sets the difference.
 Tables are Spark external tables (``CREATE TABLE ... USING json LOCATION ...``), so
 ``spark.sql("SELECT * FROM sales.orders")`` reads them; partitions are registered with
 ``ALTER TABLE ... ADD PARTITION ... LOCATION``. The classification, the SerDe parameters (under

@@ -28,10 +28,10 @@ from ..catalog.model import Catalog, Column, Database, Partition, Table
 from ..context import EtlContext
 from ..errors import EtlError
 from ..jvm import hadoop_path, java_class
+from ..listing import FileInfo, list_files
 from ..logs import get_logger
-from ..runs import RunHistory
+from ..runtime.history import RunHistory
 from ..sources import read_from_options
-from ..sources.files import FileInfo, list_files
 from ..sources.readers import FileSource
 from ..types import DataType, NullType, StructType, merge_types
 from .classify import HEAD_BYTES, Classification, classify, read_head

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from ..sources.files import FileInfo
+from ..listing import FileInfo
 from ..types import StructType
 from .classify import Classification
 

@@ -1,14 +1,13 @@
-"""Delta Lake tables: a sink and a source for ``format="delta"``, exactly-once writes with job
-bookmarks, and maintenance. Works without the Delta JARs (Spark writes Parquet, delta-rs commits)
-and uses delta-spark when it is on the classpath.
+"""Delta Lake tables as a service: the log (versions, live files, partitions, the engine that
+writes) and maintenance (history, vacuum, optimize). Works without the Delta JARs (delta-rs) and
+uses delta-spark when it is on the classpath. Reading and writing ``format="delta"`` are a source
+and a sink like the other formats' (``sources/delta.py``, ``sinks/delta.py``).
 
     >>> from etl_framework.delta import history  # doctest: +SKIP
     >>> print(history("/lake/orders"))  # doctest: +SKIP
 """
 
 from .maintenance import history, optimize, vacuum
-from .sink import merge_delta, write_delta
-from .source import read_delta
 from .table import DeltaConflictError, DeltaError, SchemaMismatchError, engine, native_available
 
 __all__ = [
@@ -17,10 +16,7 @@ __all__ = [
     "SchemaMismatchError",
     "engine",
     "history",
-    "merge_delta",
     "native_available",
     "optimize",
-    "read_delta",
     "vacuum",
-    "write_delta",
 ]

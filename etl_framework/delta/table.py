@@ -28,7 +28,7 @@ from ..s3 import storage_options
 from ..storage import Storage, local_path
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..config import Profile
 
 log = get_logger("delta")
 
@@ -105,9 +105,9 @@ def engine(spark: SparkSession, requested: str = "auto") -> str:
     return requested
 
 
-def engine_for(ctx: EtlContext) -> str:
-    """The engine for ``ctx``: its profile's ``delta.engine`` (``auto`` without a profile)."""
-    return engine(ctx.spark_session, ctx.profile.delta.engine if ctx.profile else "auto")
+def engine_for(spark: SparkSession, profile: Profile | None) -> str:
+    """The engine a run uses: its profile's ``delta.engine`` (``auto`` without a profile)."""
+    return engine(spark, profile.delta.engine if profile else "auto")
 
 
 def commit_metadata(commit: dict[str, Any]) -> dict[str, Any]:

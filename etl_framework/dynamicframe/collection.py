@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
     from .frame import DynamicFrame
 
 
@@ -17,7 +17,7 @@ class DynamicFrameCollection(Mapping):
     >>> coll.select("people").count()  # doctest: +SKIP
     """
 
-    def __init__(self, dynamic_frames: dict[str, DynamicFrame], glue_ctx: EtlContext):
+    def __init__(self, dynamic_frames: dict[str, DynamicFrame], glue_ctx: Services):
         self._frames = dict(dynamic_frames)
         self.glue_ctx = glue_ctx
 

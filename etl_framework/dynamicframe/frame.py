@@ -22,7 +22,7 @@ from .read_casts import Rescan, read_as_text
 from .resolve import resolve_choice
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 
 class DynamicFrame:
@@ -31,7 +31,7 @@ class DynamicFrame:
     def __init__(
         self,
         df: DataFrame,
-        glue_ctx: EtlContext,
+        glue_ctx: Services,
         name: str = "",
         schema: StructType | None = None,
         errors: ErrorLog | None = None,
@@ -49,7 +49,7 @@ class DynamicFrame:
     # --- construction and conversion ------------------------------------------------------------
 
     @classmethod
-    def fromDF(cls, dataframe: DataFrame, glue_ctx: EtlContext, name: str) -> DynamicFrame:  # noqa: N802
+    def fromDF(cls, dataframe: DataFrame, glue_ctx: Services, name: str) -> DynamicFrame:  # noqa: N802
         """Wrap a Spark DataFrame (Glue's ``DynamicFrame.fromDF``)."""
         return cls(dataframe, glue_ctx, name)
 

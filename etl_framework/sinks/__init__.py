@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..connections import JDBC_CONNECTIONS
 from ..errors import EtlError
-from ..sources.jdbc import JDBC_CONNECTIONS
 from .files import UnresolvedChoiceError, write_files
 from .jdbc import write_jdbc
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
     from ..dynamicframe import DynamicFrame
+    from ..services import Services
 
 __all__ = ["UnresolvedChoiceError", "write_from_options"]
 
 
 def write_from_options(
-    ctx: EtlContext,
+    ctx: Services,
     frame: DynamicFrame,
     connection_type: str,
     connection_options: dict[str, Any] | None,

@@ -23,7 +23,7 @@ from ..types import StringType
 from .staging import StagedOutput, discard, promote, staging_folder
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 log = get_logger("sink")
 
@@ -56,7 +56,7 @@ def nothing_to_write(frame: DynamicFrame, target: str) -> bool:
 
 
 def write_files(
-    ctx: EtlContext,
+    ctx: Services,
     frame: DynamicFrame,
     connection_options: dict[str, Any],
     fmt: str,
@@ -66,7 +66,7 @@ def write_files(
     """Write ``frame``; return it (as Glue does). Raises before writing anything when the frame's
     error thresholds are exceeded or when it holds choices the format cannot store."""
     if (fmt or "").lower() == "delta":  # Delta tables have their own sink (a commit, not just files)
-        from ..delta.sink import write_delta
+        from .delta import write_delta
 
         return write_delta(ctx, frame, connection_options, format_options, transformation_ctx)
     options = dict(connection_options or {})
@@ -161,7 +161,7 @@ def write_files(
     return frame
 
 
-def _stage(ctx: EtlContext, path: str, overwrite: bool) -> StagedOutput:
+def _stage(ctx: Services, path: str, overwrite: bool) -> StagedOutput:
     """A staging folder for this write, named for the bookmark version a bookmarked run commits."""
     session = ctx.bookmarks
     if session is None or not session.defers_output:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from ..connections import JdbcConnection
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..logs import get_logger
-from ..sources.jdbc import JdbcConnection
 from .files import UnresolvedChoiceError
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 log = get_logger("sink")
 
@@ -28,7 +28,7 @@ SPARK_WRITE_OPTIONS = ("batchsize", "truncate", "isolationLevel", "createTableOp
 
 
 def write_jdbc(
-    ctx: EtlContext,
+    ctx: Services,
     frame: DynamicFrame,
     connection_type: str,
     connection_options: dict[str, Any],

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..connections import JDBC_CONNECTIONS
 from ..errors import EtlError
-from .jdbc import JDBC_CONNECTIONS, JdbcSource
+from .jdbc import JdbcSource
 from .readers import FileSource
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
     from ..dynamicframe import DynamicFrame
+    from ..services import Services
 
 FILE_CONNECTIONS = ("file", "s3")
 
 
 def read_from_options(
-    ctx: EtlContext,
+    ctx: Services,
     connection_type: str,
     connection_options: dict[str, Any] | None,
     format: str | None,

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from . import read_from_options
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
     from ..dynamicframe import DynamicFrame
+    from ..services import Services
 
 
 class DataSource:
     """A source by connection type and options (``from_options`` in object form)."""
 
-    def __init__(self, ctx: EtlContext, connection_type: str, transformation_ctx: str = "", **options: Any):
+    def __init__(self, ctx: Services, connection_type: str, transformation_ctx: str = "", **options: Any):
         self.ctx, self.connection_type, self.transformation_ctx = ctx, connection_type, transformation_ctx
         self.options = options
         self.format: str | None = None

@@ -11,35 +11,24 @@ lexicographically; ``jobBookmarkKeysSortOrder="desc"`` tracks keys that shrink.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import Observation, SparkSession
+from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from ..connections import JdbcConnection
 from ..dynamicframe.errors import ErrorLog, Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
-from ..jvm import java_class
 from ..logs import get_logger
 from ..options import int_option
-from ..redaction import redact
 from ..types import from_spark
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 log = get_logger("source")
 
-JDBC_CONNECTIONS = ("jdbc", "postgresql", "mysql", "sqlserver", "oracle")
-DRIVERS = {
-    "postgresql": "org.postgresql.Driver",
-    "mysql": "com.mysql.cj.jdbc.Driver",
-    "sqlserver": "com.microsoft.sqlserver.jdbc.SQLServerDriver",
-    "oracle": "oracle.jdbc.OracleDriver",
-}
 # Spark JDBC reader options passed through as given.
 SPARK_READ_OPTIONS = (
     "partitionColumn",
@@ -60,102 +49,10 @@ _HASH = {
     "oracle": "ORA_HASH({})",
 }
 # The JAR each driver ships in (Debian's packages put them in /usr/share/java/).
-DRIVER_JARS = {
-    "postgresql": "postgresql.jar",
-    "mysql": "mysql-connector-j.jar",
-    "sqlserver": "mssql-jdbc.jar",
-    "oracle": "ojdbc11.jar",
-}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _INTEGER_TYPES = {-6, 5, 4, -5}  # java.sql.Types TINYINT, SMALLINT, INTEGER, BIGINT
 _FLOAT_TYPES = {6, 7, 8}  # FLOAT, REAL, DOUBLE
 _TIMESTAMP_TYPES = {93, 2014}  # TIMESTAMP, TIMESTAMP_WITH_TIMEZONE
-
-
-@dataclass
-class JdbcConnection:
-    """Where a JDBC source or sink connects: URL, table, credentials and driver class."""
-
-    url: str
-    table: str
-    user: str | None
-    password: str | None
-    driver: str
-    dialect: str
-
-    @classmethod
-    def from_options(cls, connection_type: str, options: dict[str, Any]) -> JdbcConnection:
-        """Validate Glue's JDBC connection options.
-
-        >>> JdbcConnection.from_options("postgresql", {"url": "jdbc:postgresql://db:5432/shop",
-        ...                             "dbtable": "public.orders", "user": "etl"}).driver
-        'org.postgresql.Driver'
-        """
-        ctype = (connection_type or "").lower()
-        url, table = options.get("url"), options.get("dbtable", options.get("dbTable"))
-        if not isinstance(url, str) or not url.startswith("jdbc:"):
-            example = f"jdbc:{ctype if ctype != 'jdbc' else 'postgresql'}://host:port/db"
-            raise EtlError(f"connection option 'url' must be a JDBC URL such as {example}, got {redact(repr(url))}")
-        if not isinstance(table, str) or not table.strip():
-            raise EtlError(f"connection option 'dbtable' is required (schema.table), got {table!r}")
-        dialect = url.split(":")[1].lower()
-        if ctype != "jdbc" and dialect != ctype:
-            raise EtlError(
-                f"connection_type {ctype!r} does not match url {redact(repr(url))} (use connection_type 'jdbc')"
-            )
-        driver = options.get("driver") or options.get("customJdbcDriverClassName") or DRIVERS.get(dialect)
-        if not driver:
-            raise EtlError(f"no known JDBC driver class for {redact(repr(url))}: set connection option 'driver'")
-        user, password = options.get("user"), options.get("password")
-        return cls(url, table.strip(), user, password, driver, dialect)
-
-    def spark_options(self) -> dict[str, str]:
-        """Options for Spark's JDBC reader and writer."""
-        out = {"url": self.url, "dbtable": self.table, "driver": self.driver}
-        if self.user is not None:
-            out["user"] = str(self.user)
-        if self.password is not None:
-            out["password"] = str(self.password)
-        return out
-
-    @property
-    def safe_url(self) -> str:
-        """The URL without credentials, for messages."""
-        return redact(self.url)
-
-    def driver_class(self, spark: SparkSession) -> Any:
-        """The driver's class, loaded the way Spark loads ``spark.jars`` (the context class loader);
-        a driver that is not on the classpath is an error naming its JAR, not a Java stack trace."""
-        try:
-            loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
-            return java_class(spark, "java.lang.Class").forName(self.driver, True, loader)
-        except Exception as exc:  # noqa: BLE001 - py4j wraps ClassNotFoundException
-            jar = DRIVER_JARS.get(self.dialect, "the driver's JAR")
-            path = f"/usr/share/java/{jar}" if self.dialect == "postgresql" else f"/path/to/{jar}"
-            raise EtlError(
-                f"JDBC driver class {self.driver} (for {self.safe_url}) is not on Spark's classpath: add {jar}, "
-                f"e.g. ETL_SPARK_JARS={path} (the profiles pass it as spark.jars) or --conf spark.jars={path}"
-            ) from exc
-
-    @contextmanager
-    def connect(self, spark: SparkSession) -> Iterator[Any]:
-        """A ``java.sql.Connection`` in the driver's JVM, closed afterwards.
-
-        The driver is called directly, since ``DriverManager`` does not see classes of the loader
-        that holds ``spark.jars``.
-        """
-        driver = self.driver_class(spark).newInstance()
-        props = java_class(spark, "java.util.Properties")()
-        for key in ("user", "password"):
-            if getattr(self, key) is not None:
-                props.setProperty(key, str(getattr(self, key)))
-        conn = driver.connect(self.url, props)
-        if conn is None:
-            raise EtlError(f"JDBC driver {self.driver} does not accept url {self.safe_url!r}")
-        try:
-            yield conn
-        finally:
-            conn.close()
 
 
 def _literal(value: Any) -> str:
@@ -237,7 +134,7 @@ class JdbcSource:
     """A JDBC table as Glue's ``from_options(connection_type="postgresql", ...)`` describes it."""
 
     def __init__(
-        self, ctx: EtlContext, connection_type: str, connection_options: dict[str, Any], transformation_ctx: str = ""
+        self, ctx: Services, connection_type: str, connection_options: dict[str, Any], transformation_ctx: str = ""
     ):
         self.ctx = ctx
         self.spark = ctx.spark_session

@@ -30,13 +30,13 @@ from ..dynamicframe.inference import (
 )
 from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
+from ..listing import FileInfo, common_base, list_files
 from ..logs import get_logger
 from ..packages import require
 from ..types import StructType, ddl_name, from_spark, quote, spark_ddl
-from .files import FileInfo, common_base, list_files
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 log = get_logger("source")
 
@@ -68,7 +68,7 @@ class FileSource:
 
     def __init__(
         self,
-        ctx: EtlContext,
+        ctx: Services,
         connection_options: dict[str, Any],
         fmt: str,
         format_options: dict[str, Any] | None,
@@ -99,7 +99,7 @@ class FileSource:
         """Read ``files`` (default: every file the options select, less what the job's bookmark
         says was processed) into a DynamicFrame."""
         if self.format == "delta":  # the Delta log, not a listing, says which files to read
-            from ..delta.source import read_delta
+            from .delta import read_delta
 
             return read_delta(self.ctx, self.options, self.format_options, self.transformation_ctx)
         files = self.bookmarked(self.list()) if files is None else files

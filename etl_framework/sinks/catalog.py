@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from ..catalog.model import NULL_PARTITION, CatalogError, Column, Partition, Table
+from ..catalog.spark import quote
 from ..delta.table import live_partitions
 from ..dynamicframe.errors import Step
 from ..errors import EtlError
 from ..jvm import java_class
 from ..logs import get_logger
-from ..sinks.files import write_files
 from ..storage import Storage
 from ..types import hive_type
-from .model import NULL_PARTITION, CatalogError, Column, Partition, Table
-from .spark import quote
+from .files import write_files
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
     from ..dynamicframe.frame import DynamicFrame
+    from ..services import Services
 
 log = get_logger("catalog")
 
@@ -48,7 +48,7 @@ class DataSink:
 
     def __init__(
         self,
-        ctx: EtlContext,
+        ctx: Services,
         connection_type: str = "s3",
         path: str | None = None,
         partitionKeys: list[str] | None = None,  # noqa: N803 - Glue's spelling
@@ -162,7 +162,7 @@ class DataSink:
 
 
 def write_to_catalog(
-    ctx: EtlContext,
+    ctx: Services,
     frame: DynamicFrame,
     database: str,
     table_name: str,

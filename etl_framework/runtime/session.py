@@ -7,10 +7,10 @@ import sys
 
 from pyspark.sql import SparkSession
 
-from .config import Profile
-from .errors import ConfigError
-from .packages import session_conf
-from .s3 import spark_conf as s3_conf
+from ..config import Profile
+from ..errors import ConfigError
+from ..packages import session_conf
+from ..s3 import spark_conf as s3_conf
 
 
 def under_spark_submit() -> bool:

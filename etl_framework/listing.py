@@ -15,9 +15,9 @@ from importlib import resources
 from py4j.java_gateway import JavaObject
 from pyspark.sql import SparkSession
 
-from ..errors import EtlError
-from ..jvm import compiled_class, hadoop_path, java_class
-from ..storage import hidden
+from .errors import EtlError
+from .jvm import compiled_class, hadoop_path, java_class
+from .storage import hidden
 
 
 @dataclass(frozen=True)

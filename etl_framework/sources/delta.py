@@ -24,11 +24,7 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
-from ..dynamicframe.errors import ErrorLog, Step
-from ..dynamicframe.frame import DynamicFrame
-from ..logs import get_logger
-from ..types import from_spark, quote
-from .table import (
+from ..delta.table import (
     DeltaError,
     TableFiles,
     data_added,
@@ -39,11 +35,15 @@ from .table import (
     table_uri,
     to_spark_schema,
 )
+from ..dynamicframe.errors import ErrorLog, Step
+from ..dynamicframe.frame import DynamicFrame
+from ..logs import get_logger
+from ..types import from_spark, quote
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
-    from ..context import EtlContext
+    from ..services import Services
 
 log = get_logger("delta")
 
@@ -92,7 +92,7 @@ def _open(uri: str, options: dict[str, Any]) -> DeltaTable:
 
 
 def read_delta(
-    ctx: EtlContext,
+    ctx: Services,
     connection_options: dict[str, Any],
     format_options: dict[str, Any] | None = None,
     transformation_ctx: str = "",
@@ -101,7 +101,7 @@ def read_delta(
     options = dict(connection_options or {})
     spark = ctx.spark_session
     uri = _location(options)
-    if engine_for(ctx) == "spark" and not _bookmarked(ctx, transformation_ctx):
+    if engine_for(ctx.spark_session, ctx.profile) == "spark" and not _bookmarked(ctx, transformation_ctx):
         return _frame(ctx, _read_native(ctx, uri, options), transformation_ctx)
 
     table = _open(uri, options)
@@ -115,7 +115,7 @@ def read_delta(
     return _frame(ctx, read_files(spark, uri, schema, files), transformation_ctx)
 
 
-def _read_native(ctx: EtlContext, uri: str, options: dict[str, Any]) -> DataFrame:
+def _read_native(ctx: Services, uri: str, options: dict[str, Any]) -> DataFrame:
     """delta-spark reads the table (as of a version or time), pruned by ``partitionFilters``."""
     version, instant = options.get("versionAsOf"), options.get("timestampAsOf")
     if version is not None and instant is not None:
@@ -158,11 +158,11 @@ def _partition_condition(filters: Any) -> Column:
     return reduce(lambda a, b: a | b, [reduce(lambda a, b: a & b, [term(*t) for t in g]) for g in groups])
 
 
-def _bookmarked(ctx: EtlContext, transformation_ctx: str) -> bool:
+def _bookmarked(ctx: Services, transformation_ctx: str) -> bool:
     return bool(ctx.bookmarks is not None and ctx.bookmarks.active and transformation_ctx)
 
 
-def _new_files(ctx: EtlContext, table: DeltaTable, uri: str, transformation_ctx: str) -> list[str]:
+def _new_files(ctx: Services, table: DeltaTable, uri: str, transformation_ctx: str) -> list[str]:
     """The data files added after the committed table version; stages the version read up to."""
     session = ctx.bookmarks
     assert session is not None
@@ -209,7 +209,7 @@ def _new_files(ctx: EtlContext, table: DeltaTable, uri: str, transformation_ctx:
     return files
 
 
-def _frame(ctx: EtlContext, df: DataFrame, transformation_ctx: str) -> DynamicFrame:
+def _frame(ctx: Services, df: DataFrame, transformation_ctx: str) -> DynamicFrame:
     observation = Observation()
     df = df.observe(observation, F.count(F.lit(1)).alias("read"), F.count(F.lit(None)).alias("errors"))
     ctx.metrics.watch(observation)

@@ -5,7 +5,7 @@ profiles, so it is also a valid ``spark-submit`` application on its own (an EMR 
 ``SparkSubmitOperator``)::
 
     spark-submit --master spark://host:7077 --py-files etl_framework.zip \\
-        $(python -c 'import etl_framework.launcher as l; print(l.__file__)') \\
+        $(python -c 'import etl_framework.runtime.launcher as l; print(l.__file__)') \\
         --env conf/standalone.yaml jobs/sample_orders.py --JOB_NAME orders
 
 Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB|--module NAME
@@ -34,11 +34,11 @@ if __name__ == "__main__":
 from etl_framework.config import Profile, load_profile
 from etl_framework.context import EtlContext
 from etl_framework.errors import EtlError
-from etl_framework.job_module import JobModule, execute, resolve_job
 from etl_framework.logs import get_logger, setup_logging
 from etl_framework.redaction import mask_argv, redact, secret_values
-from etl_framework.runs import RunHistory, RunRecord, new_run_id
-from etl_framework.runtime import ActiveRun, activate
+from etl_framework.runtime.active import ActiveRun, activate
+from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id
+from etl_framework.runtime.modules import JobModule, execute, resolve_job
 
 log = get_logger("launcher")
 
@@ -149,7 +149,7 @@ def run_job(
     >>> record.status  # doctest: +SKIP
     'SUCCEEDED'
     """
-    from etl_framework.session import build_session  # pyspark is imported only when a job runs
+    from etl_framework.runtime.session import build_session  # pyspark is imported only when a job runs
 
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)

@@ -46,13 +46,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..bookmarks.session import ENABLE
-from ..logs import get_logger
-from ..s3 import storage_options
-from ..sinks.files import UnresolvedChoiceError, nothing_to_write
-from ..sources.files import list_files
-from ..storage import STAGING
-from ..types import quote
-from .table import (
+from ..delta.table import (
     DeltaConflictError,
     DeltaError,
     SchemaMismatchError,
@@ -67,11 +61,17 @@ from .table import (
     to_delta_schema,
     to_spark_schema,
 )
+from ..listing import list_files
+from ..logs import get_logger
+from ..s3 import storage_options
+from ..storage import STAGING
+from ..types import quote
+from .files import UnresolvedChoiceError, nothing_to_write
 
 if TYPE_CHECKING:
     from ..bookmarks.session import BookmarkSession
-    from ..context import EtlContext
     from ..dynamicframe.frame import DynamicFrame
+    from ..services import Services
 
 log = get_logger("delta")
 
@@ -90,7 +90,7 @@ def _flag(options: dict[str, Any], name: str) -> bool:
 
 
 def write_delta(
-    ctx: EtlContext,
+    ctx: Services,
     frame: DynamicFrame,
     connection_options: dict[str, Any],
     format_options: dict[str, Any] | None = None,
@@ -221,7 +221,7 @@ def _where(options: dict[str, Any], mode: str) -> str | None:
     return where
 
 
-def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: str) -> None:
+def _write(ctx: Services, df: DataFrame, write: _Write, transformation_ctx: str) -> None:
     uri, mode, options = write.uri, write.mode, write.options
     table = open_table(uri)
     keys = list(options.get("partitionKeys") or (table.metadata().partition_columns if table else []))
@@ -242,7 +242,7 @@ def _write(ctx: EtlContext, df: DataFrame, write: _Write, transformation_ctx: st
         uri, table, df.schema, "overwrite" if replace_all else "append", write.format_options
     )
     matching = _matching(write.where, df) if write.where else None
-    if engine_for(ctx) == "spark":
+    if engine_for(ctx.spark_session, ctx.profile) == "spark":
         _write_native(ctx, df, write, keys, txn, table is not None)
         return
 
@@ -381,7 +381,7 @@ def _relative(uri: str, spark_path: str, live: dict[str, Any]) -> str:
 # --- exactly once -------------------------------------------------------------------------------
 
 
-def _transaction(ctx: EtlContext, uri: str, transformation_ctx: str) -> Transaction | None:
+def _transaction(ctx: Services, uri: str, transformation_ctx: str) -> Transaction | None:
     """The application transaction this write records, when the job's bookmarks are enabled."""
     session = ctx.bookmarks
     if session is None or session.option != ENABLE:
@@ -425,7 +425,7 @@ def _recorded_pending(table: DeltaTable, txn: Transaction) -> dict[str, Any] | N
     return None
 
 
-def _properties(ctx: EtlContext, txn: Transaction | None, rebase: bool = True) -> CommitProperties | None:
+def _properties(ctx: Services, txn: Transaction | None, rebase: bool = True) -> CommitProperties | None:
     """The commit's application transaction and metadata; ``rebase=False`` makes any concurrent
     commit a conflict (delta-rs would otherwise rebase a commit whose removes do not clash)."""
     if txn is None:
@@ -475,7 +475,7 @@ def _target_schema(
 
 
 def _write_files(
-    ctx: EtlContext,
+    ctx: Services,
     df: DataFrame,
     files: TableFiles,
     write_id: str,
@@ -569,7 +569,7 @@ def _commit(
 
 
 def _write_native(
-    ctx: EtlContext, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None, exists: bool
+    ctx: Services, df: DataFrame, write: _Write, keys: list[str], txn: Transaction | None, exists: bool
 ) -> None:
     """delta-spark writes and commits: ``DataFrameWriter.save`` or ``DeltaTable.merge``. The
     transaction goes through delta-spark's idempotent-write options (session settings for MERGE),

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .config import Profile
-from .metrics import RunMetrics
+from ..config import Profile
+from ..metrics import RunMetrics
 
 
 @dataclass

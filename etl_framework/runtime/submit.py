@@ -4,7 +4,7 @@ The framework travels as a zip on ``--py-files`` (built once per content, so a p
 keeps working), the job file beside it, and the launcher is the application.
 
     >>> from etl_framework.config import load_profile
-    >>> from etl_framework.launcher import parse_run_request
+    >>> from etl_framework.runtime.launcher import parse_run_request
     >>> req = parse_run_request(["jobs/sample_orders.py", "--env", "standalone"])
     >>> cmd = spark_submit_command(req, load_profile("standalone"))  # doctest: +SKIP
 """
@@ -13,31 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import shlex
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-import etl_framework
-
-from .config import Profile, profile_path
-from .job_module import resolve_job
+from ..config import Profile, profile_path
+from ..jvm import spark_home
+from ..packages import session_conf
 from .launcher import RunRequest
-from .packages import session_conf
+from .modules import resolve_job
 
-PACKAGE_DIR = Path(etl_framework.__file__).parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the etl_framework package
 LAUNCHER = PACKAGE_DIR / "launcher.py"
-
-
-def spark_home() -> Path:
-    """The Spark distribution that ships inside the pyspark package (or ``$SPARK_HOME``)."""
-    if os.environ.get("SPARK_HOME"):
-        return Path(os.environ["SPARK_HOME"])
-    import pyspark
-
-    return Path(pyspark.__file__).parent
 
 
 def package_zip() -> Path:

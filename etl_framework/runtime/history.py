@@ -6,7 +6,7 @@ process and host that run it: a run still ``RUNNING`` whose process on this host
 or its machine rebooted) is marked ``FAILED`` when the history is read. Error messages are stored
 without credentials (``redaction.redact``).
 
-    >>> from etl_framework.runs import RunHistory
+    >>> from etl_framework.runtime.history import RunHistory
     >>> history = RunHistory("/tmp/etl-doc-state")
     >>> run = history.start("orders", {"JOB_NAME": "orders"})
     >>> history.finish(run, "SUCCEEDED")
@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ConfigError, EtlError
-from .redaction import redact
+from ..errors import ConfigError, EtlError
+from ..redaction import redact
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 from pyspark.errors import ParseException
 from pyspark.sql import functions as F
 
+from ..catalog.model import NULL_PARTITION, CatalogError, Partition, Table
+from ..catalog.partitions import find_partitions, select_partitions
+from ..catalog.schema import table_schema
+from ..catalog.spark import literal, quote
 from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
-from ..sources.files import FileInfo
-from ..sources.readers import FileSource
+from ..listing import FileInfo
 from ..types import Field, StructType, from_spark, to_spark
-from .model import NULL_PARTITION, CatalogError, Partition, Table
-from .partitions import find_partitions, select_partitions
-from .schema import table_schema
-from .spark import literal, quote
+from .readers import FileSource
 
 if TYPE_CHECKING:
-    from ..context import EtlContext
+    from ..services import Services
 
 _FILE = "__etl_file"
 _COLUMNAR = ("parquet", "orc", "avro")
@@ -37,7 +37,7 @@ _ESCAPED = re.compile(r'[\x01-\x1f"#%\'*/:=?\\\x7f{\[\]^]')
 
 
 def read_from_catalog(
-    ctx: EtlContext,
+    ctx: Services,
     database: str,
     table_name: str,
     transformation_ctx: str = "",
@@ -138,7 +138,7 @@ def _value(value: str) -> str:
     return "NULL" if value == NULL_PARTITION else literal(value)
 
 
-def _empty(ctx: EtlContext, table: Table, transformation_ctx: str) -> DynamicFrame:
+def _empty(ctx: Services, table: Table, transformation_ctx: str) -> DynamicFrame:
     """No partition selected or nothing new since the bookmark: an empty frame with the table's schema."""
     schema = table_schema(table)
     return DynamicFrame(ctx.spark_session.createDataFrame([], to_spark(schema)), ctx, transformation_ctx, schema)

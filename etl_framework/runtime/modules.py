@@ -24,8 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .args import parse_job_args
-from .errors import JobNotFoundError
+from ..errors import JobNotFoundError
+from .arguments import parse_job_args
 
 
 @dataclass(frozen=True)
