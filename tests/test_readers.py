@@ -685,7 +685,7 @@ def test_folder_name_holding_the_listing_separators(ctx, tmp_path):
 def test_a_file_that_is_not_avro_is_an_error_naming_it(ctx, tmp_path):
     needs_package(ctx.spark_session, "avro")
     path = write(tmp_path / "data.avro", "not really avro")
-    with pytest.raises(EtlError, match=rf"file:{path}: not an Avro file"):
+    with pytest.raises(EtlError, match=rf"file:{path}: not an avro file"):
         read(ctx, path, "avro")
 
 

@@ -99,7 +99,7 @@ def test_bad_sink_options_are_named(ctx, frame, tmp_path):
     resolved = frame.resolveChoice(choice="cast:string")
     with pytest.raises(EtlError, match="connection option 'path' is required"):
         ctx.write_dynamic_frame.from_options(resolved, "file", {}, "parquet")
-    with pytest.raises(EtlError, match="format 'sequencefile' is not supported for file sinks; use one of avro, csv"):
+    with pytest.raises(EtlError, match="format 'sequencefile' is not supported; use one of avro, csv"):
         write(ctx, resolved, tmp_path / "a", "sequencefile")
     with pytest.raises(EtlError, match=r"'partitionKeys': \['month'\] not in the frame's fields"):
         write(ctx, resolved, tmp_path / "p", "parquet", partitionKeys=["month"])

@@ -10,10 +10,12 @@ mark stays below the oldest file left waiting.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..listing import FileInfo
 from ..options import int_option
+from .session import SourceBookmark
 
 DEFAULT_MAX_BAND_MS = 900_000
 DEFAULT_MAX_FILES_IN_BAND = 1000
@@ -59,6 +61,15 @@ def select_new(
     band.update({f.path: f.modified_ms for f in selected})
     band = {path: modified for path, modified in band.items() if modified > mark}
     return selected, {"type": "files", "high_water_ms": mark, "band": band}
+
+
+def select_files(mark: SourceBookmark, files: list[FileInfo], options: dict[str, Any]) -> list[FileInfo]:
+    """The files a bookmarked file source reads this run, staging the state to commit with it."""
+    if mark.replaying:
+        return select_replay(files, mark.after, mark.up_to)
+    chosen, state = select_new(files, mark.after, options, int(time.time() * 1000))
+    mark.stage(state)
+    return chosen
 
 
 def select_replay(files: list[FileInfo], lower: dict[str, Any] | None, upper: dict[str, Any] | None) -> list[FileInfo]:

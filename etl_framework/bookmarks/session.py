@@ -78,3 +78,43 @@ class BookmarkSession:
         )
         self.base, self.pending, self.outputs = version, {}, []
         return version
+
+
+@dataclass(frozen=True)
+class SourceBookmark:
+    """One bookmarked source's part of a run: the committed state it reads past and, when a paused
+    run replays a range (``--job-bookmark-from/-to``), the state it reads up to."""
+
+    session: BookmarkSession
+    name: str  # the source's transformation_ctx
+
+    @property
+    def replaying(self) -> bool:
+        return self.session.replaying
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        """The state whose data was read already (None: nothing was)."""
+        return self.session.replay_range(self.name)[0] if self.replaying else self.session.state_for(self.name)
+
+    @property
+    def up_to(self) -> dict[str, Any] | None:
+        """In a replay, the state to read up to; otherwise None (read everything new)."""
+        return self.session.replay_range(self.name)[1] if self.replaying else None
+
+    def stage(self, state: dict[str, Any]) -> None:
+        """The state this run read up to, for ``job.commit()`` to commit (a replay commits nothing)."""
+        if not self.replaying:
+            self.session.stage(self.name, state)
+
+
+def source_bookmark(session: BookmarkSession | None, transformation_ctx: str) -> SourceBookmark | None:
+    """The bookmark of the source named ``transformation_ctx``, or None when the run does not track
+    it: bookmarks disabled, no ``Job.init``, or a source without a ``transformation_ctx`` (as in Glue).
+
+    >>> source_bookmark(None, "orders") is None
+    True
+    """
+    if session is None or not session.active or not transformation_ctx:
+        return None
+    return SourceBookmark(session, transformation_ctx)

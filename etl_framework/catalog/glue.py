@@ -22,38 +22,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..formats import FORMATS
 from .model import Catalog, CatalogError, Column, Database, Partition, Table
 
 if TYPE_CHECKING:
     from ..config import CatalogSettings
 
-_TEXT_IN = "org.apache.hadoop.mapred.TextInputFormat"
-_TEXT_OUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-_LAZY = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
-_PARQUET = (
-    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-)
-# (InputFormat, OutputFormat, SerializationLibrary) per classification, as Glue's crawlers set them.
-_FORMATS = {
-    "parquet": _PARQUET,
-    "delta": _PARQUET,
-    "orc": (
-        "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
-        "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
-        "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
-    ),
-    "json": (_TEXT_IN, _TEXT_OUT, "org.openx.data.jsonserde.JsonSerDe"),
-    "csv": (_TEXT_IN, _TEXT_OUT, _LAZY),
-    "text": (_TEXT_IN, _TEXT_OUT, _LAZY),
-    "xml": ("com.ibm.spss.hive.serde2.xml.XmlInputFormat", _TEXT_OUT, "com.ibm.spss.hive.serde2.xml.XmlSerDe"),
-    "avro": (
-        "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
-        "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat",
-        "org.apache.hadoop.hive.serde2.avro.AvroSerDe",
-    ),
-}
 # Hive SerDe parameter -> Glue format option (OpenCSVSerde spells separator and quote its own way).
 _FROM_HIVE = {"field.delim": "separator", "separatorChar": "separator", "escapeChar": "escaper"}
 _HEADER = "skip.header.line.count"
@@ -253,11 +227,11 @@ def _column_input(c: Column) -> dict[str, str]:
 
 def _storage(t: Table) -> dict[str, Any]:
     """The StorageDescriptor of ``t``: its columns, location, formats and SerDe."""
-    if t.classification not in _FORMATS:
+    if t.classification not in FORMATS:
         raise CatalogError(
-            f"table {t.qualified_name}: classification {t.classification!r} is not one of {', '.join(_FORMATS)}"
+            f"table {t.qualified_name}: classification {t.classification!r} is not one of {', '.join(FORMATS)}"
         )
-    in_format, out_format, serde_lib = _FORMATS[t.classification]
+    in_format, out_format, serde_lib = FORMATS[t.classification].hive
     serde = {k: str(v) for k, v in t.serde_parameters.items() if k != "withHeader"}
     if "separator" in serde:
         serde["field.delim"] = serde.pop("separator")

@@ -28,23 +28,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 from ..delta.table import live_partitions, native_available, open_table, table_uri, to_spark_schema
+from ..formats import FORMATS
 from ..jvm import java_class
 from ..types import quote, spark_type_ddl
 from .model import NULL_PARTITION, Catalog, CatalogError, Column, Database, Partition, Table
 
-# Spark data source per classification. With delta-spark loaded a Delta table is a real Delta table
-# (Spark reads its log); without it, one over its Parquet files (right until files are removed;
-# from_catalog reads the log either way).
-_PROVIDERS = {
-    "json": "json",
-    "csv": "csv",
-    "parquet": "parquet",
-    "orc": "orc",
-    "xml": "xml",
-    "text": "text",
-    "avro": "avro",
-    "delta": "parquet",
-}
 # Glue's format option names (what SerDe parameters hold) -> Spark reader options of the table.
 _SPARK_OPTIONS = {
     "separator": "sep",
@@ -176,14 +164,16 @@ class SparkCatalog(Catalog):
 
     def create_table(self, table: Table) -> None:
         database = self.get_database(table.database).name
-        provider = _PROVIDERS.get(table.classification)
-        if provider is None:
+        if table.classification not in FORMATS:
             raise CatalogError(
                 f"table {table.qualified_name}: classification {table.classification!r} is not one of "
-                f"{', '.join(_PROVIDERS)}"
+                f"{', '.join(FORMATS)}"
             )
+        provider = FORMATS[table.classification].spark_source
         if not table.location:
             raise CatalogError(f"table {table.qualified_name}: a location is required")
+        # With delta-spark loaded a Delta table is a real Delta table (Spark reads its log); without it,
+        # one over its Parquet files (right until files are removed; from_catalog reads the log either way).
         if table.classification == "delta" and native_available(self.spark):
             self._create_delta(database, table)
             return

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 
 from ..dynamicframe.inference import _DECIMAL, _INTEGER
+from ..formats import sniff
 from ..jvm import hadoop_path, java_class
 
 HEAD_BYTES = 1 << 20  # Glue's classifiers read the first megabyte of a file
@@ -63,12 +64,9 @@ def read_head(spark: SparkSession, uri: str, size: int) -> bytes:
 def classify(head: bytes, name: str, whole: bool = True) -> Classification | None:
     """The classification of a file from its first bytes (``whole``: they are the entire file),
     or None when no classifier recognizes it."""
-    if head.startswith(b"PAR1"):
-        return Classification("parquet")
-    if head.startswith(b"ORC"):
-        return Classification("orc")
-    if head.startswith(b"Obj\x01"):  # an Avro object container file
-        return Classification("avro")
+    binary = sniff(head)
+    if binary:
+        return Classification(binary.name)
     compression = "none"
     if head.startswith(b"\x1f\x8b"):
         compression, head = "gzip", zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from .. import formats
 from ..catalog.model import NULL_PARTITION, CatalogError, Column, Partition, Table
 from ..catalog.spark import quote
 from ..delta.table import live_partitions
@@ -30,7 +31,7 @@ from ..jvm import java_class
 from ..logs import get_logger
 from ..storage import Storage
 from ..types import hive_type
-from .files import write_files
+from . import write_from_options
 
 if TYPE_CHECKING:
     from ..dynamicframe.frame import DynamicFrame
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 log = get_logger("catalog")
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
-_CLASSIFICATION = {"glueparquet": "parquet"}
 
 
 class DataSink:
@@ -124,7 +124,7 @@ class DataSink:
             df = dynamic_frame.dataframe.observe(observation, values.alias("partitions"))
             frame = dynamic_frame._derive(df, dynamic_frame.schema(), Step("catalog sink", self.transformation_ctx))
         options = {**self.options, "path": path, "partitionKeys": keys}
-        write_files(self.ctx, frame, options, fmt, format_options, self.transformation_ctx)
+        write_from_options(self.ctx, frame, "file", options, fmt, format_options, self.transformation_ctx)
         if not update:
             return dynamic_frame
         wanted = _table_of(dynamic_frame, self.database, self.table_name, path, fmt, keys, format_options)
@@ -211,7 +211,7 @@ def _table_of(
 ) -> Table:
     """The table the frame makes: its fields as columns, ``keys`` as partition keys."""
     columns = {f.name: Column(f.name, hive_type(f.dataType)) for f in frame.schema()}
-    classification = _CLASSIFICATION.get(fmt.lower(), fmt.lower())
+    classification = formats.get(fmt).name
     serde: dict[str, str] = {}
     if classification == "csv":
         serde = {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from .. import formats
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..logs import get_logger
@@ -27,18 +28,6 @@ if TYPE_CHECKING:
 
 log = get_logger("sink")
 
-_FORMATS = {
-    "json": "json",
-    "csv": "csv",
-    "parquet": "parquet",
-    "glueparquet": "parquet",
-    "orc": "orc",
-    "avro": "avro",
-    "text": "text",
-    "xml": "xml",
-}
-# Formats that can hold a VARIANT value (written as its JSON text).
-_HOLDS_CHOICE = {"json"}
 _MODES = ("append", "overwrite", "error", "errorifexists", "ignore")
 
 
@@ -65,27 +54,22 @@ def write_files(
 ) -> DynamicFrame:
     """Write ``frame``; return it (as Glue does). Raises before writing anything when the frame's
     error thresholds are exceeded or when it holds choices the format cannot store."""
-    if (fmt or "").lower() == "delta":  # Delta tables have their own sink (a commit, not just files)
-        from .delta import write_delta
-
-        return write_delta(ctx, frame, connection_options, format_options, transformation_ctx)
     options = dict(connection_options or {})
     format_options = dict(format_options or {})
     path = options.get("path")
     if not path or not isinstance(path, str):
         raise EtlError(f"connection option 'path' is required for a file sink, got {path!r}")
-    spark_format = _FORMATS.get((fmt or "").lower())
-    if spark_format is None:
-        raise EtlError(f"format {fmt!r} is not supported for file sinks; use one of {', '.join(sorted(_FORMATS))}")
-    if spark_format == "avro":
-        require(ctx.spark_session, "avro", 'format="avro"')
+    found = formats.get(fmt)
+    if found.package:
+        require(ctx.spark_session, found.package, f"format={found.name!r}")
+    spark_format = found.spark_source
     mode = str(options.get("mode", "append")).lower()
     if mode not in _MODES:
         raise EtlError(f"connection option 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")
     if nothing_to_write(frame, path):
         return frame
     choices = frame.unresolved_choices()
-    if choices and spark_format not in _HOLDS_CHOICE:
+    if choices and not found.holds_choice:
         raise UnresolvedChoiceError(
             f"cannot write {fmt} to {path}: fields {', '.join(choices)} are unresolved choices; "
             f"resolve them first, e.g. frame.resolveChoice(specs=[({choices[0]!r}, 'cast:string')]) "

@@ -23,15 +23,16 @@ from ..catalog.spark import literal, quote
 from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
+from ..formats import FORMATS
 from ..listing import FileInfo
 from ..types import Field, StructType, from_spark, to_spark
+from .delta import read_delta
 from .readers import FileSource
 
 if TYPE_CHECKING:
     from ..services import Services
 
 _FILE = "__etl_file"
-_COLUMNAR = ("parquet", "orc", "avro")
 # Characters Spark and Hive write as %XX in a partition folder's name.
 _ESCAPED = re.compile(r'[\x01-\x1f"#%\'*/:=?\\\x7f{\[\]^]')
 
@@ -50,7 +51,7 @@ def read_from_catalog(
     options = dict(additional_options or {})
     predicates = [p for p in (push_down_predicate, options.pop("catalogPartitionPredicate", "")) if p]
     if table.classification == "delta":  # the Delta log, not the catalog, knows the live files
-        frame = FileSource(ctx, {**options, "path": table.location}, "delta", {}, transformation_ctx).read()
+        frame = read_delta(ctx, {**options, "path": table.location}, {}, transformation_ctx)
         if not predicates:
             return frame
         select_partitions(ctx.spark_session, table, [], predicates)  # only partition keys may be named
@@ -69,7 +70,8 @@ def read_from_catalog(
     # some), and no Spark job reads a footer to find them. Where the partitions are laid out as Spark
     # and Hive write them, Spark's partition discovery adds the keys too, typed by the catalog.
     columns, base_path = None, None
-    if table.classification in _COLUMNAR and table.columns:
+    described = FORMATS.get(table.classification)
+    if described and described.self_describing and table.columns:
         columns = ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns)
         if table.partition_keys and _hive_layout(table, partitions):
             columns = ", ".join([columns, *(f"{quote(k.name)} {k.type}" for k in table.partition_keys)])

@@ -21,9 +21,10 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from pyspark.errors import AnalysisException
-from pyspark.sql import Column, DataFrame, Observation
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
+from ..bookmarks.session import SourceBookmark, source_bookmark
 from ..delta.table import (
     DeltaError,
     TableFiles,
@@ -101,13 +102,14 @@ def read_delta(
     options = dict(connection_options or {})
     spark = ctx.spark_session
     uri = _location(options)
-    if engine_for(ctx.spark_session, ctx.profile) == "spark" and not _bookmarked(ctx, transformation_ctx):
+    mark = source_bookmark(ctx.bookmarks, transformation_ctx)
+    if engine_for(ctx.spark_session, ctx.profile) == "spark" and mark is None:
         return _frame(ctx, _read_native(ctx, uri, options), transformation_ctx)
 
     table = _open(uri, options)
     schema = to_spark_schema(table.schema())
-    if _bookmarked(ctx, transformation_ctx):
-        files = _new_files(ctx, table, uri, transformation_ctx)
+    if mark is not None:
+        files = _new_files(spark, mark, table, uri)
     else:
         files = live_files(table, uri, options.get("partitionFilters"))
     if not files:
@@ -158,28 +160,19 @@ def _partition_condition(filters: Any) -> Column:
     return reduce(lambda a, b: a | b, [reduce(lambda a, b: a & b, [term(*t) for t in g]) for g in groups])
 
 
-def _bookmarked(ctx: Services, transformation_ctx: str) -> bool:
-    return bool(ctx.bookmarks is not None and ctx.bookmarks.active and transformation_ctx)
-
-
-def _new_files(ctx: Services, table: DeltaTable, uri: str, transformation_ctx: str) -> list[str]:
+def _new_files(spark: SparkSession, mark: SourceBookmark, table: DeltaTable, uri: str) -> list[str]:
     """The data files added after the committed table version; stages the version read up to."""
-    session = ctx.bookmarks
-    assert session is not None
+    transformation_ctx = mark.name
     last = table.version()
-    if session.replaying:  # pause with --job-bookmark-from/-to: what the runs between them read
-        lower, upper = session.replay_range(transformation_ctx)
-        start = (lower or {}).get("version", -1) + 1
-        last = min(last, (upper or {}).get("version", -1))
-    else:
-        start = (session.state_for(transformation_ctx) or {}).get("version", -1) + 1
+    start = (mark.after or {}).get("version", -1) + 1
+    if mark.replaying:  # pause with --job-bookmark-from/-to: what the runs between them read
+        last = min(last, (mark.up_to or {}).get("version", -1))
     if start > last + 1:
         raise DeltaError(
             f"{uri}: the bookmark of {transformation_ctx!r} is at table version {start - 1}, the table at {last}: "
             "was the table recreated? Reset the job's bookmark to read it again"
         )
-    if not session.replaying:
-        session.stage(transformation_ctx, {"type": "delta", "version": last})
+    mark.stage({"type": "delta", "version": last})
     if start == 0:  # nothing read yet: the whole table as of the last version
         if last < 0:
             return []
@@ -187,7 +180,7 @@ def _new_files(ctx: Services, table: DeltaTable, uri: str, transformation_ctx: s
             table.load_as_version(last)
         files = live_files(table, uri)
     else:
-        relative, removed = data_added(TableFiles(ctx.spark_session, uri), start, last)
+        relative, removed = data_added(TableFiles(spark, uri), start, last)
         if removed:
             log.warning(
                 "%s: commits %d..%d of %s deleted or replaced %d files; their rows are not retracted",

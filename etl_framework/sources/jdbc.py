@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
 
+from ..bookmarks.session import source_bookmark
 from ..connections import JdbcConnection
 from ..dynamicframe.errors import ErrorLog, Step
 from ..dynamicframe.frame import DynamicFrame
@@ -197,8 +198,8 @@ class JdbcSource:
 
     def bookmarked(self) -> str | None:
         """The SQL condition selecting the rows this run reads (None: all), staging the new state."""
-        session, tctx = self.ctx.bookmarks, self.transformation_ctx
-        if session is None or not session.active or not tctx:
+        mark, tctx = source_bookmark(self.ctx.bookmarks, self.transformation_ctx), self.transformation_ctx
+        if mark is None:
             return None
         with self.connection.connect(self.spark) as conn:
             keys = self.keys or primary_key(conn, self.connection.table)
@@ -207,17 +208,12 @@ class JdbcSource:
                     f"JDBC source {self.connection.table!r} ({tctx}): the table has no primary key; set "
                     "connection option 'jobBookmarkKeys' to the column(s) whose values grow with every new row"
                 )
-            if session.replaying:
-                lower, upper = (self._mark(state, keys) for state in session.replay_range(tctx))
-            else:
-                lower = self._mark(session.state_for(tctx), keys)
-                upper = self._upper_bound(conn, keys, lower)
+            lower = self._mark(mark.after, keys)
+            upper = self._mark(mark.up_to, keys) if mark.replaying else self._upper_bound(conn, keys, lower)
         if upper is None:
             log.info("%s: no rows past the bookmark of %s; nothing to read", tctx, self.connection.table)
             return "1 = 0"
-        if not session.replaying:
-            state = {"type": "jdbc", "keys": keys, "sort_order": self.sort_order, "high_water": upper}
-            session.stage(tctx, state)
+        mark.stage({"type": "jdbc", "keys": keys, "sort_order": self.sort_order, "high_water": upper})
         log.info("%s: reading %s rows with %s in (%s, %s]", tctx, self.connection.table, keys, lower, upper)
         return self._between(keys, lower, upper)
 

@@ -8,7 +8,6 @@ first action through ``DataFrame.observe``, so no extra pass is spent on it.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,9 @@ from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from ..bookmarks.files import select_new, select_replay
+from .. import formats
+from ..bookmarks.files import select_files
+from ..bookmarks.session import source_bookmark
 from ..dynamicframe.errors import ErrorLog, Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import (
@@ -84,7 +85,8 @@ class FileSource:
         self.base_path = base_path
         self.spark = ctx.spark_session
         self.options = dict(connection_options or {})
-        self.format = (fmt or "").lower()
+        self.described = formats.get(fmt)
+        self.format = self.described.name
         self.format_options = dict(format_options or {})
         self.transformation_ctx = transformation_ctx
         self.paths = _paths(self.options)
@@ -98,20 +100,10 @@ class FileSource:
     def read(self, files: list[FileInfo] | None = None) -> DynamicFrame:
         """Read ``files`` (default: every file the options select, less what the job's bookmark
         says was processed) into a DynamicFrame."""
-        if self.format == "delta":  # the Delta log, not a listing, says which files to read
-            from .delta import read_delta
-
-            return read_delta(self.ctx, self.options, self.format_options, self.transformation_ctx)
         files = self.bookmarked(self.list()) if files is None else files
-        reader = _READERS.get(self.format)
-        if reader is None:
-            raise EtlError(
-                f"format {self.format!r} is not supported for file sources; use one of {', '.join(sorted(_READERS))}"
-            )
-        if self.format == "avro":
-            require(self.spark, "avro", 'format="avro"')
-            # Spark's Avro reader reads every file with the first one's schema: make it the newest
-            # file's, so that older files are read by Avro's schema resolution (fields they lack are null).
+        if self.described.package:
+            require(self.spark, self.described.package, f"format={self.format!r}")
+        if self.described.newest_first:
             files = sorted(files, key=lambda f: -f.modified_ms)
         if not files:
             empty = self.spark.createDataFrame([], "dummy string").select()
@@ -124,20 +116,14 @@ class FileSource:
             )
         paths = [f.path for f in files]
         with _quick_lookup(self.spark, paths):
-            return reader(self, paths)
+            return _READERS.get(self.format, read_as_is)(self, paths)
 
     def bookmarked(self, files: list[FileInfo]) -> list[FileInfo]:
         """The files this run should read, staging the bookmark state to commit with the job."""
-        session = self.ctx.bookmarks
-        if session is None or not session.active or not self.transformation_ctx:
+        mark = source_bookmark(self.ctx.bookmarks, self.transformation_ctx)
+        if mark is None:
             return files
-        listed_at = int(time.time() * 1000)
-        if session.replaying:
-            lower, upper = session.replay_range(self.transformation_ctx)
-            chosen = select_replay(files, lower, upper)
-        else:
-            chosen, state = select_new(files, session.state_for(self.transformation_ctx), self.options, listed_at)
-            session.stage(self.transformation_ctx, state)
+        chosen = select_files(mark, files, self.options)
         log.info(
             "%s: %d of %d files are new since the last bookmark%s",
             self.transformation_ctx,
@@ -404,41 +390,30 @@ def _header_error(exc: Py4JJavaError, first: str, names: list[str]) -> EtlError 
     )
 
 
-def _columnar(fmt: str):
-    def read(source: FileSource, files: list[str]) -> DynamicFrame:
-        reader = source.spark.read.options(**source.base_options()).format(fmt)
-        if source.columns:
-            reader = reader.schema(source.columns)
-        elif fmt in ("parquet", "orc"):
-            # Every file's columns, not one file's: a column that only newer files have is kept
-            # (null in the older ones). Types that cannot merge fail the read naming the file.
-            reader = reader.option("mergeSchema", "true")
-        df = reader.load(files)
-        df = source.observed(df, "NULL")
-        return source.frame(df, from_spark(df.schema), None)
-
-    return read
-
-
 _UNREADABLE = re.compile(r"SparkException: Could not read file: (\S+)")
 
 
-def read_avro(source: FileSource, files: list[str]) -> DynamicFrame:
+def read_as_is(source: FileSource, files: list[str]) -> DynamicFrame:
+    """Files of a format Spark reads with its types (Parquet, ORC, Avro, text): no choices."""
+    fmt = source.described
+    reader = source.spark.read.options(**source.base_options()).format(fmt.spark_source)
+    if source.columns:
+        reader = reader.schema(source.columns)
+    elif fmt.merges_schemas:
+        # Every file's columns, not one file's: a column that only newer files have is kept
+        # (null in the older ones). Types that cannot merge fail the read naming the file.
+        reader = reader.option("mergeSchema", "true")
     try:
-        return _columnar("avro")(source, files)
+        df = reader.load(files)
     except Py4JJavaError as exc:
         bad = _UNREADABLE.search(str(exc))
         if bad is None:
             raise
-        raise EtlError(f"{bad[1]}: not an Avro file (an Avro object container file begins with Obj\\x01)") from None
+        begins = f" (its files begin with {fmt.magic!r})" if fmt.magic else ""
+        raise EtlError(f"{bad[1]}: not a{'n' if fmt.name[0] in 'aeiou' else ''} {fmt.name} file{begins}") from None
+    df = source.observed(df, "NULL")
+    return source.frame(df, from_spark(df.schema), None)
 
 
-_READERS = {
-    "json": read_json,
-    "xml": read_xml,
-    "csv": read_csv,
-    "parquet": _columnar("parquet"),
-    "orc": _columnar("orc"),
-    "avro": read_avro,
-    "text": _columnar("text"),
-}
+# Formats with a reader of their own: their types are inferred over all records, as choices.
+_READERS = {"json": read_json, "xml": read_xml, "csv": read_csv}
