@@ -24,9 +24,9 @@ import traceback
 from dataclasses import dataclass, field
 
 if __name__ == "__main__":
-    # spark-submit runs this file as a script, which puts its folder (etl_framework/) first on
-    # sys.path: the subpackages there would shadow top-level packages of the same name, such as
-    # delta-spark's `delta`.
+    # spark-submit runs this file as a script, which puts its folder (etl_framework/runtime/) first on
+    # sys.path: the modules there would shadow top-level packages of the same name (our session.py,
+    # history.py), as etl_framework/delta once shadowed delta-spark's `delta`.
     _here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 

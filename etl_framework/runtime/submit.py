@@ -26,7 +26,7 @@ from .launcher import RunRequest
 from .modules import resolve_job
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the etl_framework package
-LAUNCHER = PACKAGE_DIR / "launcher.py"
+LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 
 
 def package_zip() -> Path:

@@ -1,0 +1,42 @@
+"""``etl delta history|vacuum|optimize PATH``: Delta table maintenance."""
+
+from __future__ import annotations
+
+import argparse
+
+from .options import profile_of, profile_options
+
+
+def cmd_delta(ns: argparse.Namespace) -> int:
+    from .. import delta
+    from ..runtime.session import build_session
+
+    profile = profile_of(ns)
+    spark = build_session(profile, "etl-delta")  # Hadoop paths (s3a://) and the staging cleanup need Spark
+    on = {"spark": spark, "engine": profile.delta.engine}
+    if ns.action == "history":
+        print(delta.history(ns.path, ns.limit, **on))
+    elif ns.action == "vacuum":
+        print(delta.vacuum(ns.path, ns.retain_hours, dry_run=ns.dry_run, **on))
+    else:
+        print(delta.optimize(ns.path, **on))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    delta = sub.add_parser("delta", help="Delta table maintenance: history, vacuum, optimize", allow_abbrev=False)
+    delta_actions = delta.add_subparsers(dest="action", required=True)
+    for name, text in [
+        ("history", "the table's commits"),
+        ("vacuum", "delete files no version needs"),
+        ("optimize", "compact small files"),
+    ]:
+        action = delta_actions.add_parser(name, help=text, allow_abbrev=False)
+        action.add_argument("path", help="the table's folder or URI")
+        profile_options(action)
+        action.set_defaults(handler=cmd_delta)
+        if name == "history":
+            action.add_argument("--limit", type=int, default=20)
+        if name == "vacuum":
+            action.add_argument("--retain-hours", type=int, default=168)
+            action.add_argument("--dry-run", action="store_true")
