@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import _Key, _validate, absolute_location, conf_dir, read_yaml_mapping
+from ..config import Key, absolute_location, conf_dir, read_yaml_mapping, validate
 from ..errors import ConfigError
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
@@ -32,18 +32,18 @@ DELETE_BEHAVIORS = ("DEPRECATE_IN_DATABASE", "DELETE_FROM_DATABASE", "LOG")
 RECRAWL_BEHAVIORS = ("CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY")
 
 _SCHEMA = {
-    "name": _Key(str),
-    "description": _Key(str, ""),
-    "database": _Key(str),
-    "table_prefix": _Key(str, ""),
-    "targets": _Key(list),
+    "name": Key(str),
+    "description": Key(str, ""),
+    "database": Key(str),
+    "table_prefix": Key(str, ""),
+    "targets": Key(list),
     "schema_change_policy": {
-        "UpdateBehavior": _Key(str, UPDATE_BEHAVIORS[0], UPDATE_BEHAVIORS),
-        "DeleteBehavior": _Key(str, DELETE_BEHAVIORS[0], DELETE_BEHAVIORS),
+        "UpdateBehavior": Key(str, UPDATE_BEHAVIORS[0], UPDATE_BEHAVIORS),
+        "DeleteBehavior": Key(str, DELETE_BEHAVIORS[0], DELETE_BEHAVIORS),
     },
-    "recrawl_policy": _Key(str, RECRAWL_BEHAVIORS[0], RECRAWL_BEHAVIORS),
+    "recrawl_policy": Key(str, RECRAWL_BEHAVIORS[0], RECRAWL_BEHAVIORS),
 }
-_TARGET_SCHEMA = {"path": _Key(str), "exclusions": _Key(list, [])}
+_TARGET_SCHEMA = {"path": Key(str), "exclusions": Key(list, [])}
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -116,7 +116,7 @@ def load_crawler(name: str) -> CrawlerDefinition:
     """
     path = crawler_path(name)
     where = str(path)
-    data = _validate(read_yaml_mapping(path, "crawler"), _SCHEMA, where, "")
+    data = validate(read_yaml_mapping(path, "crawler"), _SCHEMA, where, "")
     if data["database"] is None:
         raise ConfigError(f"{where}: key 'database' is required")
     targets = []
@@ -126,7 +126,7 @@ def load_crawler(name: str) -> CrawlerDefinition:
             item = {"path": item}
         if not isinstance(item, dict):
             raise ConfigError(f"{where}: key '{key}' must be a path or a mapping, got {type(item).__name__}")
-        target = _validate(item, _TARGET_SCHEMA, where, f"{key}.")
+        target = validate(item, _TARGET_SCHEMA, where, f"{key}.")
         if not target["path"]:
             raise ConfigError(f"{where}: key '{key}.path' is required")
         for j, pattern in enumerate(target["exclusions"]):

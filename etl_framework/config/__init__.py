@@ -1,0 +1,87 @@
+"""Environment profiles: the YAML files in ``conf/`` that say where and how a job runs.
+
+A profile names the Spark master, Spark settings, the warehouse and state directories and the
+catalog backend. ``${VAR}`` and ``${VAR:-default}`` are replaced from the environment, and any key
+can be overridden from the command line::
+
+    >>> from etl_framework.config import load_profile
+    >>> p = load_profile("local", sets=["state_dir=/tmp/state"], confs=["spark.sql.shuffle.partitions=4"])
+    >>> p.state_dir, p.spark.conf["spark.sql.shuffle.partitions"]
+    ('/tmp/state', '4')
+
+Schema (every key optional except ``spark.master``)::
+
+    spark:
+      master: local[2] | spark://host:port | yarn | k8s://...
+      deploy_mode: client | cluster      # for spark-submit; default client
+      app_name: etl                      # default: the job name
+      conf: {spark.key: value, ...}      # passed to the session or as --conf; "" means unset
+      submit_args: [--verbose, ...]      # extra spark-submit arguments
+      packages: [delta, hadoop-aws, avro] # JVM libraries from Maven Central, fetched once (see packages)
+    warehouse_dir: warehouse             # where jobs write tables by default
+    state_dir: state                     # bookmarks and run history
+    log_level: INFO                      # the framework's log level
+    catalog:
+      backend: local | hive | glue
+      database: default
+      endpoint_url: null                 # Glue API endpoint (moto, VPC endpoints)
+      region: null                       # Glue: AWS region (default: the AWS environment's)
+      catalog_id: null                   # Glue: the account id of the catalog (default: the caller's)
+      aws_profile: null                  # Glue: a named profile in ~/.aws (default: the environment's credentials)
+      metastore_uri: null                # hive: thrift://host:9083
+    delta:
+      engine: auto | spark | delta-rs    # who writes Delta tables; auto: delta-spark when its JARs load
+    s3:                                  # s3:// and s3a:// paths (Hadoop's S3A; see etl_framework.s3)
+      endpoint_url: null                 # an S3-compatible server (MinIO, moto, ...); default: AWS
+      path_style_access: null            # bucket in the path, not the host name; default: true with endpoint_url
+      region: null                       # default: the AWS environment's (AWS_REGION, ~/.aws/config)
+      aws_profile: null                  # a named profile in ~/.aws (default: boto3's credential chain)
+      access_key_id: null                # explicit credentials instead of the chain (use ${VAR} for them)
+      secret_access_key: null
+      session_token: null
+    secret_names: [pin, ...]             # more name fragments of secret job arguments (see redaction)
+"""
+
+from .profile import (
+    SCHEMA,
+    CatalogSettings,
+    DeltaSettings,
+    Profile,
+    S3Settings,
+    SparkSettings,
+    absolute_location,
+    conf_dir,
+    load_profile,
+    profile_path,
+)
+from .schema import (
+    ConfigError,
+    DuplicateKeyError,
+    Key,
+    UniqueKeyLoader,
+    interpolate,
+    load_yaml,
+    read_yaml_mapping,
+    validate,
+)
+
+__all__ = [
+    "SCHEMA",
+    "CatalogSettings",
+    "ConfigError",
+    "DeltaSettings",
+    "DuplicateKeyError",
+    "Key",
+    "Profile",
+    "S3Settings",
+    "SparkSettings",
+    "UniqueKeyLoader",
+    "absolute_location",
+    "conf_dir",
+    "interpolate",
+    "load_profile",
+    "load_yaml",
+    "profile_path",
+    "read_yaml_mapping",
+    "validate",
+]
