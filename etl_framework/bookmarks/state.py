@@ -4,7 +4,7 @@ A version is only trusted whole: a mark of the wrong type, or a source entry tha
 would otherwise make the next run read everything again (or skip input) without a word. Each
 check names the field at fault, as ``sources.inbox.high_water_ms``. Source states are the ones
 the sources stage: files (``bookmarks/files.py``), JDBC (``sources/jdbc.py``), Delta
-(``delta/source.py``). This module imports nothing of the framework, so the store can use it
+(``sources/delta.py``). This module imports nothing of the framework, so the store can use it
 without adding to the package's import cycle.
 """
 
