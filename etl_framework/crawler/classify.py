@@ -27,14 +27,14 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
-from ..dynamicframe.inference import _DECIMAL, _INTEGER
+from ..dynamicframe.inference import INTEGER_TEXT, NUMBER_TEXT
 from ..formats import sniff
 from ..jvm import hadoop_path, java_class
 
 HEAD_BYTES = 1 << 20  # Glue's classifiers read the first megabyte of a file
 _DELIMITERS = (",", "|", "\t", ";", "\x01")
 _CSV_LINES = 1000
-_NUMBER = re.compile(f"{_INTEGER}|{_DECIMAL}")
+_NUMBER = re.compile(f"{INTEGER_TEXT}|{NUMBER_TEXT}")
 _XML_TAG = re.compile(r"<([A-Za-z_][\w.\-:]*)")
 
 

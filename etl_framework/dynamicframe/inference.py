@@ -157,8 +157,9 @@ def variant_columns(schema: StructType, column: str = "v") -> list[Column]:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-_INTEGER = r"^[+-]?[0-9]+$"
-_DECIMAL = r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$"
+# What CSV text counts as a number (the crawler classifies header rows with the same patterns).
+INTEGER_TEXT = r"^[+-]?[0-9]+$"
+NUMBER_TEXT = r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 _CSV_TYPES: dict[str, DataType] = {"long": LongType(), "double": DoubleType(), "string": StringType()}
@@ -188,8 +189,8 @@ def _csv_kind(value: Column) -> Column:
     else ``string``; null for null."""
     return (
         F.when(value.isNull(), F.lit(None))
-        .when(value.rlike(_INTEGER) & value.try_cast("bigint").isNotNull(), F.lit("long"))
-        .when(value.rlike(_DECIMAL), F.lit("double"))
+        .when(value.rlike(INTEGER_TEXT) & value.try_cast("bigint").isNotNull(), F.lit("long"))
+        .when(value.rlike(NUMBER_TEXT), F.lit("double"))
         .otherwise(F.lit("string"))
     )
 
