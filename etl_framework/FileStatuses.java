@@ -1,4 +1,4 @@
-// The facts of a listing that files.py needs, for a whole FileStatus[] in one py4j call.
+// The facts of a listing that listing.py needs, for a whole FileStatus[] in one py4j call.
 //
 // Calling getPath, isDirectory, getLen and getModificationTime through py4j costs a round trip
 // each, per file (seconds for 10,000 files); FileStatus.toString() is one string but cannot be

@@ -87,6 +87,8 @@ class FileSource:
         self.options = dict(connection_options or {})
         self.described = formats.get(fmt)
         self.format = self.described.name
+        if self.described.table_format:  # its log says which files are live: sources.read_from_options
+            raise EtlError(f"format {self.format!r} is a table format: read it with create_dynamic_frame.from_options")
         self.format_options = dict(format_options or {})
         self.transformation_ctx = transformation_ctx
         self.paths = _paths(self.options)
