@@ -122,7 +122,7 @@ class DataSink:
             observation = Observation()
             values = F.collect_set(F.struct(*[F.col(quote(k)).cast("string") for k in keys]))
             df = dynamic_frame.dataframe.observe(observation, values.alias("partitions"))
-            frame = dynamic_frame._derive(df, dynamic_frame.schema(), Step("catalog sink", self.transformation_ctx))
+            frame = dynamic_frame.derive(df, dynamic_frame.schema(), Step("catalog sink", self.transformation_ctx))
         options = {**self.options, "path": path, "partitionKeys": keys}
         write_files(self.ctx, frame, options, fmt, format_options, self.transformation_ctx)
         if not update:

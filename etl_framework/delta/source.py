@@ -24,7 +24,7 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
-from ..dynamicframe.errors import ErrorLog, Step
+from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..logs import get_logger
 from ..types import from_spark, quote
@@ -213,10 +213,4 @@ def _frame(ctx: EtlContext, df: DataFrame, transformation_ctx: str) -> DynamicFr
     observation = Observation()
     df = df.observe(observation, F.count(F.lit(1)).alias("read"), F.count(F.lit(None)).alias("errors"))
     ctx.metrics.watch(observation)
-    return DynamicFrame(
-        df,
-        ctx,
-        transformation_ctx,
-        from_spark(df.schema),
-        ErrorLog(ctx.spark_session).then(Step("read delta", transformation_ctx)),
-    )
+    return DynamicFrame.from_source(df, ctx, from_spark(df.schema), Step("read delta", transformation_ctx))

@@ -26,7 +26,16 @@ if TYPE_CHECKING:
 
 
 class DynamicFrame:
-    """A distributed collection of self-describing records (Glue's ``DynamicFrame``)."""
+    """A distributed collection of self-describing records (Glue's ``DynamicFrame``).
+
+    A frame keeps its lineage: the steps that led to it, each with its error records and limits.
+    Extending the framework keeps that lineage by building frames in one of two ways:
+
+    - a custom source returns ``DynamicFrame.from_source(df, glue_ctx, schema, Step("read x", ctx))``;
+    - a custom transform returns ``frame.derive(df, schema, Step("my_transform", transformation_ctx,
+      info, stageThreshold, totalThreshold))``, so the new frame counts the errors of every step
+      before it and checks the thresholds given (``Step`` is in ``etl_framework.dynamicframe.errors``).
+    """
 
     def __init__(
         self,
@@ -65,10 +74,27 @@ class DynamicFrame:
 
     to_df = toDF
 
-    def _derive(self, columns: list[Column] | DataFrame, schema: StructType, step: Step) -> DynamicFrame:
-        """The frame a transform produces: new columns and schema, the step appended to the lineage."""
+    @classmethod
+    def from_source(
+        cls, df: DataFrame, glue_ctx: EtlContext, schema: StructType, step: Step, rescan: Rescan | None = None
+    ) -> DynamicFrame:
+        """The frame a source reads: its lineage starts with ``step``, named by the step's
+        transformation_ctx."""
+        return cls(df, glue_ctx, step.ctx, schema, ErrorLog(df.sparkSession).then(step), rescan)
+
+    def derive(
+        self,
+        columns: list[Column] | DataFrame,
+        schema: StructType,
+        step: Step,
+        other: DynamicFrame | None = None,
+    ) -> DynamicFrame:
+        """The frame a transform produces: ``columns`` (selected from this frame) or a DataFrame,
+        with Glue ``schema``; its lineage is this frame's (then ``other``'s, for a transform of two
+        frames) followed by ``step``. The reader's rescan is dropped: the records are no longer read ones."""
         df = columns if isinstance(columns, DataFrame) else self._df.select(*columns)
-        return DynamicFrame(df, self.glue_ctx, step.ctx or self.name, schema, self._errors.then(step))
+        errors = self._errors.merged_with(other._errors, step) if other is not None else self._errors.then(step)
+        return DynamicFrame(df, self.glue_ctx, step.ctx or self.name, schema, errors)
 
     # --- schema and inspection ----------------------------------------------------------------
 
@@ -103,8 +129,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
-        step = Step("repartition", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(self._df.repartition(num_partitions), self._schema, step)
+        step = Step("repartition", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(self._df.repartition(num_partitions), self._schema, step)
 
     def coalesce(
         self,
@@ -116,8 +142,8 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         df = self._df.repartition(num_partitions) if shuffle else self._df.coalesce(num_partitions)
-        step = Step("coalesce", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, self._schema, step)
+        step = Step("coalesce", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, self._schema, step)
 
     # --- errors -------------------------------------------------------------------------------
 
@@ -171,8 +197,8 @@ class DynamicFrame:
             catalog_schema = table_schema(self.glue_ctx.catalog.get_table(database or "", table_name or ""))
         specs = list(specs) if specs else None
         df, schema = resolve_choice(self._df, self._schema, specs, choice, catalog_schema, self._rescan)
-        step = Step("resolveChoice", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, schema, step)
+        step = Step("resolveChoice", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, schema, step)
 
     resolve_choice = resolveChoice
 
@@ -191,8 +217,8 @@ class DynamicFrame:
         if read is not None:
             df, schema, _ = read
         columns, schema = mapping.apply_mapping(schema, mappings, case_sensitive)
-        step = Step("apply_mapping", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df.select(*columns), schema, step)
+        step = Step("apply_mapping", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df.select(*columns), schema, step)
 
     applyMapping = apply_mapping  # noqa: N815
 
@@ -205,8 +231,8 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         columns, schema = mapping.select_fields(self._schema, paths)
-        step = Step("select_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(columns, schema, step)
+        step = Step("select_fields", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(columns, schema, step)
 
     def drop_fields(
         self,
@@ -217,8 +243,8 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         df, schema = mapping.drop_fields(self._df, self._schema, paths)
-        step = Step("drop_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, schema, step)
+        step = Step("drop_fields", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, schema, step)
 
     def rename_field(
         self,
@@ -230,8 +256,8 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         columns, schema = mapping.rename_field(self._schema, oldName, newName)
-        step = Step("rename_field", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(columns, schema, step)
+        step = Step("rename_field", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(columns, schema, step)
 
     def split_fields(
         self,
@@ -244,7 +270,7 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrameCollection:  # noqa: N803
         """``{name1: the given fields, name2: the other fields}``."""
-        step = Step("split_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("split_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         return splitting.split_fields(self, paths, name1, name2, step)
 
     def split_rows(
@@ -259,7 +285,7 @@ class DynamicFrame:
     ) -> DynamicFrameCollection:  # noqa: N803
         """``{name1: records meeting every comparison, name2: the rest}``, e.g.
         ``split_rows({"age": {">": 10, "<": 20}}, "teens", "others")``."""
-        step = Step("split_rows", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("split_rows", transformation_ctx, info, stageThreshold, totalThreshold)
         return splitting.split_rows(self, comparison_dict, name1, name2, step)
 
     def join(
@@ -273,7 +299,7 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         """Equijoin with ``frame2`` on key paths (nested paths allowed)."""
-        step = Step("join", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("join", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.join(self, paths1, paths2, frame2, step)
 
     def union(
@@ -285,7 +311,7 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:  # noqa: N803
         """The records of both frames; a field typed differently on the two sides becomes a choice."""
-        step = Step("union", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("union", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.union(self, other_frame, step)
 
     def mergeDynamicFrame(
@@ -300,7 +326,7 @@ class DynamicFrame:
     ) -> DynamicFrame:  # noqa: N803
         """Stage records replace this frame's records with the same primary keys; records without a
         match are kept from both sides."""
-        step = Step("mergeDynamicFrame", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("mergeDynamicFrame", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.merge(self, stage_dynamic_frame, primary_keys, step)
 
     merge_dynamic_frame = mergeDynamicFrame
@@ -331,7 +357,7 @@ class DynamicFrame:
         from .nulls import drop_null_fields
 
         return drop_null_fields(
-            self, Step("drop_null_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+            self, Step("drop_null_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         )
 
     def unbox(
@@ -347,13 +373,9 @@ class DynamicFrame:
         """Parse the JSON or CSV text at ``path`` into a typed value (choices inferred)."""
         from .unbox import unbox
 
-        step_args = {
-            "transformation_ctx": transformation_ctx,
-            "info": info,
-            "stageThreshold": stageThreshold,
-            "totalThreshold": totalThreshold,
-        }
-        return unbox(self, path, format, options, step_args)
+        return unbox(
+            self, path, format, options, Step("unbox", transformation_ctx, info, stageThreshold, totalThreshold)
+        )
 
     def relationalize(
         self,
@@ -368,9 +390,8 @@ class DynamicFrame:
         """Flatten nested records into relational tables (see ``relationalize`` module)."""
         from .relationalize import relationalize
 
-        return relationalize(
-            self, root_table_name, staging_path, options or {}, transformation_ctx, info, stageThreshold, totalThreshold
-        )
+        step = Step("relationalize", transformation_ctx, info, stageThreshold, totalThreshold)
+        return relationalize(self, root_table_name, staging_path, step)
 
     def unnest(
         self,
@@ -382,7 +403,7 @@ class DynamicFrame:
         """Flatten nested structs into top-level fields named with dots (``address.city``)."""
         from .relationalize import unnest
 
-        return unnest(self, transformation_ctx, info, stageThreshold, totalThreshold)
+        return unnest(self, Step("unnest", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def unnest_ddb_json(
         self,
@@ -394,7 +415,7 @@ class DynamicFrame:
         """Unwrap DynamoDB JSON (``{"S": "x"}``, ``{"N": "1"}``, ``{"M": {...}}``, ...) into plain fields."""
         from .relationalize import unnest_ddb_json
 
-        return unnest_ddb_json(self, transformation_ctx, info, stageThreshold, totalThreshold)
+        return unnest_ddb_json(self, Step("unnest_ddb_json", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def map(
         self,
@@ -409,7 +430,7 @@ class DynamicFrame:
         raises becomes an error record."""
         from .python_functions import map_records
 
-        return map_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
+        return map_records(self, f, Step("map", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def filter(
         self,
@@ -423,7 +444,7 @@ class DynamicFrame:
         raises becomes an error record."""
         from .python_functions import filter_records
 
-        return filter_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
+        return filter_records(self, f, Step("filter", transformation_ctx, info, stageThreshold, totalThreshold))
 
     # --- helpers for sinks --------------------------------------------------------------------
 

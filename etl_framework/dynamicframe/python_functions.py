@@ -122,14 +122,7 @@ def _filter_udf(f: RecordFunction) -> Callable[[pd.Series], pd.DataFrame]:
 # --- driver side --------------------------------------------------------------------------------
 
 
-def map_records(
-    frame: DynamicFrame,
-    f: RecordFunction,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803 - Glue's spelling
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
     """Glue's ``DynamicFrame.map``: ``f(record)`` returns the new record. The result's schema is
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
@@ -141,20 +134,12 @@ def map_records(
     schema = infer_variant_schema(records, "v")
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
-        failed, "map", transformation_ctx, F.lit(None), F.col("input"), F.col("msg"), info, F.col("stackTrace")
+        failed, step.transform, step.ctx, F.lit(None), F.col("input"), F.col("msg"), step.info, F.col("stackTrace")
     )
-    step = Step("map", transformation_ctx, info, errors, stageThreshold, totalThreshold)
-    return frame._derive(records.select(*variant_columns(schema, "v")), schema, step)
+    return frame.derive(records.select(*variant_columns(schema, "v")), schema, step.with_errors(errors))
 
 
-def filter_records(
-    frame: DynamicFrame,
-    f: RecordFunction,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803 - Glue's spelling
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
     """Glue's ``DynamicFrame.filter``: the records (typed as before, same schema) for which
     ``f(record)`` is true."""
     df = frame.dataframe
@@ -170,13 +155,12 @@ def filter_records(
     failed = decided.where(F.col(f"{decision}.msg").isNotNull())
     errors = error_records(
         failed,
-        "filter",
-        transformation_ctx,
+        step.transform,
+        step.ctx,
         F.lit(None),
         record_json(df),
         F.col(f"{decision}.msg"),
-        info,
+        step.info,
         F.col(f"{decision}.stackTrace"),
     )
-    step = Step("filter", transformation_ctx, info, errors, stageThreshold, totalThreshold)
-    return frame._derive(kept, frame.schema(), step)
+    return frame.derive(kept, frame.schema(), step.with_errors(errors))

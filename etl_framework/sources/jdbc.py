@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Observation, SparkSession
 from pyspark.sql import functions as F
 
-from ..dynamicframe.errors import ErrorLog, Step
+from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..jvm import java_class
@@ -269,8 +269,7 @@ class JdbcSource:
         observation = Observation()
         df = df.observe(observation, F.count(F.lit(1)).alias("read"), F.count(F.lit(None)).alias("errors"))
         self.ctx.metrics.watch(observation)
-        errors = ErrorLog(self.spark).then(Step("read jdbc", self.transformation_ctx))
-        return DynamicFrame(df, self.ctx, self.transformation_ctx, from_spark(df.schema), errors)
+        return DynamicFrame.from_source(df, self.ctx, from_spark(df.schema), Step("read jdbc", self.transformation_ctx))
 
     def _select(self, condition: str) -> str:
         return f"SELECT * FROM {self.connection.table} WHERE {condition}"

@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from ..bookmarks.files import select_new, select_replay
-from ..dynamicframe.errors import ErrorLog, Step, error_records
+from ..dynamicframe.errors import Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import (
     csv_columns,
@@ -115,12 +115,8 @@ class FileSource:
             files = sorted(files, key=lambda f: -f.modified_ms)
         if not files:
             empty = self.spark.createDataFrame([], "dummy string").select()
-            return DynamicFrame(
-                empty,
-                self.ctx,
-                self.transformation_ctx,
-                StructType(),
-                ErrorLog(self.spark).then(Step(f"read {self.format}", self.transformation_ctx)),
+            return DynamicFrame.from_source(
+                empty, self.ctx, StructType(), Step(f"read {self.format}", self.transformation_ctx)
             )
         paths = [f.path for f in files]
         with _quick_lookup(self.spark, paths):
@@ -166,8 +162,8 @@ class FileSource:
     def frame(
         self, data: DataFrame, schema: StructType, errors: DataFrame | None, rescan: Rescan | None = None
     ) -> DynamicFrame:
-        step = Step(f"read {self.format}", self.transformation_ctx, "", errors)
-        return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step), rescan)
+        step = Step(f"read {self.format}", self.transformation_ctx, errors=errors)
+        return DynamicFrame.from_source(data, self.ctx, schema, step, rescan)
 
 
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery"
