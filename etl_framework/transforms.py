@@ -73,7 +73,7 @@ class ApplyMapping(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         """Map, rename, cast and nest fields (see DynamicFrame.apply_mapping)."""
         return frame.apply_mapping(mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold)
 
@@ -91,7 +91,7 @@ class ResolveChoice(GlueTransform):
         stageThreshold=0,
         totalThreshold=0,
         catalog_id=None,
-    ):  # noqa: N803
+    ):
         """Resolve choice fields (see DynamicFrame.resolveChoice)."""
         return frame.resolveChoice(
             specs, choice, database, table_name, transformation_ctx, info, stageThreshold, totalThreshold, catalog_id
@@ -99,12 +99,12 @@ class ResolveChoice(GlueTransform):
 
 
 class SelectFields(GlueTransform):
-    def __call__(self, frame: DynamicFrame, paths, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):  # noqa: N803
+    def __call__(self, frame: DynamicFrame, paths, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
         return frame.select_fields(paths, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
 class DropFields(GlueTransform):
-    def __call__(self, frame: DynamicFrame, paths, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):  # noqa: N803
+    def __call__(self, frame: DynamicFrame, paths, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
         return frame.drop_fields(paths, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -118,12 +118,12 @@ class RenameField(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return frame.rename_field(old_name, new_name, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
 class DropNullFields(GlueTransform):
-    def __call__(self, frame: DynamicFrame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):  # noqa: N803
+    def __call__(self, frame: DynamicFrame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
         return frame.drop_null_fields(transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -138,7 +138,7 @@ class Relationalize(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         return frame.relationalize(
             name, staging_path, options, transformation_ctx, info, stageThreshold, totalThreshold
         )
@@ -155,12 +155,12 @@ class Unbox(GlueTransform):
         stageThreshold=0,
         totalThreshold=0,
         **options,
-    ):  # noqa: N803
+    ):
         return frame.unbox(path, format, transformation_ctx, info, stageThreshold, totalThreshold, **options)
 
 
 class UnnestFrame(GlueTransform):
-    def __call__(self, frame: DynamicFrame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):  # noqa: N803
+    def __call__(self, frame: DynamicFrame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
         return frame.unnest(transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -175,7 +175,7 @@ class SplitFields(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         base = frame.name or "frame"
         return frame.split_fields(
             paths, name1 or f"{base}1", name2 or f"{base}2", transformation_ctx, info, stageThreshold, totalThreshold
@@ -193,7 +193,7 @@ class SplitRows(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         return frame.split_rows(comparison_dict, name1, name2, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -208,7 +208,7 @@ class Join(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         """Equijoin ``frame1`` and ``frame2`` on ``keys1`` = ``keys2``."""
         return frame1.join(keys1, keys2, frame2, transformation_ctx, info, stageThreshold, totalThreshold)
 
@@ -222,7 +222,7 @@ class Union(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return frame1.union(frame2, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -237,7 +237,7 @@ class Merge(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return source.mergeDynamicFrame(
             stage, primary_keys, transformation_ctx, options, info, stageThreshold, totalThreshold
         )
@@ -246,7 +246,7 @@ class Merge(GlueTransform):
 class Filter(GlueTransform):
     def __call__(
         self, frame: DynamicFrame, f: Callable, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0
-    ):  # noqa: N803
+    ):
         return frame.filter(f, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -260,7 +260,7 @@ class Map(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return frame.map(f, preservesPartitioning, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -274,7 +274,7 @@ class Spigot(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return frame.spigot(path, options, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -286,7 +286,7 @@ class ErrorsAsDynamicFrame(GlueTransform):
 class Repartition(GlueTransform):
     def __call__(
         self, frame: DynamicFrame, num_partitions, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0
-    ):  # noqa: N803
+    ):
         return frame.repartition(num_partitions, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -300,7 +300,7 @@ class Coalesce(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
-    ):  # noqa: N803
+    ):
         return frame.coalesce(num_partitions, shuffle, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
@@ -322,7 +322,7 @@ class FlatMap(GlueTransform):
         dfc: DynamicFrameCollection,
         BaseTransform,
         frame_name="frame",
-        transformation_ctx="",  # noqa: N803
+        transformation_ctx="",
         **base_kwargs,
     ):
         """Apply ``BaseTransform`` to every frame of ``dfc``; collections it returns are flattened."""

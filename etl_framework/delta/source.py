@@ -86,7 +86,7 @@ def _open(uri: str, options: dict[str, Any]) -> DeltaTable:
                     f"before the table's first commit ({datetime.fromtimestamp(first / 1000, timezone.utc)})"
                 )
             table.load_as_version(moment)
-    except Exception as exc:  # noqa: BLE001 - delta-rs raises its own error types for unknown versions
+    except Exception as exc:  # delta-rs raises its own error types for unknown versions
         raise DeltaError(f"{uri}: cannot load version {version if version is not None else instant}: {exc}") from exc
     return table
 

@@ -58,13 +58,13 @@ class DynamicFrame:
     # --- construction and conversion ------------------------------------------------------------
 
     @classmethod
-    def fromDF(cls, dataframe: DataFrame, glue_ctx: EtlContext, name: str) -> DynamicFrame:  # noqa: N802
+    def fromDF(cls, dataframe: DataFrame, glue_ctx: EtlContext, name: str) -> DynamicFrame:
         """Wrap a Spark DataFrame (Glue's ``DynamicFrame.fromDF``)."""
         return cls(dataframe, glue_ctx, name)
 
     from_df = fromDF
 
-    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:  # noqa: N802
+    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:
         """The records as a Spark DataFrame. Unresolved choices become structs with one field per
         type (as ``make_struct``); resolve them first to get plain columns. A frame over its error
         thresholds raises here, as Glue raises when such a frame is computed."""
@@ -102,7 +102,7 @@ class DynamicFrame:
         """The Glue schema (type objects, choices included)."""
         return self._schema
 
-    def printSchema(self) -> None:  # noqa: N802
+    def printSchema(self) -> None:
         print(render_schema(self._schema), end="")
 
     print_schema = printSchema
@@ -118,7 +118,7 @@ class DynamicFrame:
         self.assertErrorThreshold()
         return self._df.count()
 
-    def getNumPartitions(self) -> int:  # noqa: N802
+    def getNumPartitions(self) -> int:
         return self._df.rdd.getNumPartitions()
 
     def repartition(
@@ -128,7 +128,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         step = Step("repartition", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(self._df.repartition(num_partitions), self._schema, step)
 
@@ -140,29 +140,29 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         df = self._df.repartition(num_partitions) if shuffle else self._df.coalesce(num_partitions)
         step = Step("coalesce", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(df, self._schema, step)
 
     # --- errors -------------------------------------------------------------------------------
 
-    def errorsCount(self) -> int:  # noqa: N802
+    def errorsCount(self) -> int:
         """Error records of every step that led to this frame."""
         return self._errors.count()
 
-    def stageErrorsCount(self) -> int:  # noqa: N802
+    def stageErrorsCount(self) -> int:
         """Error records of this frame's own step."""
         return self._errors.stage_count()
 
-    def errorsAsDynamicFrame(self) -> DynamicFrame:  # noqa: N802
+    def errorsAsDynamicFrame(self) -> DynamicFrame:
         """The error records as a frame: one ``error`` struct per record, shaped as Glue's."""
         return DynamicFrame(self._errors.all(), self.glue_ctx, f"{self.name}_errors")
 
     errors_count = errorsCount
     errors_as_dynamic_frame = errorsAsDynamicFrame
 
-    def assertErrorThreshold(self) -> None:  # noqa: N802
+    def assertErrorThreshold(self) -> None:
         """Raise ErrorThresholdExceeded if a step that led here has more errors than its
         ``stageThreshold`` / ``totalThreshold`` allows. Counting runs only where a limit is set,
         and only until a check passes: ``count``, ``show``, ``toDF`` and writes call this."""
@@ -175,13 +175,13 @@ class DynamicFrame:
     def resolveChoice(
         self,
         specs: Sequence[tuple[str, str]] | None = None,
-        choice: str = "",  # noqa: N802
+        choice: str = "",
         database: str | None = None,
         table_name: str | None = None,
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,
-        totalThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
         catalog_id: str | None = None,
     ) -> DynamicFrame:
         """Resolve choice fields: ``specs=[("price", "cast:double")]`` or ``choice="make_cols"``;
@@ -208,9 +208,9 @@ class DynamicFrame:
         case_sensitive: bool = False,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Map, rename, cast and nest fields: ``[("customer.id", "string", "customer_id", "long"), ...]``."""
         df, schema = self._df, self._schema
         read = read_as_text(schema, self._rescan, mapping.cast_uses(mappings)) if self._rescan else None
@@ -220,7 +220,7 @@ class DynamicFrame:
         step = Step("apply_mapping", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(df.select(*columns), schema, step)
 
-    applyMapping = apply_mapping  # noqa: N815
+    applyMapping = apply_mapping
 
     def select_fields(
         self,
@@ -229,7 +229,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         columns, schema = mapping.select_fields(self._schema, paths)
         step = Step("select_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(columns, schema, step)
@@ -241,7 +241,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         df, schema = mapping.drop_fields(self._df, self._schema, paths)
         step = Step("drop_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(df, schema, step)
@@ -251,10 +251,10 @@ class DynamicFrame:
         oldName: str,
         newName: str,
         transformation_ctx: str = "",
-        info: str = "",  # noqa: N803
+        info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         columns, schema = mapping.rename_field(self._schema, oldName, newName)
         step = Step("rename_field", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(columns, schema, step)
@@ -266,9 +266,9 @@ class DynamicFrame:
         name2: str,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         """``{name1: the given fields, name2: the other fields}``."""
         step = Step("split_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         return splitting.split_fields(self, paths, name1, name2, step)
@@ -280,9 +280,9 @@ class DynamicFrame:
         name2: str,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         """``{name1: records meeting every comparison, name2: the rest}``, e.g.
         ``split_rows({"age": {">": 10, "<": 20}}, "teens", "others")``."""
         step = Step("split_rows", transformation_ctx, info, stageThreshold, totalThreshold)
@@ -295,9 +295,9 @@ class DynamicFrame:
         frame2: DynamicFrame,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Equijoin with ``frame2`` on key paths (nested paths allowed)."""
         step = Step("join", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.join(self, paths1, paths2, frame2, step)
@@ -309,7 +309,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """The records of both frames; a field typed differently on the two sides becomes a choice."""
         step = Step("union", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.union(self, other_frame, step)
@@ -317,13 +317,13 @@ class DynamicFrame:
     def mergeDynamicFrame(
         self,
         stage_dynamic_frame: DynamicFrame,
-        primary_keys: Sequence[str],  # noqa: N802
+        primary_keys: Sequence[str],
         transformation_ctx: str = "",
         options: dict | None = None,
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Stage records replace this frame's records with the same primary keys; records without a
         match are kept from both sides."""
         step = Step("mergeDynamicFrame", transformation_ctx, info, stageThreshold, totalThreshold)
@@ -339,7 +339,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Write a sample (``{"topk": 100}`` or ``{"prob": 0.1}``) as JSON to ``path``; return the frame."""
         from .spigot import spigot
 
@@ -350,9 +350,9 @@ class DynamicFrame:
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Drop the fields that are null in every record (one aggregation pass)."""
         from .nulls import drop_null_fields
 
@@ -369,7 +369,7 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
         **options,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Parse the JSON or CSV text at ``path`` into a typed value (choices inferred)."""
         from .unbox import unbox
 
@@ -384,9 +384,9 @@ class DynamicFrame:
         options: dict | None = None,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         """Flatten nested records into relational tables (see ``relationalize`` module)."""
         from .relationalize import relationalize
 
@@ -397,9 +397,9 @@ class DynamicFrame:
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Flatten nested structs into top-level fields named with dots (``address.city``)."""
         from .relationalize import unnest
 
@@ -409,9 +409,9 @@ class DynamicFrame:
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Unwrap DynamoDB JSON (``{"S": "x"}``, ``{"N": "1"}``, ``{"M": {...}}``, ...) into plain fields."""
         from .relationalize import unnest_ddb_json
 
@@ -422,10 +422,10 @@ class DynamicFrame:
         f,
         preservesPartitioning: bool = False,
         transformation_ctx: str = "",
-        info: str = "",  # noqa: N803
+        info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Apply ``f(record) -> record`` to every record, in Arrow batches; a record whose ``f``
         raises becomes an error record."""
         from .python_functions import map_records
@@ -437,9 +437,9 @@ class DynamicFrame:
         f,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Keep the records for which ``f(record)`` is true, in Arrow batches; a record whose ``f``
         raises becomes an error record."""
         from .python_functions import filter_records

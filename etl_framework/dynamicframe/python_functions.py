@@ -74,7 +74,7 @@ def map_one(f: RecordFunction, text: str) -> tuple[str | None, str | None, str |
         if not isinstance(result, dict):
             return None, f"User-specified function returned {type(result).__name__} instead of DynamicRecord", None
         return record_to_json(result), None, None
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
         return (None, *_failure(e))
 
 
@@ -90,7 +90,7 @@ def filter_one(f: RecordFunction, text: str) -> tuple[bool, str | None, str | No
         return bool(f(DynamicRecord.from_json(text))), None, None
     except (KeyError, ValueError, TypeError):  # Glue reads these as "no", not as errors
         return False, None, None
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
         return (False, *_failure(e))
 
 
