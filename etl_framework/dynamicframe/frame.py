@@ -34,7 +34,7 @@ class DynamicFrame:
     - a custom source returns ``DynamicFrame.from_source(df, glue_ctx, schema, Step("read x", ctx))``;
     - a custom transform returns ``frame.derive(df, schema, Step("my_transform", transformation_ctx,
       info, stageThreshold, totalThreshold))``, so the new frame counts the errors of every step
-      before it and checks the thresholds given (``Step`` is in ``etl_framework.dynamicframe.errors``).
+      before it and checks the thresholds given (``from etl_framework.dynamicframe import Step``).
     """
 
     def __init__(
@@ -387,7 +387,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrameCollection:
-        """Flatten nested records into relational tables (see ``relationalize`` module)."""
+        """Flatten nested records into relational tables (see ``relationalize`` module); ``options`` is
+        unused, as in Glue."""
         from .relationalize import relationalize
 
         step = Step("relationalize", transformation_ctx, info, stageThreshold, totalThreshold)
