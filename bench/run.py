@@ -131,7 +131,7 @@ def run_all(spark: SparkSession, benchmarks: list[Benchmark], scale: str, work: 
             print(f"bench: {bench.name} size={reported or '-'} ...", file=sys.stderr, flush=True)
             try:
                 results += measure(bench, Env(spark, ROOT, scratch, data, scale), reported)
-            except Exception as exc:  # a crash is reported and makes the run fail, the others still run
+            except Exception as exc:  # noqa: BLE001 - a crash is reported and makes the run fail, the others still run
                 traceback.print_exc()
                 results.append({"benchmark": bench.name, "size": reported, "error": f"{type(exc).__name__}: {exc}"})
             shutil.rmtree(scratch)

@@ -89,7 +89,7 @@ class JdbcConnection:
         try:
             loader = java_class(spark, "java.lang.Thread").currentThread().getContextClassLoader()
             return java_class(spark, "java.lang.Class").forName(self.driver, True, loader)
-        except Exception as exc:  # noqa: BLE001 - py4j wraps ClassNotFoundException
+        except Exception as exc:  # py4j wraps ClassNotFoundException
             jar = DRIVER_JARS.get(self.dialect, "the driver's JAR")
             path = f"/usr/share/java/{jar}" if self.dialect == "postgresql" else f"/path/to/{jar}"
             raise EtlError(

@@ -267,9 +267,7 @@ class EtlContext:
             frame, database, table_name, redshift_tmp_dir, transformation_ctx, additional_options
         )
 
-    def getSource(  # noqa: N802 - Glue's spelling
-        self, connection_type: str, transformation_ctx: str = "", **options: Any
-    ) -> DataSource:
+    def getSource(self, connection_type: str, transformation_ctx: str = "", **options: Any) -> DataSource:
         """Glue's source object: ``ctx.getSource("s3", paths=[...]).setFormat("json").getFrame()``."""
         from .sources.datasource import DataSource
 
@@ -277,7 +275,7 @@ class EtlContext:
 
     get_source = getSource
 
-    def getSink(  # noqa: N802 - Glue's spelling
+    def getSink(
         self, connection_type: str, format: str | None = None, transformation_ctx: str = "", **options: Any
     ) -> DataSink:
         """Glue's sink object for files that can create or update a catalog table as it writes.
@@ -312,7 +310,7 @@ class EtlContext:
         return self.spark_session
 
     @property
-    def sparkSession(self) -> SparkSession:  # noqa: N802 - Glue's spelling
+    def sparkSession(self) -> SparkSession:
         return self.spark_session
 
     @property

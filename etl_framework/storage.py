@@ -180,13 +180,13 @@ class Storage:
         builder = fs.createFile(hpath).overwrite(False).opt(_CONDITIONAL_CREATE, "true")
         try:
             out = builder.build()
-        except Exception as exc:  # noqa: BLE001 - Hadoop raises FileAlreadyExistsException via py4j
+        except Exception as exc:  # Hadoop raises FileAlreadyExistsException via py4j
             if "FileAlreadyExists" in str(exc) or fs.exists(hpath):
                 return False
             raise
         try:
             self._write(out, text)
-        except Exception as exc:  # noqa: BLE001 - S3A's RemoteFileChangedException (412) via py4j
+        except Exception as exc:  # S3A's RemoteFileChangedException (412) via py4j
             if "PreconditionFailed" in str(exc):
                 return False
             raise

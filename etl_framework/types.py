@@ -27,7 +27,7 @@ class DataType:
 
     name = "unknown"
 
-    def typeName(self) -> str:  # noqa: N802 - Glue's spelling
+    def typeName(self) -> str:
         return self.name
 
     def _key(self) -> tuple:
@@ -113,7 +113,7 @@ class DecimalType(DataType):
 class ArrayType(DataType):
     name = "array"
 
-    def __init__(self, elementType: DataType):  # noqa: N803 - Glue's spelling
+    def __init__(self, elementType: DataType):
         self.elementType = elementType
 
     def _key(self) -> tuple:
@@ -131,7 +131,7 @@ class MapType(DataType):
 
     name = "map"
 
-    def __init__(self, valueType: DataType, keyType: DataType | None = None):  # noqa: N803
+    def __init__(self, valueType: DataType, keyType: DataType | None = None):
         self.valueType = valueType
         self.keyType = keyType or StringType()
 
@@ -148,7 +148,7 @@ class MapType(DataType):
 class Field:
     """A named field of a struct."""
 
-    def __init__(self, name: str, dataType: DataType, properties: dict | None = None):  # noqa: N803
+    def __init__(self, name: str, dataType: DataType, properties: dict | None = None):
         self.name, self.dataType, self.properties = name, dataType, dict(properties or {})
 
     def __eq__(self, other: object) -> bool:

@@ -1,15 +1,19 @@
 """Transforms over one or two frames, as methods and as Glue's transform classes."""
 
+import inspect
 import json
 
 import pytest
 
-from etl_framework import DynamicFrameCollection, EtlContext, EtlError
+from etl_framework import DynamicFrameCollection, ErrorThresholdExceeded, EtlContext, EtlError, transforms
+from etl_framework.dynamicframe import Step
 from etl_framework.transforms import (
+    ALL_TRANSFORMS,
     ApplyMapping,
     DropNullFields,
     FindMatches,
     FlatMap,
+    GlueTransform,
     Join,
     MapToCollection,
     ResolveChoice,
@@ -184,3 +188,41 @@ def test_transform_classes_match_methods_and_aws_only_ones_refuse(read):
     assert [r["key"] for r in collect(mapped, "key")] == [7, 8]
     with pytest.raises(EtlError, match="FindMatches runs on AWS Glue's machine-learning transforms"):
         FindMatches.apply(frame=frame)
+
+
+def test_registry_holds_every_transform_class_and_describes_it_by_its_doc():
+    exported = {getattr(transforms, name) for name in transforms.__all__}
+    classes = {c for c in exported if isinstance(c, type) and issubclass(c, GlueTransform) and c is not GlueTransform}
+    assert len(classes) == len(transforms.__all__) - 1
+    assert {c for c in ALL_TRANSFORMS if c.__module__ == transforms.__name__} == classes
+    for c in classes:
+        assert c.name() == c.__name__
+        own_doc = c.__dict__.get("__doc__")  # each class documents itself, none inherits a doc
+        assert own_doc and c.describe() == inspect.cleandoc(own_doc), c.__name__
+    assert Join.describe() == "Equijoin ``frame1`` and ``frame2`` on ``keys1`` = ``keys2`` (see DynamicFrame.join)."
+
+
+def test_custom_transform_through_derive_keeps_lineage_and_thresholds(read):
+    class Doubled(GlueTransform):
+        """v times two."""
+
+        def __call__(self, frame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
+            step = Step("Doubled", transformation_ctx, info, stageThreshold, totalThreshold)
+            return frame.derive(frame.toDF().selectExpr("id", "v * 2 AS v"), frame.schema(), step)
+
+    try:
+        frame = read("p", [{"id": 1, "v": 1}, {"id": 2, "v": 5}], "{broken", "[1,")
+        doubled = Doubled.apply(frame=frame, transformation_ctx="double")
+        assert Doubled in ALL_TRANSFORMS and Doubled.describe() == "v times two."
+        assert [(r["id"], r["v"]) for r in collect(doubled, "id")] == [(1, 2), (2, 10)]
+        assert doubled.name == "double" and doubled.errorsCount() == 2 and doubled.stageErrorsCount() == 0
+        errors = doubled.errorsAsDynamicFrame().toDF().collect()
+        assert sorted(e.error.input for e in errors) == ["[1,", "{broken"]
+        strict = Doubled.apply(frame=frame, transformation_ctx="strict", totalThreshold=1)
+        with pytest.raises(
+            ErrorThresholdExceeded,
+            match="Doubled \\(transformation_ctx 'strict'\\): 2 error records up to this step exceed totalThreshold 1",
+        ):
+            strict.count()
+    finally:
+        ALL_TRANSFORMS.discard(Doubled)

@@ -93,7 +93,7 @@ def vacuum(
             )
         else:
             removed = _vacuum_native(spark, uri, retain_hours, dry_run, enforce_retention)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - delta-rs refuses retention below the table's minimum
+    except Exception as exc:  # delta-rs refuses retention below the table's minimum
         raise DeltaError(f"vacuum {uri}: {exc}") from exc
     stale = _stale_staging(uri, retain_hours)
     if not dry_run:

@@ -65,13 +65,9 @@ def merged_schema(a: StructType, b: StructType) -> StructType:
 
 def union(frame: DynamicFrame, other: DynamicFrame, step: Step) -> DynamicFrame:
     """All records of both frames (duplicates kept), over the merged schema."""
-    from .frame import DynamicFrame
-
     schema = merged_schema(frame.schema(), other.schema())
     df = _conformed(frame, schema).unionByName(_conformed(other, schema))
-    return DynamicFrame(
-        df, frame.glue_ctx, step.ctx or frame.name, schema, frame._errors.merged_with(other._errors, step)
-    )
+    return frame.derive(df, schema, step, other)
 
 
 def _keys(paths: str | Sequence[str]) -> list[str]:
@@ -92,8 +88,6 @@ def join(
     frame1: DynamicFrame, paths1: str | Sequence[str], paths2: str | Sequence[str], frame2: DynamicFrame, step: Step
 ) -> DynamicFrame:
     """Equijoin on (possibly nested) key paths; the result has the fields of both frames."""
-    from .frame import DynamicFrame
-
     keys1, keys2 = _keys(paths1), _keys(paths2)
     if len(keys1) != len(keys2) or not keys1:
         raise EtlError(f"join: keys {keys1} and {keys2} must be non-empty and of the same length")
@@ -109,16 +103,12 @@ def join(
         condition = part if condition is None else condition & part
     df = frame1.dataframe.join(frame2.dataframe, condition, "inner")
     schema = StructType([*frame1.schema().fields, *frame2.schema().fields])
-    return DynamicFrame(
-        df, frame1.glue_ctx, step.ctx or frame1.name, schema, frame1._errors.merged_with(frame2._errors, step)
-    )
+    return frame1.derive(df, schema, step, frame2)
 
 
 def merge(source: DynamicFrame, stage: DynamicFrame, primary_keys: Sequence[str], step: Step) -> DynamicFrame:
     """Stage records replace source records with the same primary keys; unmatched records of both
     sides are kept."""
-    from .frame import DynamicFrame
-
     keys = _keys(primary_keys)
     if not keys:
         raise EtlError("mergeDynamicFrame: primary_keys must name at least one field")
@@ -135,6 +125,4 @@ def merge(source: DynamicFrame, stage: DynamicFrame, primary_keys: Sequence[str]
         condition = part if condition is None else condition & part
     # Source records whose key the stage has are replaced; a null key never matches, so it stays.
     df = src.join(stage_keys, condition, "left_anti").unionByName(stg)
-    return DynamicFrame(
-        df, source.glue_ctx, step.ctx or source.name, schema, source._errors.merged_with(stage._errors, step)
-    )
+    return source.derive(df, schema, step, stage)

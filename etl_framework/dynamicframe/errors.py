@@ -13,7 +13,7 @@ pass, so it happens only where a limit is set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -56,14 +56,19 @@ def error_records(
 
 @dataclass(frozen=True)
 class Step:
-    """One transform or source in a frame's lineage."""
+    """One transform or source in a frame's lineage, declared from Glue's parameter tail in its
+    order: ``Step("join", transformation_ctx, info, stageThreshold, totalThreshold)``."""
 
     transform: str
     ctx: str = ""
     info: str = ""
-    errors: DataFrame | None = None
     stage_threshold: int = 0
     total_threshold: int = 0
+    errors: DataFrame | None = None  # the error records this step made
+
+    def with_errors(self, errors: DataFrame) -> Step:
+        """This step with the error records it made (known only once the step has run its input)."""
+        return replace(self, errors=errors)
 
     def describe(self) -> str:
         return (

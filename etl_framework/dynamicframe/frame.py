@@ -26,7 +26,16 @@ if TYPE_CHECKING:
 
 
 class DynamicFrame:
-    """A distributed collection of self-describing records (Glue's ``DynamicFrame``)."""
+    """A distributed collection of self-describing records (Glue's ``DynamicFrame``).
+
+    A frame keeps its lineage: the steps that led to it, each with its error records and limits.
+    Extending the framework keeps that lineage by building frames in one of two ways:
+
+    - a custom source returns ``DynamicFrame.from_source(df, glue_ctx, schema, Step("read x", ctx))``;
+    - a custom transform returns ``frame.derive(df, schema, Step("my_transform", transformation_ctx,
+      info, stageThreshold, totalThreshold))``, so the new frame counts the errors of every step
+      before it and checks the thresholds given (``from etl_framework.dynamicframe import Step``).
+    """
 
     def __init__(
         self,
@@ -49,13 +58,13 @@ class DynamicFrame:
     # --- construction and conversion ------------------------------------------------------------
 
     @classmethod
-    def fromDF(cls, dataframe: DataFrame, glue_ctx: Services, name: str) -> DynamicFrame:  # noqa: N802
+    def fromDF(cls, dataframe: DataFrame, glue_ctx: Services, name: str) -> DynamicFrame:
         """Wrap a Spark DataFrame (Glue's ``DynamicFrame.fromDF``)."""
         return cls(dataframe, glue_ctx, name)
 
     from_df = fromDF
 
-    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:  # noqa: N802
+    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:
         """The records as a Spark DataFrame. Unresolved choices become structs with one field per
         type (as ``make_struct``); resolve them first to get plain columns. A frame over its error
         thresholds raises here, as Glue raises when such a frame is computed."""
@@ -65,10 +74,27 @@ class DynamicFrame:
 
     to_df = toDF
 
-    def _derive(self, columns: list[Column] | DataFrame, schema: StructType, step: Step) -> DynamicFrame:
-        """The frame a transform produces: new columns and schema, the step appended to the lineage."""
+    @classmethod
+    def from_source(
+        cls, df: DataFrame, glue_ctx: Services, schema: StructType, step: Step, rescan: Rescan | None = None
+    ) -> DynamicFrame:
+        """The frame a source reads: its lineage starts with ``step``, named by the step's
+        transformation_ctx."""
+        return cls(df, glue_ctx, step.ctx, schema, ErrorLog(df.sparkSession).then(step), rescan)
+
+    def derive(
+        self,
+        columns: list[Column] | DataFrame,
+        schema: StructType,
+        step: Step,
+        other: DynamicFrame | None = None,
+    ) -> DynamicFrame:
+        """The frame a transform produces: ``columns`` (selected from this frame) or a DataFrame,
+        with Glue ``schema``; its lineage is this frame's (then ``other``'s, for a transform of two
+        frames) followed by ``step``. The reader's rescan is dropped: the records are no longer read ones."""
         df = columns if isinstance(columns, DataFrame) else self._df.select(*columns)
-        return DynamicFrame(df, self.glue_ctx, step.ctx or self.name, schema, self._errors.then(step))
+        errors = self._errors.merged_with(other._errors, step) if other is not None else self._errors.then(step)
+        return DynamicFrame(df, self.glue_ctx, step.ctx or self.name, schema, errors)
 
     # --- schema and inspection ----------------------------------------------------------------
 
@@ -76,7 +102,7 @@ class DynamicFrame:
         """The Glue schema (type objects, choices included)."""
         return self._schema
 
-    def printSchema(self) -> None:  # noqa: N802
+    def printSchema(self) -> None:
         print(render_schema(self._schema), end="")
 
     print_schema = printSchema
@@ -92,7 +118,7 @@ class DynamicFrame:
         self.assertErrorThreshold()
         return self._df.count()
 
-    def getNumPartitions(self) -> int:  # noqa: N802
+    def getNumPartitions(self) -> int:
         return self._df.rdd.getNumPartitions()
 
     def repartition(
@@ -102,9 +128,9 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
-        step = Step("repartition", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(self._df.repartition(num_partitions), self._schema, step)
+    ) -> DynamicFrame:
+        step = Step("repartition", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(self._df.repartition(num_partitions), self._schema, step)
 
     def coalesce(
         self,
@@ -114,29 +140,29 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         df = self._df.repartition(num_partitions) if shuffle else self._df.coalesce(num_partitions)
-        step = Step("coalesce", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, self._schema, step)
+        step = Step("coalesce", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, self._schema, step)
 
     # --- errors -------------------------------------------------------------------------------
 
-    def errorsCount(self) -> int:  # noqa: N802
+    def errorsCount(self) -> int:
         """Error records of every step that led to this frame."""
         return self._errors.count()
 
-    def stageErrorsCount(self) -> int:  # noqa: N802
+    def stageErrorsCount(self) -> int:
         """Error records of this frame's own step."""
         return self._errors.stage_count()
 
-    def errorsAsDynamicFrame(self) -> DynamicFrame:  # noqa: N802
+    def errorsAsDynamicFrame(self) -> DynamicFrame:
         """The error records as a frame: one ``error`` struct per record, shaped as Glue's."""
         return DynamicFrame(self._errors.all(), self.glue_ctx, f"{self.name}_errors")
 
     errors_count = errorsCount
     errors_as_dynamic_frame = errorsAsDynamicFrame
 
-    def assertErrorThreshold(self) -> None:  # noqa: N802
+    def assertErrorThreshold(self) -> None:
         """Raise ErrorThresholdExceeded if a step that led here has more errors than its
         ``stageThreshold`` / ``totalThreshold`` allows. Counting runs only where a limit is set,
         and only until a check passes: ``count``, ``show``, ``toDF`` and writes call this."""
@@ -149,13 +175,13 @@ class DynamicFrame:
     def resolveChoice(
         self,
         specs: Sequence[tuple[str, str]] | None = None,
-        choice: str = "",  # noqa: N802
+        choice: str = "",
         database: str | None = None,
         table_name: str | None = None,
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,
-        totalThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,
         catalog_id: str | None = None,
     ) -> DynamicFrame:
         """Resolve choice fields: ``specs=[("price", "cast:double")]`` or ``choice="make_cols"``;
@@ -171,8 +197,8 @@ class DynamicFrame:
             catalog_schema = table_schema(self.glue_ctx.catalog.get_table(database or "", table_name or ""))
         specs = list(specs) if specs else None
         df, schema = resolve_choice(self._df, self._schema, specs, choice, catalog_schema, self._rescan)
-        step = Step("resolveChoice", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, schema, step)
+        step = Step("resolveChoice", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, schema, step)
 
     resolve_choice = resolveChoice
 
@@ -182,19 +208,19 @@ class DynamicFrame:
         case_sensitive: bool = False,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Map, rename, cast and nest fields: ``[("customer.id", "string", "customer_id", "long"), ...]``."""
         df, schema = self._df, self._schema
         read = read_as_text(schema, self._rescan, mapping.cast_uses(mappings)) if self._rescan else None
         if read is not None:
             df, schema, _ = read
         columns, schema = mapping.apply_mapping(schema, mappings, case_sensitive)
-        step = Step("apply_mapping", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df.select(*columns), schema, step)
+        step = Step("apply_mapping", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df.select(*columns), schema, step)
 
-    applyMapping = apply_mapping  # noqa: N815
+    applyMapping = apply_mapping
 
     def select_fields(
         self,
@@ -203,10 +229,10 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         columns, schema = mapping.select_fields(self._schema, paths)
-        step = Step("select_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(columns, schema, step)
+        step = Step("select_fields", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(columns, schema, step)
 
     def drop_fields(
         self,
@@ -215,23 +241,23 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         df, schema = mapping.drop_fields(self._df, self._schema, paths)
-        step = Step("drop_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(df, schema, step)
+        step = Step("drop_fields", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(df, schema, step)
 
     def rename_field(
         self,
         oldName: str,
         newName: str,
         transformation_ctx: str = "",
-        info: str = "",  # noqa: N803
+        info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         columns, schema = mapping.rename_field(self._schema, oldName, newName)
-        step = Step("rename_field", transformation_ctx, info, None, stageThreshold, totalThreshold)
-        return self._derive(columns, schema, step)
+        step = Step("rename_field", transformation_ctx, info, stageThreshold, totalThreshold)
+        return self.derive(columns, schema, step)
 
     def split_fields(
         self,
@@ -240,11 +266,11 @@ class DynamicFrame:
         name2: str,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         """``{name1: the given fields, name2: the other fields}``."""
-        step = Step("split_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("split_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         return splitting.split_fields(self, paths, name1, name2, step)
 
     def split_rows(
@@ -254,12 +280,12 @@ class DynamicFrame:
         name2: str,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
+    ) -> DynamicFrameCollection:
         """``{name1: records meeting every comparison, name2: the rest}``, e.g.
         ``split_rows({"age": {">": 10, "<": 20}}, "teens", "others")``."""
-        step = Step("split_rows", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("split_rows", transformation_ctx, info, stageThreshold, totalThreshold)
         return splitting.split_rows(self, comparison_dict, name1, name2, step)
 
     def join(
@@ -269,11 +295,11 @@ class DynamicFrame:
         frame2: DynamicFrame,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Equijoin with ``frame2`` on key paths (nested paths allowed)."""
-        step = Step("join", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("join", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.join(self, paths1, paths2, frame2, step)
 
     def union(
@@ -283,24 +309,24 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """The records of both frames; a field typed differently on the two sides becomes a choice."""
-        step = Step("union", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("union", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.union(self, other_frame, step)
 
     def mergeDynamicFrame(
         self,
         stage_dynamic_frame: DynamicFrame,
-        primary_keys: Sequence[str],  # noqa: N802
+        primary_keys: Sequence[str],
         transformation_ctx: str = "",
         options: dict | None = None,
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Stage records replace this frame's records with the same primary keys; records without a
         match are kept from both sides."""
-        step = Step("mergeDynamicFrame", transformation_ctx, info, None, stageThreshold, totalThreshold)
+        step = Step("mergeDynamicFrame", transformation_ctx, info, stageThreshold, totalThreshold)
         return combining.merge(self, stage_dynamic_frame, primary_keys, step)
 
     merge_dynamic_frame = mergeDynamicFrame
@@ -313,7 +339,7 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Write a sample (``{"topk": 100}`` or ``{"prob": 0.1}``) as JSON to ``path``; return the frame."""
         from .spigot import spigot
 
@@ -324,14 +350,14 @@ class DynamicFrame:
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Drop the fields that are null in every record (one aggregation pass)."""
         from .nulls import drop_null_fields
 
         return drop_null_fields(
-            self, Step("drop_null_fields", transformation_ctx, info, None, stageThreshold, totalThreshold)
+            self, Step("drop_null_fields", transformation_ctx, info, stageThreshold, totalThreshold)
         )
 
     def unbox(
@@ -343,17 +369,13 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
         **options,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Parse the JSON or CSV text at ``path`` into a typed value (choices inferred)."""
         from .unbox import unbox
 
-        step_args = {
-            "transformation_ctx": transformation_ctx,
-            "info": info,
-            "stageThreshold": stageThreshold,
-            "totalThreshold": totalThreshold,
-        }
-        return unbox(self, path, format, options, step_args)
+        return unbox(
+            self, path, format, options, Step("unbox", transformation_ctx, info, stageThreshold, totalThreshold)
+        )
 
     def relationalize(
         self,
@@ -362,68 +384,68 @@ class DynamicFrame:
         options: dict | None = None,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrameCollection:  # noqa: N803
-        """Flatten nested records into relational tables (see ``relationalize`` module)."""
+    ) -> DynamicFrameCollection:
+        """Flatten nested records into relational tables (see ``relationalize`` module); ``options`` is
+        unused, as in Glue."""
         from .relationalize import relationalize
 
-        return relationalize(
-            self, root_table_name, staging_path, options or {}, transformation_ctx, info, stageThreshold, totalThreshold
-        )
+        step = Step("relationalize", transformation_ctx, info, stageThreshold, totalThreshold)
+        return relationalize(self, root_table_name, staging_path, step)
 
     def unnest(
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Flatten nested structs into top-level fields named with dots (``address.city``)."""
         from .relationalize import unnest
 
-        return unnest(self, transformation_ctx, info, stageThreshold, totalThreshold)
+        return unnest(self, Step("unnest", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def unnest_ddb_json(
         self,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Unwrap DynamoDB JSON (``{"S": "x"}``, ``{"N": "1"}``, ``{"M": {...}}``, ...) into plain fields."""
         from .relationalize import unnest_ddb_json
 
-        return unnest_ddb_json(self, transformation_ctx, info, stageThreshold, totalThreshold)
+        return unnest_ddb_json(self, Step("unnest_ddb_json", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def map(
         self,
         f,
         preservesPartitioning: bool = False,
         transformation_ctx: str = "",
-        info: str = "",  # noqa: N803
+        info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Apply ``f(record) -> record`` to every record, in Arrow batches; a record whose ``f``
         raises becomes an error record."""
         from .python_functions import map_records
 
-        return map_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
+        return map_records(self, f, Step("map", transformation_ctx, info, stageThreshold, totalThreshold))
 
     def filter(
         self,
         f,
         transformation_ctx: str = "",
         info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
+        stageThreshold: int = 0,
         totalThreshold: int = 0,
-    ) -> DynamicFrame:  # noqa: N803
+    ) -> DynamicFrame:
         """Keep the records for which ``f(record)`` is true, in Arrow batches; a record whose ``f``
         raises becomes an error record."""
         from .python_functions import filter_records
 
-        return filter_records(self, f, transformation_ctx, info, stageThreshold, totalThreshold)
+        return filter_records(self, f, Step("filter", transformation_ctx, info, stageThreshold, totalThreshold))
 
     # --- helpers for sinks --------------------------------------------------------------------
 

@@ -40,10 +40,10 @@ def drop_null_fields(frame: DynamicFrame, step: Step) -> DynamicFrame:
     schema = frame.schema()
     leaves = _leaves(schema, []) if schema.fields else []
     if not leaves:
-        return frame._derive(frame.dataframe, schema, step)
+        return frame.derive(frame.dataframe, schema, step)
     row = frame.dataframe.agg(*[F.count(column_at(p, schema)).alias(f"c{i}") for i, p in enumerate(leaves)]).first()
     empty = {tuple(p) for i, p in enumerate(leaves) if row[f"c{i}"] == 0}
     whole, paths = _to_drop(schema, [], empty)
     paths = [[f.name] for f in schema.fields] if whole else paths
     df, new_schema = mapping.drop_fields(frame.dataframe, schema, [format_path(p) for p in paths])
-    return frame._derive(df, new_schema, step)
+    return frame.derive(df, new_schema, step)

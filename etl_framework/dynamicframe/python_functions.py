@@ -74,7 +74,7 @@ def map_one(f: RecordFunction, text: str) -> tuple[str | None, str | None, str |
         if not isinstance(result, dict):
             return None, f"User-specified function returned {type(result).__name__} instead of DynamicRecord", None
         return record_to_json(result), None, None
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
         return (None, *_failure(e))
 
 
@@ -90,7 +90,7 @@ def filter_one(f: RecordFunction, text: str) -> tuple[bool, str | None, str | No
         return bool(f(DynamicRecord.from_json(text))), None, None
     except (KeyError, ValueError, TypeError):  # Glue reads these as "no", not as errors
         return False, None, None
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
         return (False, *_failure(e))
 
 
@@ -122,14 +122,7 @@ def _filter_udf(f: RecordFunction) -> Callable[[pd.Series], pd.DataFrame]:
 # --- driver side --------------------------------------------------------------------------------
 
 
-def map_records(
-    frame: DynamicFrame,
-    f: RecordFunction,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803 - Glue's spelling
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
     """Glue's ``DynamicFrame.map``: ``f(record)`` returns the new record. The result's schema is
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
@@ -141,20 +134,12 @@ def map_records(
     schema = infer_variant_schema(records, "v")
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
-        failed, "map", transformation_ctx, F.lit(None), F.col("input"), F.col("msg"), info, F.col("stackTrace")
+        failed, step.transform, step.ctx, F.lit(None), F.col("input"), F.col("msg"), step.info, F.col("stackTrace")
     )
-    step = Step("map", transformation_ctx, info, errors, stageThreshold, totalThreshold)
-    return frame._derive(records.select(*variant_columns(schema, "v")), schema, step)
+    return frame.derive(records.select(*variant_columns(schema, "v")), schema, step.with_errors(errors))
 
 
-def filter_records(
-    frame: DynamicFrame,
-    f: RecordFunction,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803 - Glue's spelling
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
     """Glue's ``DynamicFrame.filter``: the records (typed as before, same schema) for which
     ``f(record)`` is true."""
     df = frame.dataframe
@@ -170,13 +155,12 @@ def filter_records(
     failed = decided.where(F.col(f"{decision}.msg").isNotNull())
     errors = error_records(
         failed,
-        "filter",
-        transformation_ctx,
+        step.transform,
+        step.ctx,
         F.lit(None),
         record_json(df),
         F.col(f"{decision}.msg"),
-        info,
+        step.info,
         F.col(f"{decision}.stackTrace"),
     )
-    step = Step("filter", transformation_ctx, info, errors, stageThreshold, totalThreshold)
-    return frame._derive(kept, frame.schema(), step)
+    return frame.derive(kept, frame.schema(), step.with_errors(errors))

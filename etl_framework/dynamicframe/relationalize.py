@@ -67,17 +67,10 @@ def _top(frame: DynamicFrame) -> list[Leaf]:
     return [(f.name, _col(f.name), f.dataType) for f in frame.schema()]
 
 
-def unnest(
-    frame: DynamicFrame,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def unnest(frame: DynamicFrame, step: Step) -> DynamicFrame:
     """Nested structs as top-level fields named with dots (``address.city``); arrays and choices as they are."""
     leaves = _flatten(_top(frame))
-    step = Step("unnest", transformation_ctx, info, None, stageThreshold, totalThreshold)
-    return frame._derive([c.alias(n) for n, c, _ in leaves], StructType(Field(n, t) for n, _, t in leaves), step)
+    return frame.derive([c.alias(n) for n, c, _ in leaves], StructType(Field(n, t) for n, _, t in leaves), step)
 
 
 # --- relationalize ------------------------------------------------------------------------------
@@ -87,13 +80,9 @@ def relationalize(
     frame: DynamicFrame,
     root_table_name: str,
     staging_path: str | None,
-    options: dict | None = None,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803
-    totalThreshold: int = 0,  # noqa: N803
+    step: Step,
 ) -> DynamicFrameCollection:
-    """The root table and one table per array (see the module docstring). ``options`` is unused, as in Glue.
+    """The root table and one table per array (see the module docstring).
 
     Tables that hold arrays are written to a fresh folder under ``staging_path`` (Parquet) with a row
     key and read back, so a parent's keys and its child table's ``id`` come from the same stored
@@ -105,10 +94,9 @@ def relationalize(
     base = f"{base}/relationalize-{uuid.uuid4().hex}"
     tables: dict[str, tuple[DataFrame, StructType]] = {}
     _pivot(frame.dataframe, _top(frame), [], root_table_name, root_table_name, base, tables)
-    step = Step("relationalize", transformation_ctx, info, None, stageThreshold, totalThreshold)
     out: dict[str, DynamicFrame] = {}
     for name, (df, schema) in tables.items():
-        out[name] = frame._derive(df, schema, step)
+        out[name] = frame.derive(df, schema, step)
         out[name].name = name
     return DynamicFrameCollection(out, frame.glue_ctx)
 
@@ -149,13 +137,7 @@ def _pivot(
 # --- unnest_ddb_json ----------------------------------------------------------------------------
 
 
-def unnest_ddb_json(
-    frame: DynamicFrame,
-    transformation_ctx: str = "",
-    info: str = "",
-    stageThreshold: int = 0,  # noqa: N803
-    totalThreshold: int = 0,  # noqa: N803
-) -> DynamicFrame:
+def unnest_ddb_json(frame: DynamicFrame, step: Step) -> DynamicFrame:
     """DynamoDB JSON (``{"S": "x"}``, ``{"N": "12"}``, ``{"M": {...}}``, ...) as plain fields.
 
     A frame whose only field is a struct of attributes (the export's ``Item``, a stream's
@@ -170,8 +152,7 @@ def unnest_ddb_json(
         _, wrapper, t = leaves[0]
         leaves = [(f.name, wrapper.getField(f.name), f.dataType) for f in t.fields]
     out = [(n, *_ddb(c, t)) for n, c, t in leaves]
-    step = Step("unnest_ddb_json", transformation_ctx, info, None, stageThreshold, totalThreshold)
-    return frame._derive([c.alias(n) for n, c, _ in out], StructType(Field(n, t) for n, _, t in out), step)
+    return frame.derive([c.alias(n) for n, c, _ in out], StructType(Field(n, t) for n, _, t in out), step)
 
 
 def _is_ddb_value(t: DataType) -> bool:

@@ -35,9 +35,9 @@ def split_fields(
 ) -> DynamicFrameCollection:
     """``name1``: the given fields; ``name2``: all the others."""
     columns, schema = mapping.select_fields(frame.schema(), paths)
-    first = frame._derive(columns, schema, step)
+    first = frame.derive(columns, schema, step)
     df, rest_schema = mapping.drop_fields(frame.dataframe, frame.schema(), paths)
-    second = frame._derive(df, rest_schema, step)
+    second = frame.derive(df, rest_schema, step)
     return DynamicFrameCollection({name1: first, name2: second}, frame.glue_ctx)
 
 
@@ -72,6 +72,6 @@ def split_rows(
     if condition is None:
         raise EtlError("split_rows: comparison_dict is empty")
     matched = F.coalesce(condition, F.lit(False))
-    first = frame._derive(frame.dataframe.where(matched), frame.schema(), step)
-    second = frame._derive(frame.dataframe.where(~matched), frame.schema(), step)
+    first = frame.derive(frame.dataframe.where(matched), frame.schema(), step)
+    second = frame.derive(frame.dataframe.where(~matched), frame.schema(), step)
     return DynamicFrameCollection({name1: first, name2: second}, frame.glue_ctx)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .frame import DynamicFrame
 
 
-def unbox(frame: DynamicFrame, path: str, format: str, options: dict[str, Any], step_args: dict) -> DynamicFrame:
+def unbox(frame: DynamicFrame, path: str, format: str, options: dict[str, Any], step: Step) -> DynamicFrame:
     """Replace the string at ``path`` by its parsed value. Text that does not parse becomes an error
     record and its record leaves the frame."""
     steps = parse_path(path)
@@ -31,46 +31,38 @@ def unbox(frame: DynamicFrame, path: str, format: str, options: dict[str, Any], 
         text = F.try_variant_get(text, "$", "string")
     fmt = (format or "").lower()
     if fmt == "json":
-        return _unbox_json(frame, steps, text, step_args)
+        return _unbox_json(frame, steps, text, step)
     if fmt == "csv":
-        return _unbox_csv(frame, steps, text, options, step_args)
+        return _unbox_csv(frame, steps, text, options, step)
     raise EtlError(f"unbox: format {format!r} is not supported (json, csv)")
 
 
-def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step_args: dict) -> DynamicFrame:
+def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step: Step, fmt: str) -> DynamicFrame:
     df = frame.dataframe.withColumn("__unboxed", parsed).withColumn("__bad", bad)
     errors = error_records(
         df.where("__bad"),
-        "unbox",
-        step_args["transformation_ctx"],
+        step.transform,
+        step.ctx,
         F.lit(None),
         F.to_json(F.struct(*[F.col(f"`{n}`") for n in frame.schema().names()])),
-        F.lit(f"unbox: {'.'.join(steps)} does not hold valid {step_args['format']}"),
-        step_args["info"],
+        F.lit(f"unbox: {'.'.join(steps)} does not hold valid {fmt}"),
+        step.info,
     )
     good = df.where(~F.col("__bad"))
     columns, schema = rewrite(frame.schema(), steps, lambda name, col, t: ([(name, F.col("__unboxed"), new_type)], []))
-    step = Step(
-        "unbox",
-        step_args["transformation_ctx"],
-        step_args["info"],
-        errors,
-        step_args["stageThreshold"],
-        step_args["totalThreshold"],
-    )
-    return frame._derive(good.select(*columns), schema, step)
+    return frame.derive(good.select(*columns), schema, step.with_errors(errors))
 
 
-def _unbox_json(frame: DynamicFrame, steps, text, step_args: dict) -> DynamicFrame:
+def _unbox_json(frame: DynamicFrame, steps, text, step: Step) -> DynamicFrame:
     value = F.try_parse_json(text)
     probe = frame.dataframe.select(value.alias("v")).where("v IS NOT NULL")
     new_type = observed_type(probe)
     parsed = F.try_variant_get(value, "$", spark_ddl(new_type))
     bad = F.coalesce(text.isNotNull() & value.isNull(), F.lit(False))
-    return _finish(frame, steps, parsed, new_type, bad, {**step_args, "format": "JSON"})
+    return _finish(frame, steps, parsed, new_type, bad, step, "JSON")
 
 
-def _unbox_csv(frame: DynamicFrame, steps, text, options: dict[str, Any], step_args: dict) -> DynamicFrame:
+def _unbox_csv(frame: DynamicFrame, steps, text, options: dict[str, Any], step: Step) -> DynamicFrame:
     separator = options.get("separator", options.get("delimiter", ","))
     parts = F.split(text, re.escape(separator))
     width = frame.dataframe.select(F.max(F.size(parts)).alias("n")).first().n or 0
@@ -79,4 +71,4 @@ def _unbox_csv(frame: DynamicFrame, steps, text, options: dict[str, Any], step_a
     struct_type = infer_csv_schema(strings)
     typed = csv_columns(struct_type, {n: parts.getItem(i) for i, n in enumerate(names)})
     parsed = F.when(text.isNull(), F.lit(None)).otherwise(F.struct(*typed))
-    return _finish(frame, steps, parsed, struct_type, F.lit(False), {**step_args, "format": "CSV"})
+    return _finish(frame, steps, parsed, struct_type, F.lit(False), step, "CSV")

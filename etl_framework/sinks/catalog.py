@@ -51,9 +51,9 @@ class DataSink:
         ctx: Services,
         connection_type: str = "s3",
         path: str | None = None,
-        partitionKeys: list[str] | None = None,  # noqa: N803 - Glue's spelling
-        enableUpdateCatalog: bool = False,  # noqa: N803
-        updateBehavior: str = "UPDATE_IN_DATABASE",  # noqa: N803
+        partitionKeys: list[str] | None = None,
+        enableUpdateCatalog: bool = False,
+        updateBehavior: str = "UPDATE_IN_DATABASE",
         transformation_ctx: str = "",
         **options: Any,
     ):
@@ -76,22 +76,22 @@ class DataSink:
         self.table_name: str | None = None
         self.register_partitions = False  # write_dynamic_frame.from_catalog registers them without the flag
 
-    def setFormat(self, format: str, **options: Any) -> DataSink:  # noqa: N802
+    def setFormat(self, format: str, **options: Any) -> DataSink:
         """The file format (``json``, ``csv``, ``parquet``, ``glueparquet``, ...) and its format options."""
         self.format, self.format_options = format, options
         return self
 
-    def setCatalogInfo(  # noqa: N802
+    def setCatalogInfo(
         self,
         catalogDatabase: str,
         catalogTableName: str,
-        catalogId: str | None = None,  # noqa: N803
+        catalogId: str | None = None,
     ) -> DataSink:
         """The table to create or keep current (with ``enableUpdateCatalog``)."""
         self.database, self.table_name = catalogDatabase, catalogTableName
         return self
 
-    def writeFrame(self, dynamic_frame: DynamicFrame, info: str = "") -> DynamicFrame:  # noqa: N802
+    def writeFrame(self, dynamic_frame: DynamicFrame, info: str = "") -> DynamicFrame:
         """Write the frame, then update the catalog; returns the frame."""
         catalog = self.ctx.catalog if self.database and self.table_name else None
         table = None
@@ -122,7 +122,7 @@ class DataSink:
             observation = Observation()
             values = F.collect_set(F.struct(*[F.col(quote(k)).cast("string") for k in keys]))
             df = dynamic_frame.dataframe.observe(observation, values.alias("partitions"))
-            frame = dynamic_frame._derive(df, dynamic_frame.schema(), Step("catalog sink", self.transformation_ctx))
+            frame = dynamic_frame.derive(df, dynamic_frame.schema(), Step("catalog sink", self.transformation_ctx))
         options = {**self.options, "path": path, "partitionKeys": keys}
         write_from_options(self.ctx, frame, "file", options, fmt, format_options, self.transformation_ctx)
         if not update:

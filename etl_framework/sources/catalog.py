@@ -56,7 +56,7 @@ def read_from_catalog(
             return frame
         select_partitions(ctx.spark_session, table, [], predicates)  # only partition keys may be named
         rows = frame.dataframe.where(" AND ".join(f"({p})" for p in predicates))
-        return frame._derive(rows, frame.schema(), Step("push_down_predicate", transformation_ctx))
+        return frame.derive(rows, frame.schema(), Step("push_down_predicate", transformation_ctx))
     if table.partition_keys:
         partitions = find_partitions(ctx.spark_session, ctx.catalog, table, predicates)
     else:
@@ -174,4 +174,4 @@ def _with_partition_columns(
         out = df.select(*data, file.alias(_FILE)).join(F.broadcast(mapping), _FILE).drop(_FILE)
     fields = [f for f in frame.schema() if f.name not in key_names]
     schema = StructType(fields + [Field(k.name, from_spark(out.schema[k.name].dataType)) for k in keys])
-    return frame._derive(out, schema, Step("partition columns", transformation_ctx))
+    return frame.derive(out, schema, Step("partition columns", transformation_ctx))

@@ -24,11 +24,11 @@ class DataSource:
         self.format: str | None = None
         self.format_options: dict[str, Any] = {}
 
-    def setFormat(self, format: str, **options: Any) -> DataSource:  # noqa: N802 - Glue's spelling
+    def setFormat(self, format: str, **options: Any) -> DataSource:
         self.format, self.format_options = format, options
         return self
 
-    def getFrame(self, **kwargs: Any) -> DynamicFrame:  # noqa: N802
+    def getFrame(self, **kwargs: Any) -> DynamicFrame:
         """Read the source; bookmarked by ``transformation_ctx`` as ``from_options`` is."""
         return read_from_options(
             self.ctx, self.connection_type, self.options, self.format, self.format_options, self.transformation_ctx

@@ -36,7 +36,7 @@ from ..delta.table import (
     table_uri,
     to_spark_schema,
 )
-from ..dynamicframe.errors import ErrorLog, Step
+from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..logs import get_logger
 from ..types import from_spark, quote
@@ -87,7 +87,7 @@ def _open(uri: str, options: dict[str, Any]) -> DeltaTable:
                     f"before the table's first commit ({datetime.fromtimestamp(first / 1000, timezone.utc)})"
                 )
             table.load_as_version(moment)
-    except Exception as exc:  # noqa: BLE001 - delta-rs raises its own error types for unknown versions
+    except Exception as exc:  # delta-rs raises its own error types for unknown versions
         raise DeltaError(f"{uri}: cannot load version {version if version is not None else instant}: {exc}") from exc
     return table
 
@@ -206,10 +206,4 @@ def _frame(ctx: Services, df: DataFrame, transformation_ctx: str) -> DynamicFram
     observation = Observation()
     df = df.observe(observation, F.count(F.lit(1)).alias("read"), F.count(F.lit(None)).alias("errors"))
     ctx.metrics.watch(observation)
-    return DynamicFrame(
-        df,
-        ctx,
-        transformation_ctx,
-        from_spark(df.schema),
-        ErrorLog(ctx.spark_session).then(Step("read delta", transformation_ctx)),
-    )
+    return DynamicFrame.from_source(df, ctx, from_spark(df.schema), Step("read delta", transformation_ctx))

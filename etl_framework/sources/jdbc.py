@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from ..bookmarks.session import source_bookmark
 from ..connections import JdbcConnection
-from ..dynamicframe.errors import ErrorLog, Step
+from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..logs import get_logger
@@ -167,8 +167,7 @@ class JdbcSource:
         observation = Observation()
         df = df.observe(observation, F.count(F.lit(1)).alias("read"), F.count(F.lit(None)).alias("errors"))
         self.ctx.metrics.watch(observation)
-        errors = ErrorLog(self.spark).then(Step("read jdbc", self.transformation_ctx))
-        return DynamicFrame(df, self.ctx, self.transformation_ctx, from_spark(df.schema), errors)
+        return DynamicFrame.from_source(df, self.ctx, from_spark(df.schema), Step("read jdbc", self.transformation_ctx))
 
     def _select(self, condition: str) -> str:
         return f"SELECT * FROM {self.connection.table} WHERE {condition}"

@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 from .. import formats
 from ..bookmarks.files import select_files
 from ..bookmarks.session import source_bookmark
-from ..dynamicframe.errors import ErrorLog, Step, error_records
+from ..dynamicframe.errors import Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import (
     csv_columns,
@@ -109,12 +109,8 @@ class FileSource:
             files = sorted(files, key=lambda f: -f.modified_ms)
         if not files:
             empty = self.spark.createDataFrame([], "dummy string").select()
-            return DynamicFrame(
-                empty,
-                self.ctx,
-                self.transformation_ctx,
-                StructType(),
-                ErrorLog(self.spark).then(Step(f"read {self.format}", self.transformation_ctx)),
+            return DynamicFrame.from_source(
+                empty, self.ctx, StructType(), Step(f"read {self.format}", self.transformation_ctx)
             )
         paths = [f.path for f in files]
         with _quick_lookup(self.spark, paths):
@@ -154,8 +150,8 @@ class FileSource:
     def frame(
         self, data: DataFrame, schema: StructType, errors: DataFrame | None, rescan: Rescan | None = None
     ) -> DynamicFrame:
-        step = Step(f"read {self.format}", self.transformation_ctx, "", errors)
-        return DynamicFrame(data, self.ctx, self.transformation_ctx, schema, ErrorLog(self.spark).then(step), rescan)
+        step = Step(f"read {self.format}", self.transformation_ctx, errors=errors)
+        return DynamicFrame.from_source(data, self.ctx, schema, step, rescan)
 
 
 _LISTING = "spark.sql.sources.parallelPartitionDiscovery"
