@@ -79,7 +79,8 @@ class DynamicFrameReader:
         >>> from etl_framework.catalog import Database
         >>> ctx.catalog.create_database(Database("sales"))
         >>> df = spark.createDataFrame([(1, "2026-01-01"), (2, "2026-01-02")], "id long, order_date string")
-        >>> sink = ctx.getSink("file", "json", path=f"{tmp}/orders", enableUpdateCatalog=True, partitionKeys=["order_date"])
+        >>> sink = ctx.getSink("file", "json", path=f"{tmp}/orders", enableUpdateCatalog=True,
+        ...                    partitionKeys=["order_date"])
         >>> _ = sink.setCatalogInfo("sales", "orders").writeFrame(DynamicFrame.fromDF(df, ctx, "orders"))
         >>> orders = ctx.create_dynamic_frame.from_catalog(
         ...     database="sales", table_name="orders", push_down_predicate="order_date >= '2026-01-02'",

@@ -7,9 +7,10 @@
 * ``glue``: the AWS Glue Data Catalog through boto3.
 
 >>> from etl_framework.catalog import catalog_for
->>> catalog = catalog_for(profile, spark)  # doctest: +SKIP
->>> [t.name for t in catalog.list_tables("sales")]  # doctest: +SKIP
-['orders']
+>>> catalog = catalog_for(ctx.profile, spark)
+>>> catalog.create_database(Database("sales", "the shop's tables"))
+>>> type(catalog).__name__, catalog.get_database("sales").description
+('SparkCatalog', "the shop's tables")
 """
 
 from __future__ import annotations

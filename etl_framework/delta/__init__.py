@@ -2,8 +2,9 @@
 bookmarks, and maintenance. Works without the Delta JARs (Spark writes Parquet, delta-rs commits)
 and uses delta-spark when it is on the classpath.
 
-    >>> from etl_framework.delta import history  # doctest: +SKIP
-    >>> print(history("/lake/orders"))  # doctest: +SKIP
+    >>> from etl_framework.delta import engine, history, optimize, read_delta, vacuum, write_delta
+    >>> engine(spark, "delta-rs")
+    'delta-rs'
 """
 
 from .maintenance import history, optimize, vacuum

@@ -3,7 +3,8 @@
 >>> from etl_framework import DynamicFrame
 >>> df = spark.createDataFrame([("7", ("Ann", "Dothan"))], "id string, customer struct<name:string,city:string>")
 >>> orders = DynamicFrame.fromDF(df, ctx, "orders")
->>> orders.apply_mapping([("id", "string", "order_id", "long"), ("customer.city", "string", "city", "string")]).toDF().collect()
+>>> mapped = orders.apply_mapping([("id", "string", "order_id", "long"), ("customer.city", "string", "city", "string")])
+>>> mapped.toDF().collect()
 [Row(order_id=7, city='Dothan')]
 >>> orders.select_fields(["customer.name"]).toDF().collect()
 [Row(customer=Row(name='Ann'))]
