@@ -39,8 +39,20 @@ class DynamicFrameReader:
         """Read files (``connection_type`` ``"file"`` or ``"s3"``) or a JDBC table (``"postgresql"``, ...)
         into a DynamicFrame.
 
-        >>> dyf = ctx.create_dynamic_frame.from_options(  # doctest: +SKIP
-        ...     "s3", {"paths": ["s3a://exports/orders/"], "recurse": True}, "json", transformation_ctx="orders")
+        A malformed record becomes an error record, counted and kept with its file and reason:
+
+        >>> with open(f"{tmp}/orders.json", "w") as out:
+        ...     _ = out.write('{"id": 1, "total": 9.5}\\n{"id": 2, "total": "n/a"}\\n{"id": 3, \\n')
+        >>> dyf = ctx.create_dynamic_frame.from_options(
+        ...     "file", {"paths": [f"{tmp}/orders.json"], "recurse": True}, "json", transformation_ctx="orders")
+        >>> dyf.printSchema()
+        root
+        |-- id: long
+        |-- total: choice
+        |    |-- double
+        |    |-- string
+        >>> dyf.count(), dyf.errorsCount()
+        (2, 1)
         """
         from .sources import read_from_options
 
@@ -63,9 +75,18 @@ class DynamicFrameReader:
         catalog; ``push_down_predicate`` (Spark SQL on partition keys) prunes partitions before any
         file is listed.
 
-        >>> orders = ctx.create_dynamic_frame.from_catalog(  # doctest: +SKIP
-        ...     database="sales", table_name="orders", push_down_predicate="order_date >= '2026-01-01'",
+        >>> from etl_framework import DynamicFrame
+        >>> from etl_framework.catalog import Database
+        >>> ctx.catalog.create_database(Database("sales"))
+        >>> df = spark.createDataFrame([(1, "2026-01-01"), (2, "2026-01-02")], "id long, order_date string")
+        >>> sink = ctx.getSink("file", "json", path=f"{tmp}/orders", enableUpdateCatalog=True,
+        ...                    partitionKeys=["order_date"])
+        >>> _ = sink.setCatalogInfo("sales", "orders").writeFrame(DynamicFrame.fromDF(df, ctx, "orders"))
+        >>> orders = ctx.create_dynamic_frame.from_catalog(
+        ...     database="sales", table_name="orders", push_down_predicate="order_date >= '2026-01-02'",
         ...     transformation_ctx="orders")
+        >>> orders.toDF().collect()
+        [Row(id=2, order_date='2026-01-02')]
         """
         from .sources.catalog import read_from_catalog
 
@@ -91,8 +112,12 @@ class DynamicFrameWriter:
     ) -> DynamicFrame:
         """Write a DynamicFrame to files; returns the frame.
 
-        >>> ctx.write_dynamic_frame.from_options(dyf, "s3", {"path": "s3a://lake/orders",  # doctest: +SKIP
-        ...     "partitionKeys": ["order_date"]}, "parquet")
+        >>> from etl_framework import DynamicFrame
+        >>> df = spark.createDataFrame([(1, "2026-01-01"), (2, "2026-01-02")], "id long, order_date string")
+        >>> _ = ctx.write_dynamic_frame.from_options(DynamicFrame.fromDF(df, ctx, "orders"), "file",
+        ...     {"path": f"{tmp}/orders", "partitionKeys": ["order_date"]}, "parquet")
+        >>> spark.read.parquet(f"{tmp}/orders").orderBy("id").collect()
+        [Row(id=1, order_date=datetime.date(2026, 1, 1)), Row(id=2, order_date=datetime.date(2026, 1, 2))]
         """
         from .sinks import write_from_options
 
@@ -113,7 +138,15 @@ class DynamicFrameWriter:
         """Write to a catalog table's location in its format and register the partitions written;
         ``additional_options={"enableUpdateCatalog": True}`` also updates the table's schema.
 
-        >>> ctx.write_dynamic_frame.from_catalog(orders, database="sales", table_name="orders")  # doctest: +SKIP
+        >>> from etl_framework import DynamicFrame
+        >>> from etl_framework.catalog import Column, Database, Table
+        >>> ctx.catalog.create_database(Database("sales"))
+        >>> ctx.catalog.create_table(
+        ...     Table("sales", "orders", f"{tmp}/orders", "json", [Column("id", "bigint")], [Column("day", "string")]))
+        >>> orders = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "id long, day string"), ctx, "o")
+        >>> _ = ctx.write_dynamic_frame.from_catalog(orders, database="sales", table_name="orders")
+        >>> [p.values for p in ctx.catalog.list_partitions("sales", "orders")]
+        [['a'], ['b']]
         """
         from .sinks.catalog import write_to_catalog
 
@@ -268,7 +301,12 @@ class EtlContext:
         )
 
     def getSource(self, connection_type: str, transformation_ctx: str = "", **options: Any) -> DataSource:
-        """Glue's source object: ``ctx.getSource("s3", paths=[...]).setFormat("json").getFrame()``."""
+        """Glue's source object: ``ctx.getSource("s3", paths=[...]).setFormat("json").getFrame()``.
+
+        >>> spark.range(3).write.json(f"{tmp}/ids")
+        >>> ctx.getSource("file", paths=[f"{tmp}/ids"]).setFormat("json").getFrame().count()
+        3
+        """
         from .sources.datasource import DataSource
 
         return DataSource(self, connection_type, transformation_ctx, **options)
@@ -280,11 +318,17 @@ class EtlContext:
     ) -> DataSink:
         """Glue's sink object for files that can create or update a catalog table as it writes.
 
-        >>> sink = ctx.getSink(connection_type="s3", path="s3a://lake/orders",  # doctest: +SKIP
+        >>> from etl_framework import DynamicFrame
+        >>> from etl_framework.catalog import Database
+        >>> ctx.catalog.create_database(Database("sales"))
+        >>> sink = ctx.getSink(connection_type="file", path=f"{tmp}/orders",
         ...                    enableUpdateCatalog=True, partitionKeys=["order_date"])
-        >>> sink.setFormat("glueparquet")  # doctest: +SKIP
-        >>> sink.setCatalogInfo(catalogDatabase="sales", catalogTableName="orders")  # doctest: +SKIP
-        >>> sink.writeFrame(orders)  # doctest: +SKIP
+        >>> sink = sink.setFormat("glueparquet").setCatalogInfo(catalogDatabase="sales", catalogTableName="orders")
+        >>> orders = spark.createDataFrame([(1, "2026-01-01")], "id long, order_date string")
+        >>> _ = sink.writeFrame(DynamicFrame.fromDF(orders, ctx, "orders"))
+        >>> table = ctx.catalog.get_table("sales", "orders")
+        >>> table.classification, table.column_names, [p.values for p in ctx.catalog.list_partitions("sales", "orders")]
+        ('parquet', ['id', 'order_date'], [['2026-01-01']])
         """
         from .sinks.catalog import DataSink
 
@@ -297,8 +341,11 @@ class EtlContext:
     def catalog(self) -> Catalog:
         """The profile's Data Catalog backend (``catalog.backend``); the session's own catalog without a profile.
 
-        >>> ctx.catalog.get_table("sales", "orders").location  # doctest: +SKIP
-        'file:/lake/orders'
+        >>> from etl_framework.catalog import Column, Database, Table
+        >>> ctx.catalog.create_database(Database("sales"))
+        >>> ctx.catalog.create_table(Table("sales", "orders", f"{tmp}/orders", "parquet", [Column("id", "bigint")]))
+        >>> ctx.catalog.get_table("sales", "orders").location == f"file:{tmp}/orders"
+        True
         """
         if self._catalog is None:
             self._catalog = catalog_for(self.profile, self.spark_session)

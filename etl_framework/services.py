@@ -5,10 +5,9 @@ catalog, the job's bookmarks, the run's metrics and its profile.
 instead of the context, so that the data path imports only downward (sources -> DynamicFrame ->
 transforms -> sinks, with the catalog and bookmarks as services).
 
->>> from etl_framework import EtlContext
 >>> from etl_framework.services import Services
->>> isinstance(EtlContext.__new__(EtlContext), Services)
-True
+>>> isinstance(ctx, Services), ctx.spark_session is spark
+(True, True)
 """
 
 from __future__ import annotations

@@ -3,12 +3,10 @@
 
 Sinks use it to move the files Spark wrote from a staging folder to where readers see them.
 
->>> import tempfile
->>> folder = tempfile.mkdtemp()
->>> store = Storage(spark, folder)
->>> store.write_text(f"{folder}/_staged/a.txt", "hello")
->>> store.move(f"{folder}/_staged/a.txt", f"{folder}/day=1/a.txt")
->>> store.read_text(f"{folder}/day=1/a.txt"), store.exists(f"{folder}/_staged/a.txt")
+>>> store = Storage(spark, tmp)
+>>> store.write_text(f"{tmp}/_staged/a.txt", "hello")
+>>> store.move(f"{tmp}/_staged/a.txt", f"{tmp}/day=1/a.txt")
+>>> store.read_text(f"{tmp}/day=1/a.txt"), store.exists(f"{tmp}/_staged/a.txt")
 ('hello', False)
 """
 

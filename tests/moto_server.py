@@ -1,11 +1,11 @@
 """A real AWS API endpoint for tests: moto in server mode on a free loopback port.
 
 boto3 (and Spark's S3A, and delta-rs) talk HTTP to it exactly as to AWS, so the Glue Data Catalog
-backend and S3 are tested through their real client code. ``stop()`` shuts the server down.
+backend and S3 are tested through their real client code. ``stop()`` shuts the server down::
 
-    >>> server = MotoServer().start()  # doctest: +SKIP
-    >>> boto3.client("glue", endpoint_url=server.url, region_name="us-east-1").get_databases()  # doctest: +SKIP
-    >>> server.stop()  # doctest: +SKIP
+    server = MotoServer().start()
+    boto3.client("glue", endpoint_url=server.url, region_name="us-east-1").get_databases()
+    server.stop()
 
 ``MotoServer(separate_process=True)`` runs it in a child process, for clients that block this
 process's Python threads while they wait on the server (delta-rs commits, which froze a server

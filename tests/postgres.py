@@ -2,11 +2,11 @@
 
 The cluster lives in a temporary directory owned by the ``postgres`` user (PostgreSQL refuses to
 run as root, so when the tests run as root the server commands run through ``runuser``). Trust
-authentication on 127.0.0.1; ``stop()`` shuts the server down and removes the directory.
+authentication on 127.0.0.1; ``stop()`` shuts the server down and removes the directory::
 
-    >>> server = PostgresServer().start()  # doctest: +SKIP
-    >>> server.psql("CREATE TABLE t (id int primary key)")  # doctest: +SKIP
-    >>> server.stop()  # doctest: +SKIP
+    server = PostgresServer().start()
+    server.psql("CREATE TABLE t (id int primary key)")
+    server.stop()
 """
 
 from __future__ import annotations

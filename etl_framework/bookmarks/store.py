@@ -9,8 +9,7 @@ Local state dirs use the operating system (``os.link`` creates exclusively); any
 (``s3a://``, ``hdfs://``) goes through Hadoop's FileSystem (``create`` without overwrite, and on S3
 a conditional put), in the active Spark session (``storage.Storage``).
 
-    >>> import tempfile
-    >>> store = BookmarkStore(tempfile.mkdtemp())
+    >>> store = BookmarkStore(f"{tmp}/bookmarks")
     >>> state = {"src": {"type": "delta", "version": 3}}
     >>> v = store.commit("orders", store.latest_version("orders"), state, "jr_1", "commit")
     >>> store.latest("orders").sources["src"]

@@ -7,9 +7,8 @@
 * ``glue``: the AWS Glue Data Catalog through boto3.
 
 >>> from etl_framework.catalog import catalog_for
->>> catalog = catalog_for(profile, spark)  # doctest: +SKIP
->>> [t.name for t in catalog.list_tables("sales")]  # doctest: +SKIP
-['orders']
+>>> type(catalog_for(ctx.profile, spark)).__name__
+'SparkCatalog'
 """
 
 from __future__ import annotations

@@ -1,9 +1,17 @@
 """What ``etl catalog databases|tables|show|partitions`` print.
 
->>> print(show(catalog, "sales.orders"))  # doctest: +SKIP
+>>> from etl_framework.catalog import Column, Database
+>>> ctx.catalog.create_database(Database("sales"))
+>>> ctx.catalog.create_table(Table("sales", "orders", f"{tmp}/orders", "json", [Column("id", "bigint")]))
+>>> print(show(ctx.catalog, "sales.orders"))
 table sales.orders
-location: file:/lake/orders
-...
+location: file:.../orders
+format: json
+partitions: 0
+columns:
+  id: bigint
+parameters:
+  classification=json
 """
 
 from __future__ import annotations

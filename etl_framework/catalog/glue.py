@@ -8,8 +8,14 @@ partition keys, and the table parameters with ``classification``. SerDe paramete
 option names here (``separator``, ``withHeader``, ``rowTag``) and Hive's in Glue (``field.delim``,
 ``skip.header.line.count``), so tables made by Glue's crawlers read the same way.
 
->>> catalog = GlueCatalog.from_settings(profile.catalog)  # doctest: +SKIP
->>> catalog.get_table("sales", "orders").partition_keys  # doctest: +SKIP
+>>> from moto import mock_aws  # AWS Glue's API in this process, for the example
+>>> from etl_framework.config import CatalogSettings
+>>> with mock_aws():
+...     catalog = GlueCatalog.from_settings(CatalogSettings(backend="glue", region="us-east-1"))
+...     catalog.create_database(Database("sales"))
+...     catalog.create_table(Table("sales", "orders", "s3://lake/orders", "json", [Column("id", "bigint")],
+...                                [Column("order_date", "string")]))
+...     catalog.get_table("sales", "orders").partition_keys
 [Column(name='order_date', type='string', comment=None)]
 """
 

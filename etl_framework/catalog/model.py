@@ -67,7 +67,22 @@ class Table:
 
 
 class Catalog(ABC):
-    """A Data Catalog backend. Lookups of a missing object raise ``CatalogError`` naming it."""
+    """A Data Catalog backend. Lookups of a missing object raise ``CatalogError`` naming it.
+
+    >>> catalog = ctx.catalog
+    >>> catalog.create_database(Database("sales"))
+    >>> catalog.create_table(Table("sales", "orders", f"{tmp}/orders", "json", [Column("id", "bigint")],
+    ...                            partition_keys=[Column("day", "string")]))
+    >>> catalog.add_partitions("sales", "orders", [Partition(["a"], f"{tmp}/orders/day=a")])
+    >>> catalog.get_table("sales", "orders").column_names
+    ['id', 'day']
+    >>> [p.values for p in catalog.list_partitions("sales", "orders")]
+    [['a']]
+    >>> catalog.get_table("sales", "missing")
+    Traceback (most recent call last):
+    ...
+    etl_framework.catalog.model.CatalogError: table 'missing' not found in database 'sales' (tables: orders)
+    """
 
     @abstractmethod
     def list_databases(self) -> list[Database]: ...

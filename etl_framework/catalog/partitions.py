@@ -3,8 +3,11 @@
 The predicate runs on a small DataFrame of partition values (one row per partition, each key cast
 to its catalog type), never on the data, so a job lists and reads only the partitions it selects.
 
->>> select_partitions(spark, table, partitions, ["order_date >= '2026-01-02'"])  # doctest: +SKIP
-[Partition(values=['2026-01-02'], location='file:/lake/orders/order_date=2026-01-02', parameters={})]
+>>> from etl_framework.catalog import Column, Partition, Table
+>>> table = Table("sales", "orders", "/lake/orders", "json", [Column("id", "bigint")], [Column("order_date", "date")])
+>>> parts = [Partition([d], f"/lake/orders/order_date={d}") for d in ("2026-01-01", "2026-01-02")]
+>>> select_partitions(spark, table, parts, ["order_date >= '2026-01-02'"])
+[Partition(values=['2026-01-02'], location='/lake/orders/order_date=2026-01-02', parameters={})]
 """
 
 from __future__ import annotations

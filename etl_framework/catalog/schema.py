@@ -1,7 +1,8 @@
 """A catalog table's columns as a Glue schema (``StructType``), for match_catalog and empty reads.
 
->>> table_schema(Table("sales", "orders", "/lake/orders", "json", [Column("id", "bigint")]))  # doctest: +SKIP
-StructType([Field(id, LongType())])
+>>> from etl_framework.catalog import Column
+>>> table_schema(Table("sales", "orders", "/lake/orders", "json", [Column("id", "bigint")], [Column("day", "date")]))
+StructType([Field('id', LongType()), Field('day', DateType())])
 """
 
 from __future__ import annotations

@@ -8,10 +8,13 @@ Tables are Spark external tables (``CREATE TABLE ... USING json LOCATION ...``),
 ``ALTER TABLE ... ADD PARTITION ... LOCATION``. The classification, the SerDe parameters (under
 ``etl.serde.``) and the table's own parameters are kept in TBLPROPERTIES.
 
->>> catalog = SparkCatalog(spark)  # doctest: +SKIP
->>> catalog.create_database(Database("sales"))  # doctest: +SKIP
->>> catalog.get_table("sales", "orders").location  # doctest: +SKIP
-'file:/lake/orders'
+>>> from etl_framework.catalog import Column, Database, Table
+>>> spark.range(2).write.json(f"{tmp}/orders")
+>>> catalog = SparkCatalog(spark)
+>>> catalog.create_database(Database("sales"))
+>>> catalog.create_table(Table("sales", "orders", f"{tmp}/orders", "json", [Column("id", "bigint")]))
+>>> spark.sql("SELECT count(*) AS n FROM sales.orders").collect()
+[Row(n=2)]
 """
 
 from __future__ import annotations

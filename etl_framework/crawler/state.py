@@ -2,7 +2,7 @@
 
 Kept in ``<state_dir>/crawlers/<name>.json`` on the driver, beside the run history.
 
-    >>> store = CrawlerState("/tmp/etl-doc-state", "orders")
+    >>> store = CrawlerState(f"{tmp}/state", "orders")
     >>> store.save({"file:/data/orders/day=1"})
     >>> sorted(store.load())
     ['file:/data/orders/day=1']

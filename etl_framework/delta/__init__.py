@@ -3,8 +3,9 @@ writes) and maintenance (history, vacuum, optimize). Works without the Delta JAR
 uses delta-spark when it is on the classpath. Reading and writing ``format="delta"`` are a source
 and a sink like the other formats' (``sources/delta.py``, ``sinks/delta.py``).
 
-    >>> from etl_framework.delta import history  # doctest: +SKIP
-    >>> print(history("/lake/orders"))  # doctest: +SKIP
+    >>> from etl_framework.delta import engine
+    >>> engine(spark, "delta-rs")
+    'delta-rs'
 """
 
 from .maintenance import history, optimize, vacuum

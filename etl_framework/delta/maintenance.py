@@ -3,10 +3,20 @@
 
 Each returns a printable summary, for ``etl delta history|vacuum|optimize``.
 
-    >>> print(history("/lake/orders", limit=2))  # doctest: +SKIP
-    Delta table /lake/orders, version 7
-      version 7  2026-11-25 06:14:12 UTC  WRITE         mode=Append  txn etl:orders:orders_out v12
-      version 6  2026-11-25 05:14:09 UTC  OPTIMIZE      numFilesAdded=1 numFilesRemoved=6
+    >>> from etl_framework import DynamicFrame
+    >>> for n in (2, 3):
+    ...     ids = DynamicFrame.fromDF(spark.range(n).coalesce(1), ctx, "ids")
+    ...     _ = ctx.write_dynamic_frame.from_options(ids, "file", {"path": f"{tmp}/ids"}, format="delta")
+    >>> print(optimize(f"{tmp}/ids"))
+    optimize .../ids: 2 files compacted into 1 (version 2)
+    >>> print(vacuum(f"{tmp}/ids", retain_hours=0, dry_run=True, enforce_retention=False))
+    vacuum .../ids (retain 0 h): would delete 2 files, 0 stale staging folders
+      part-00000-...-c000.snappy.parquet
+      part-00000-...-c000.snappy.parquet
+    >>> print(history(f"{tmp}/ids", limit=2))
+    Delta table .../ids, version 2
+      version 2    ... UTC  OPTIMIZE      numFilesAdded=1 numFilesRemoved=2
+      version 1    ... UTC  WRITE         mode=Append
 """
 
 from __future__ import annotations

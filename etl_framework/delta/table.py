@@ -89,7 +89,7 @@ def engine(spark: SparkSession, requested: str = "auto") -> str:
     """``"spark"`` (delta-spark) or ``"delta-rs"``; ``auto`` picks delta-spark when it is present.
     ``requested`` is the profile's ``delta.engine``.
 
-        >>> engine(spark, "delta-rs")  # doctest: +SKIP
+        >>> engine(spark, "delta-rs")
         'delta-rs'
     """
     if requested not in ENGINES:

@@ -1,4 +1,14 @@
-"""apply_mapping, select_fields, drop_fields and rename_field as Spark projections."""
+"""apply_mapping, select_fields, drop_fields and rename_field as Spark projections.
+
+>>> from etl_framework import DynamicFrame
+>>> df = spark.createDataFrame([("7", ("Ann", "Dothan"))], "id string, customer struct<name:string,city:string>")
+>>> orders = DynamicFrame.fromDF(df, ctx, "orders")
+>>> mapped = orders.apply_mapping([("id", "string", "order_id", "long"), ("customer.city", "string", "city", "string")])
+>>> mapped.toDF().collect()
+[Row(order_id=7, city='Dothan')]
+>>> orders.select_fields(["customer.name"]).toDF().collect()
+[Row(customer=Row(name='Ann'))]
+"""
 
 from __future__ import annotations
 
@@ -52,7 +62,15 @@ def apply_mapping(
     schema: StructType, mappings: Sequence[Sequence[str]], case_sensitive: bool = False
 ) -> tuple[list[Column], StructType]:
     """The select list and schema of the mapped frame. Unmapped fields are dropped; dotted target
-    paths build nested structs; a source path that is not in the frame maps to nothing."""
+    paths build nested structs; a source path that is not in the frame maps to nothing.
+
+    >>> from etl_framework.types import Field, StringType, StructType
+    >>> columns, schema = apply_mapping(StructType([Field("id", StringType())]), [("id", "string", "order.id", "long")])
+    >>> print(schema.simple_string())
+    struct<order:struct<id:long>>
+    >>> spark.createDataFrame([("7",)], "id string").select(*columns).collect()
+    [Row(order=Row(id=7))]
+    """
     tree: dict[str, object] = {}
     for mapping in mappings:
         source, _source_type, target, target_type = _normalize(mapping)

@@ -8,6 +8,15 @@
 * ``match_catalog`` casts to the type of the column in a catalog table (``database``, ``table_name``).
 
 A frame fresh from a JSON read does some casts in the read itself (see ``read_casts``).
+
+>>> from etl_framework import DynamicFrame
+>>> cheap = DynamicFrame.fromDF(spark.createDataFrame([(1, 10)], "id long, price long"), ctx, "cheap")
+>>> dear = DynamicFrame.fromDF(spark.createDataFrame([(2, "12.5")], "id long, price string"), ctx, "dear")
+>>> both = cheap.union(dear)  # price: choice of long and string
+>>> both.resolveChoice(specs=[("price", "cast:double")]).toDF().orderBy("id").collect()
+[Row(id=1, price=10.0), Row(id=2, price=12.5)]
+>>> both.resolveChoice(choice="make_cols").toDF().orderBy("id").collect()
+[Row(id=1, price_long=10, price_string=None), Row(id=2, price_long=None, price_string='12.5')]
 """
 
 from __future__ import annotations
@@ -136,7 +145,15 @@ def resolve_choice(
 ) -> tuple[DataFrame, StructType]:
     """Apply the specs one after the other (a later spec sees the fields an earlier one made).
     ``catalog_schema`` is the catalog table's columns, for ``match_catalog``; ``rescan`` reads the
-    records again with another schema, to cast choices from their text in the read."""
+    records again with another schema, to cast choices from their text in the read.
+
+    >>> from etl_framework import DynamicFrame
+    >>> cheap = DynamicFrame.fromDF(spark.createDataFrame([(10,)], "price long"), ctx, "cheap")
+    >>> both = cheap.union(DynamicFrame.fromDF(spark.createDataFrame([("n/a",)], "price string"), ctx, "dear"))
+    >>> df, schema = resolve_choice(both.dataframe, both.schema(), [("price", "project:long")], "")
+    >>> schema, sorted(df.collect(), key=str)
+    (StructType([Field('price', LongType())]), [Row(price=10), Row(price=None)])
+    """
     if specs and choice:
         raise EtlError("resolveChoice: give either specs or choice, not both")
     if not specs and not choice:

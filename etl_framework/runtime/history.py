@@ -7,9 +7,9 @@ or its machine rebooted) is marked ``FAILED`` when the history is read. Error me
 without credentials (``redaction.redact``).
 
     >>> from etl_framework.runtime.history import RunHistory
-    >>> history = RunHistory("/tmp/etl-doc-state")
+    >>> history = RunHistory(f"{tmp}/state")
     >>> run = history.start("orders", {"JOB_NAME": "orders"})
-    >>> history.finish(run, "SUCCEEDED")
+    >>> run = history.finish(run, "SUCCEEDED")
     >>> history.list("orders")[0].status
     'SUCCEEDED'
 """

@@ -9,7 +9,7 @@ job's.
 >>> launch(RunRequest(job="jobs/sample_orders.py", dry_run=True))
 Traceback (most recent call last):
 ...
-etl_framework.errors.EtlError: --dry-run: profile conf/local.yaml is local (local[*]); nothing is submitted
+etl_framework.errors.EtlError: --dry-run: profile .../conf/local.yaml is local (local[...]); nothing is submitted
 """
 
 from __future__ import annotations

@@ -7,11 +7,14 @@ With ``enableUpdateCatalog`` a missing table is created from the frame's schema,
 one gets the frame's new columns and types (``updateBehavior="UPDATE_IN_DATABASE"``, the default)
 or keeps its schema with the differences logged (``"LOG"``); new partitions are registered either way.
 
->>> sink = ctx.getSink(connection_type="s3", path="s3a://lake/orders", enableUpdateCatalog=True,  # doctest: +SKIP
-...                    partitionKeys=["order_date"])
->>> sink.setFormat("glueparquet")  # doctest: +SKIP
->>> sink.setCatalogInfo(catalogDatabase="sales", catalogTableName="orders")  # doctest: +SKIP
->>> sink.writeFrame(orders)  # doctest: +SKIP
+>>> from etl_framework import DynamicFrame
+>>> from etl_framework.catalog import Database
+>>> ctx.catalog.create_database(Database("sales"))
+>>> orders = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "id long, day string"), ctx, "orders")
+>>> sink = ctx.getSink(connection_type="file", path=f"{tmp}/orders", enableUpdateCatalog=True, partitionKeys=["day"])
+>>> _ = sink.setFormat("json").setCatalogInfo(catalogDatabase="sales", catalogTableName="orders").writeFrame(orders)
+>>> [p.values for p in ctx.catalog.list_partitions("sales", "orders")]
+[['a'], ['b']]
 """
 
 from __future__ import annotations

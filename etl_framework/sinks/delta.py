@@ -12,8 +12,12 @@ state staged so far. A rerun after a crash between the Delta commit and ``job.co
 version already in the table: it skips the write and commits the bookmark the crashed run would
 have committed, so input that arrived in between is read by the next run, not lost.
 
-    >>> ctx.write_dynamic_frame.from_options(frame, "s3", {"path": "/lake/orders",  # doctest: +SKIP
-    ...     "partitionKeys": ["order_date"], "mode": "append"}, format="delta", transformation_ctx="orders_out")
+    >>> from etl_framework import DynamicFrame
+    >>> frame = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "id long, day string"), ctx, "o")
+    >>> _ = ctx.write_dynamic_frame.from_options(frame, "file", {"path": f"{tmp}/orders",
+    ...     "partitionKeys": ["day"], "mode": "append"}, format="delta", transformation_ctx="orders_out")
+    >>> sorted(ctx.create_dynamic_frame.from_options("file", {"path": f"{tmp}/orders"}, "delta").toDF().collect())
+    [Row(id=1, day='a'), Row(id=2, day='b')]
 """
 
 from __future__ import annotations
@@ -113,8 +117,15 @@ def write_delta(
     (whole-table overwrite: replace the table's schema), ``compression``. A commit that conflicts with
     a concurrent writer's is retried against the new table version, ``ATTEMPTS`` times in all.
 
-        >>> write_delta(ctx, updates, {"path": "/lake/orders", "mode": "merge",  # doctest: +SKIP
-        ...                            "mergeKeys": ["order_id"]})
+        >>> from etl_framework import DynamicFrame
+        >>> from etl_framework.sources.delta import read_delta
+        >>> def customers(*rows):
+        ...     return DynamicFrame.fromDF(spark.createDataFrame(rows, "id long, name string"), ctx, "customers")
+        >>> _ = write_delta(ctx, customers((1, "ann"), (2, "bob")), {"path": f"{tmp}/customers"})
+        >>> _ = write_delta(ctx, customers((2, "rob"), (3, "cy")), {"path": f"{tmp}/customers", "mode": "merge",
+        ...                                                        "mergeKeys": ["id"]})
+        >>> sorted(read_delta(ctx, {"path": f"{tmp}/customers"}).toDF().collect())
+        [Row(id=1, name='ann'), Row(id=2, name='rob'), Row(id=3, name='cy')]
     """
     options, format_options = dict(connection_options or {}), dict(format_options or {})
     uri = table_uri(options.get("path"))  # type: ignore[arg-type]
@@ -167,7 +178,12 @@ def merge_delta(
     The same as ``write_dynamic_frame.from_options(stage, "s3", {"path": path, "mode": "merge",
     "mergeKeys": primary_keys}, format="delta")``; a missing table is created from the stage.
 
-        >>> merge_delta(updates, "/lake/customers", ["customer_id"], "customers_out")  # doctest: +SKIP
+        >>> from etl_framework import DynamicFrame
+        >>> from etl_framework.sources.delta import read_delta
+        >>> stage = DynamicFrame.fromDF(spark.createDataFrame([(1, "ann")], "customer_id long, name string"), ctx, "s")
+        >>> _ = merge_delta(stage, f"{tmp}/customers", ["customer_id"], "customers_out")
+        >>> read_delta(ctx, {"path": f"{tmp}/customers"}).toDF().collect()
+        [Row(customer_id=1, name='ann')]
     """
     options: dict[str, Any] = {"path": path, "mode": "merge", "mergeKeys": list(primary_keys)}
     if partition_keys:

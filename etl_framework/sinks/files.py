@@ -5,6 +5,12 @@ Glue's S3 sink adds new files to the target path (append); ``connection_options[
 ``key=value`` folders. Spark writes into a staging folder inside the path and the files move into
 place afterwards (``staging.py``), at ``job.commit()`` when job bookmarks are enabled; a frame
 without records writes nothing at all (no empty part files), as Glue's S3 sink.
+
+>>> from etl_framework import DynamicFrame
+>>> frame = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "id long, day string"), ctx, "t")
+>>> _ = write_files(ctx, frame, {"path": f"{tmp}/out", "partitionKeys": ["day"]}, "json")
+>>> sorted(spark.read.json(f"{tmp}/out").collect())
+[Row(id=1, day='a'), Row(id=2, day='b')]
 """
 
 from __future__ import annotations
@@ -32,12 +38,26 @@ _MODES = ("append", "overwrite", "error", "errorifexists", "ignore")
 
 
 class UnresolvedChoiceError(EtlError):
-    """A frame with choice fields is written to a format whose columns have one type each."""
+    """A frame with choice fields is written to a format whose columns have one type each.
+
+    >>> from etl_framework import DynamicFrame
+    >>> a = DynamicFrame.fromDF(spark.createDataFrame([(1,)], "price long"), ctx, "a")
+    >>> b = DynamicFrame.fromDF(spark.createDataFrame([("x",)], "price string"), ctx, "b")
+    >>> write_files(ctx, a.union(b), {"path": f"{tmp}/out"}, "parquet")
+    Traceback (most recent call last):
+    ...
+    etl_framework.sinks.files.UnresolvedChoiceError: cannot write parquet to .../out: fields price are unresolved ...
+    """
 
 
 def nothing_to_write(frame: DynamicFrame, target: str) -> bool:
     """True (and said so) for a frame without fields: an incremental read that found no new file
-    (or only empty ones) gives one, and no format can store records without fields."""
+    (or only empty ones) gives one, and no format can store records without fields.
+
+    >>> from etl_framework import DynamicFrame
+    >>> nothing_to_write(DynamicFrame.fromDF(spark.createDataFrame([], "struct<>"), ctx, "empty"), f"{tmp}/out")
+    True
+    """
     if frame.schema().fields:
         return False
     log.info("nothing to write to %s: the frame has no fields (nothing new was read)", target)

@@ -8,10 +8,9 @@ killed between its bookmark commit and the move is finished by the next ``Job.in
 renames, so on HDFS and local disks a promotion is cheap; promoting again is harmless (files moved
 already are no longer staged).
 
->>> import json, tempfile
->>> out = tempfile.mkdtemp()
+>>> out = f"{tmp}/out"
 >>> staged = StagedOutput(out, f"{out}/_etl_staging/doc")
->>> spark.range(3).write.json(staged.folder)
+>>> spark.range(3).coalesce(1).write.json(staged.folder)
 >>> promote(spark, staged)
 1
 >>> sorted(r.id for r in spark.read.json(out).collect())

@@ -5,7 +5,14 @@ same readers as ``from_options``). Partition predicates select partitions from t
 only the selected partitions' locations are listed and read, and their values become columns.
 Bookmarks work as for any file source, keyed by ``transformation_ctx``.
 
->>> orders = read_from_catalog(ctx, "sales", "orders", push_down_predicate="day = '2026-01-02'")  # doctest: +SKIP
+>>> from etl_framework.catalog import Column, Database
+>>> spark.createDataFrame([(1, "a"), (2, "b")], "id long, day string").write.partitionBy("day").json(f"{tmp}/orders")
+>>> ctx.catalog.create_database(Database("sales"))
+>>> ctx.catalog.create_table(Table("sales", "orders", f"{tmp}/orders", "json", [Column("id", "bigint")],
+...                                [Column("day", "string")]))
+>>> ctx.catalog.add_partitions("sales", "orders", [Partition([d], f"{tmp}/orders/day={d}") for d in "ab"])
+>>> read_from_catalog(ctx, "sales", "orders", push_down_predicate="day = 'b'").toDF().collect()
+[Row(id=2, day='b')]
 """
 
 from __future__ import annotations

@@ -10,8 +10,14 @@ With bookmarks enabled and a ``transformation_ctx``, a run reads only the data f
 commits after the table version the last run committed (state ``{"type": "delta", "version": n}``);
 the first run reads the whole table.
 
-    >>> orders = ctx.create_dynamic_frame.from_options(  # doctest: +SKIP
-    ...     "s3", {"path": "/lake/orders", "versionAsOf": 3}, format="delta", transformation_ctx="orders")
+    >>> from etl_framework import DynamicFrame
+    >>> for n in (1, 2):  # versions 0 and 1
+    ...     ids = DynamicFrame.fromDF(spark.range(n), ctx, "ids")
+    ...     _ = ctx.write_dynamic_frame.from_options(ids, "file", {"path": f"{tmp}/ids"}, format="delta")
+    >>> ids = ctx.create_dynamic_frame.from_options(
+    ...     "file", {"path": f"{tmp}/ids", "versionAsOf": 0}, format="delta", transformation_ctx="ids")
+    >>> ids.count()
+    1
 """
 
 from __future__ import annotations

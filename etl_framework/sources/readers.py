@@ -3,6 +3,18 @@
 Each reader returns a DynamicFrame whose first lineage step holds the malformed records as error
 records (raw text, file, reason). Counting of records read and in error rides along the job's
 first action through ``DataFrame.observe``, so no extra pass is spent on it.
+
+>>> with open(f"{tmp}/people.csv", "w") as out:
+...     _ = out.write("id,age\\n1,30\\n2,unknown\\n")
+>>> people = FileSource(ctx, {"paths": [f"{tmp}/people.csv"]}, "csv", {"withHeader": True}).read()
+>>> people.printSchema()
+root
+|-- id: long
+|-- age: choice
+|    |-- long
+|    |-- string
+>>> people.toDF().orderBy("id").collect()
+[Row(id=1, age=Row(long=30, string=None)), Row(id=2, age=Row(long=None, string='unknown'))]
 """
 
 from __future__ import annotations
@@ -101,7 +113,12 @@ class FileSource:
 
     def read(self, files: list[FileInfo] | None = None) -> DynamicFrame:
         """Read ``files`` (default: every file the options select, less what the job's bookmark
-        says was processed) into a DynamicFrame."""
+        says was processed) into a DynamicFrame.
+
+        >>> spark.range(2).write.parquet(f"{tmp}/ids")
+        >>> FileSource(ctx, {"paths": [f"{tmp}/ids"]}, "parquet", None).read().count()
+        2
+        """
         files = self.bookmarked(self.list()) if files is None else files
         if self.described.package:
             require(self.spark, self.described.package, f"format={self.format!r}")
@@ -271,6 +288,14 @@ _JSON_LIMITS = {"maxStringLen": str(2**31 - 1)}
 
 
 def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
+    """The JSON reader; a line that is no JSON record becomes an error record.
+
+    >>> with open(f"{tmp}/a.json", "w") as out:
+    ...     _ = out.write('{"id": 1}\\n{"id": \\n')
+    >>> frame = read_json(FileSource(ctx, {"paths": [tmp]}, "json", None), [f"{tmp}/a.json"])
+    >>> frame.count(), frame.errorsCount()
+    (1, 1)
+    """
     multiline = _flag(source.format_options, "multiline", False) or bool(source.format_options.get("jsonPath"))
 
     def load(schema: str, single_variant: bool) -> DataFrame:
