@@ -224,7 +224,7 @@ class DynamicFrame:
 
     def select_fields(
         self,
-        paths: Sequence[str],
+        paths: str | Sequence[str],
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,
@@ -236,7 +236,7 @@ class DynamicFrame:
 
     def drop_fields(
         self,
-        paths: Sequence[str],
+        paths: str | Sequence[str],
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,
