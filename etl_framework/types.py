@@ -296,17 +296,31 @@ def has_choice(t: DataType) -> bool:
     return False
 
 
+def path_name(name: str) -> str:
+    """A field name as one step of a Glue path: in backticks when it holds a dot, a backtick or ``[]``.
+
+    >>> path_name("zip"), path_name("Zip.Code")
+    ('zip', '`Zip.Code`')
+    """
+    return f"`{name.replace('`', '``')}`" if ("." in name or "`" in name or "[]" in name) else name
+
+
 def choice_paths(t: DataType, prefix: str = "") -> list[str]:
-    """Paths of every ChoiceType in ``t`` (dots for nesting, ``[]`` for array elements).
+    """Paths of every ChoiceType in ``t`` (dots for nesting, ``[]`` for array elements, backticks
+    around names with dots).
 
     >>> price = Field("p", ChoiceType([LongType(), StringType()]))
-    >>> choice_paths(StructType([Field("a", ArrayType(StructType([price])))]))
-    ['a[].p']
+    >>> choice_paths(StructType([Field("a", ArrayType(StructType([price]))), Field("Zip.Code", price.dataType)]))
+    ['a[].p', '`Zip.Code`']
     """
     if isinstance(t, ChoiceType):
         return [prefix]
     if isinstance(t, StructType):
-        return [p for f in t.fields for p in choice_paths(f.dataType, f"{prefix}.{f.name}" if prefix else f.name)]
+        return [
+            p
+            for f in t.fields
+            for p in choice_paths(f.dataType, f"{prefix}.{path_name(f.name)}" if prefix else path_name(f.name))
+        ]
     if isinstance(t, ArrayType):
         return choice_paths(t.elementType, f"{prefix}[]")
     if isinstance(t, MapType):

@@ -1,6 +1,7 @@
 """DynamicFrame transforms through the public API, on JSON data with real type conflicts."""
 
 import json
+import logging
 from decimal import Decimal
 
 import pytest
@@ -176,6 +177,55 @@ def test_select_drop_and_rename_fields(orders):
         orders.rename_field("nope", "x")
 
 
+def test_paths_as_glue_writes_them_and_paths_that_match_nothing(orders, caplog):
+    logging.getLogger("etl.transforms").addHandler(caplog.handler)  # etl's loggers may not propagate
+    # A plain string is one path; a field of array elements is named without [] (as Glue's docs do).
+    assert orders.select_fields("customer").schema().names() == ["customer"]
+    dropped = orders.drop_fields(["items.qty"])
+    assert dropped.schema().field("items").dataType.elementType.names() == ["sku"]
+    assert [r.items for r in sorted(dropped.toDF().collect(), key=lambda r: r.id)] == [[("A",), ("B",)], [("C",)], []]
+    assert dropped.drop_fields("id").schema().names() == ["customer", "items"]
+    caplog.clear()
+    assert orders.select_fields(["id", "items.price"]).schema().names() == ["id"]
+    assert orders.drop_fields(["nope.x"]).schema().names() == ["customer", "id", "items"]
+    assert {r.getMessage() for r in caplog.records} == {  # a set: the record may reach caplog twice
+        "select_fields: 'items.price' is not a field of the frame (top-level fields: ['customer', 'id', 'items'])",
+        "drop_fields: 'nope.x' is not a field of the frame (top-level fields: ['customer', 'id', 'items'])",
+    }
+
+
+def test_field_names_with_dots_in_choices_map_and_unbox(ctx, tmp_path):
+    records = [
+        {"Zip.Code": 36301, "address": {"Zip.Code": 36301, "city": "Dothan"}, "raw": '{"Zip.Code": 1}'},
+        {"Zip.Code": "AB-1", "address": {"Zip.Code": "x", "city": "Boaz"}, "raw": '{"Zip.Code": "2"}'},
+    ]
+    frame = read(ctx, write_jsonl(tmp_path / "dots" / "d.json", records))
+    assert frame.unresolved_choices() == ["`Zip.Code`", "address.`Zip.Code`"]
+    df = frame.toDF()  # each choice becomes a struct, found by its quoted path
+    assert df.schema["Zip.Code"].dataType.simpleString() == "struct<long:bigint,string:string>"
+    cols = frame.resolveChoice(choice="make_cols")
+    assert cols.schema().names() == ["Zip.Code_long", "address", "raw", "Zip.Code_string"]
+    assert cols.schema().field("address").dataType.names() == ["Zip.Code_long", "city", "Zip.Code_string"]
+    picked = frame.resolveChoice(specs=[("address.`Zip.Code`", "cast:long")]).select_fields(["address.`Zip.Code`"])
+    assert sorted(r.address["Zip.Code"] or 0 for r in picked.toDF().collect()) == [0, 36301]
+
+    def nest(rec):  # Glue's Map example: a nested struct with a key holding a dot
+        rec["Address"] = {"City": rec["address"]["city"], "Zip.Code": rec["address"]["Zip.Code"]}
+        del rec["address"]
+        return rec
+
+    mapped = frame.map(nest)
+    assert mapped.schema().field("Address").dataType.names() == ["City", "Zip.Code"]
+    zips = mapped.resolveChoice(choice="cast:string").apply_mapping([("Address.`Zip.Code`", "string", "zip", "string")])
+    assert sorted(r.zip for r in zips.toDF().collect()) == ["36301", "x"]
+    unboxed = frame.unbox("raw", "json")
+    assert unboxed.unresolved_choices() == ["`Zip.Code`", "address.`Zip.Code`", "raw.`Zip.Code`"]
+    assert sorted(str(r.raw["Zip.Code"]) for r in unboxed.resolveChoice(choice="cast:string").toDF().collect()) == [
+        "1",
+        "2",
+    ]
+
+
 def test_error_records_counts_and_thresholds(orders, tmp_path, ctx):
     assert orders.count() == 3
     assert orders.errorsCount() == 2 and orders.stageErrorsCount() == 2
@@ -184,6 +234,17 @@ def test_error_records_counts_and_thresholds(orders, tmp_path, ctx):
     assert {e.bytesread for e in errors} == {16, 4}
     assert all(e.source.endswith("o.json") and e.msg == "malformed JSON record" for e in errors)
     assert {(e.callsite.site, e.transformation_ctx) for e in errors} == {("read json", "src")}
+    assert {e.dynamicRecord for e in errors} == {None}  # a line that is not JSON never became a record
+    assert orders.errorsAsDynamicFrame().schema().field("error").dataType.names() == [
+        "callsite",
+        "msg",
+        "stackTrace",
+        "input",
+        "bytesread",
+        "source",
+        "dynamicRecord",
+        "transformation_ctx",
+    ]
 
     mapped = orders.apply_mapping([("id", "long", "id", "long")], transformation_ctx="m", totalThreshold=1)
     assert mapped.stageErrorsCount() == 0 and mapped.errorsCount() == 2

@@ -71,13 +71,23 @@ def test_legislators_style_join_with_transform_classes(read):
     assert history.errorsCount() == 0
 
 
-def test_join_on_nested_key_and_name_clash(read):
+def test_join_on_nested_key_and_fields_both_frames_have(read):
     persons = read("persons", PERSONS)
     names = read("names", [{"family_name": "Lima", "origin": "PT"}])
     joined = persons.join("name.family", "family_name", names)
     assert [(r["id"], r["origin"]) for r in collect(joined, "id")] == [("p1", "PT")]
-    with pytest.raises(EtlError, match=r"both frames have fields \['birth', 'gender', 'id', 'name'\]; rename"):
-        persons.join("id", "id", persons)
+    # A field of both frames is kept once (Glue's legislators walkthrough: persons and organizations
+    # both have links and image); frame2's value where it has one, its types merged into a choice.
+    extra = read("extra", [{"pid": "p1", "gender": "f", "birth": "1970"}, {"pid": "p2", "birth": 1985}])
+    both = persons.join("id", "pid", extra)
+    assert both.schema().names() == ["birth", "gender", "id", "name", "pid"]
+    assert both.schema().field("birth").dataType == ChoiceType([LongType(), StringType()])
+    rows = collect(both.resolveChoice(specs=[("birth", "cast:string")]), "id")
+    assert [(r["id"], r["pid"], r["gender"], r["birth"]) for r in rows] == [
+        ("p1", "p1", "f", "1970"),
+        ("p2", "p2", None, "1985"),
+    ]
+    assert persons.join("id", "id", persons).schema().names() == ["birth", "gender", "id", "name"]
 
 
 def test_split_fields_and_rows(read):

@@ -13,9 +13,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from ..types import ArrayType, ChoiceType, DataType, MapType, StructType, merge_types, spark_ddl
+from ..types import ArrayType, ChoiceType, DataType, Field, MapType, StructType, merge_types, quote, spark_ddl
 from .errors import Step
-from .paths import column_at, parse_path, struct_or_null, type_at
+from .paths import column_at, parse_path, path_list, struct_or_null, type_at
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
@@ -70,10 +70,6 @@ def union(frame: DynamicFrame, other: DynamicFrame, step: Step) -> DynamicFrame:
     return frame.derive(df, schema, step, other)
 
 
-def _keys(paths: str | Sequence[str]) -> list[str]:
-    return [paths] if isinstance(paths, str) else list(paths)
-
-
 def _key_columns(frame: DynamicFrame, paths: list[str], role: str) -> list[Column]:
     out = []
     for path in paths:
@@ -87,29 +83,47 @@ def _key_columns(frame: DynamicFrame, paths: list[str], role: str) -> list[Colum
 def join(
     frame1: DynamicFrame, paths1: str | Sequence[str], paths2: str | Sequence[str], frame2: DynamicFrame, step: Step
 ) -> DynamicFrame:
-    """Equijoin on (possibly nested) key paths; the result has the fields of both frames."""
-    keys1, keys2 = _keys(paths1), _keys(paths2)
+    """Equijoin on (possibly nested) key paths. Each joined record has the fields of both frames,
+    the keys of both included; a field both frames have appears once, with both types merged (a
+    choice where they differ) and ``frame2``'s value where it has one, ``frame1``'s otherwise."""
+    keys1, keys2 = path_list(paths1), path_list(paths2)
     if len(keys1) != len(keys2) or not keys1:
         raise EtlError(f"join: keys {keys1} and {keys2} must be non-empty and of the same length")
-    clash = sorted(set(frame1.schema().names()) & set(frame2.schema().names()))
-    if clash:
-        raise EtlError(
-            f"join: both frames have fields {clash}; rename them first (rename_field) so that the "
-            "joined records can hold both"
-        )
+    schema1, schema2 = frame1.schema(), frame2.schema()
+    # frame2's columns and keys under names of their own, so that names both frames have meet apart.
+    right_names = {f.name: f"__right{i}" for i, f in enumerate(schema2.fields)}
+    right = frame2.dataframe.select(
+        *[F.col(quote(name)).alias(alias) for name, alias in right_names.items()],
+        *[c.alias(f"__key{i}") for i, c in enumerate(_key_columns(frame2, keys2, "join"))],
+    )
     condition = None
-    for a, b in zip(_key_columns(frame1, keys1, "join"), _key_columns(frame2, keys2, "join"), strict=True):
-        part = a == b
+    for i, a in enumerate(_key_columns(frame1, keys1, "join")):
+        part = a == F.col(f"__key{i}")
         condition = part if condition is None else condition & part
-    df = frame1.dataframe.join(frame2.dataframe, condition, "inner")
-    schema = StructType([*frame1.schema().fields, *frame2.schema().fields])
-    return frame1.derive(df, schema, step, frame2)
+    joined = frame1.dataframe.join(right, condition, "inner")
+    columns, fields = [], []
+    for f in schema1.fields:
+        other = schema2.field(f.name)
+        if other is None:
+            columns.append(F.col(quote(f.name)))
+            fields.append(f)
+            continue
+        t = merge_types(f.dataType, other.dataType)
+        mine = conform(F.col(quote(f.name)), f.dataType, t)
+        theirs = conform(F.col(right_names[f.name]), other.dataType, t)
+        columns.append(F.coalesce(theirs, mine).alias(f.name))
+        fields.append(Field(f.name, t))
+    for f in schema2.fields:
+        if schema1.field(f.name) is None:
+            columns.append(F.col(right_names[f.name]).alias(f.name))
+            fields.append(f)
+    return frame1.derive(joined.select(*columns), StructType(fields), step, frame2)
 
 
 def merge(source: DynamicFrame, stage: DynamicFrame, primary_keys: Sequence[str], step: Step) -> DynamicFrame:
     """Stage records replace source records with the same primary keys; unmatched records of both
     sides are kept."""
-    keys = _keys(primary_keys)
+    keys = path_list(primary_keys)
     if not keys:
         raise EtlError("mergeDynamicFrame: primary_keys must name at least one field")
     schema = merged_schema(source.schema(), stage.schema())

@@ -2,7 +2,8 @@
 
 Error records have Glue's shape: one ``error`` struct with ``callsite`` (``site``: the step,
 ``info``: the step's ``info`` text), ``msg`` (the reason), ``stackTrace``, ``input`` (the raw text),
-``bytesread``, ``source`` (the file) and ``transformation_ctx``.
+``bytesread``, ``source`` (the file), ``dynamicRecord`` (the record a transform failed on, as JSON;
+null for input that never became a record) and, beyond Glue's, ``transformation_ctx``.
 
 A DynamicFrame keeps the steps that led to it, each with its error records and its
 ``stageThreshold`` / ``totalThreshold``, so ``errorsCount()`` counts all errors,
@@ -22,7 +23,7 @@ from ..errors import EtlError
 
 ERROR_SCHEMA = (
     "error struct<callsite: struct<site: string, info: string>, msg: string, stackTrace: string, "
-    "input: string, bytesread: bigint, source: string, transformation_ctx: string>"
+    "input: string, bytesread: bigint, source: string, dynamicRecord: string, transformation_ctx: string>"
 )
 
 
@@ -39,8 +40,10 @@ def error_records(
     message: Column,
     info: str = "",
     stack_trace: Column | None = None,
+    dynamic_record: Column | None = None,
 ) -> DataFrame:
-    """Shape rows of ``df`` as error records."""
+    """Shape rows of ``df`` as error records; ``dynamic_record`` is the JSON of the record a
+    transform failed on (none for input that could not be read as a record)."""
     raw = record.cast("string")
     error = F.struct(
         F.struct(F.lit(stage).alias("site"), F.lit(info).alias("info")).alias("callsite"),
@@ -49,6 +52,7 @@ def error_records(
         raw.alias("input"),
         F.octet_length(raw).cast("bigint").alias("bytesread"),
         source.cast("string").alias("source"),
+        (dynamic_record if dynamic_record is not None else F.lit(None)).cast("string").alias("dynamicRecord"),
         F.lit(ctx).alias("transformation_ctx"),
     )
     return df.select(error.alias("error"))

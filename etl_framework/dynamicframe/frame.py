@@ -322,7 +322,7 @@ class DynamicFrame:
 
     def select_fields(
         self,
-        paths: Sequence[str],
+        paths: str | Sequence[str],
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,
@@ -340,7 +340,7 @@ class DynamicFrame:
 
     def drop_fields(
         self,
-        paths: Sequence[str],
+        paths: str | Sequence[str],
         transformation_ctx: str = "",
         info: str = "",
         stageThreshold: int = 0,

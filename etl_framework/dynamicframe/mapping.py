@@ -20,7 +20,18 @@ from pyspark.sql import functions as F
 from ..errors import EtlError
 from ..logs import get_logger
 from ..types import DataType, Field, StructType, type_from_name
-from .paths import ELEMENT, column_at, find_field, format_path, parse_path, rewrite, struct_or_null, type_at
+from .paths import (
+    ELEMENT,
+    column_at,
+    find_field,
+    format_path,
+    parse_path,
+    path_list,
+    rewrite,
+    struct_or_null,
+    through_arrays,
+    type_at,
+)
 from .read_casts import Use
 from .resolve import cast_value
 
@@ -116,12 +127,16 @@ def _build(tree: dict) -> list[tuple[str, Column, DataType]]:
     return out
 
 
-def select_fields(schema: StructType, paths: Sequence[str]) -> tuple[list[Column], StructType]:
-    """Keep only ``paths`` (a nested path keeps its struct with just that field)."""
+def select_fields(schema: StructType, paths: str | Sequence[str]) -> tuple[list[Column], StructType]:
+    """Keep only ``paths`` (a nested path keeps its struct with just that field; a path into array
+    elements keeps the whole array). A path that names no field is left out with a warning."""
     wanted: dict = {}
-    for path in paths:
+    for path in path_list(paths):
+        steps = through_arrays(schema, parse_path(path))
+        if steps is None:
+            log.warning("select_fields: %r is not a field of the frame (top-level fields: %s)", path, schema.names())
+            continue
         node = wanted
-        steps = parse_path(path)
         for step in steps:
             node = node.setdefault(step, {})
         node[None] = True  # the whole field
@@ -151,12 +166,13 @@ def _select(struct: StructType, wanted: dict, parent: Column | None) -> list[tup
     return out
 
 
-def drop_fields(df: DataFrame, schema: StructType, paths: Sequence[str]) -> tuple[DataFrame, StructType]:
-    """Remove each path (nested and array-element paths too); paths not in the frame are skipped."""
-    for path in paths:
-        steps = parse_path(path)
-        if type_at(schema, steps) is None:
-            log.warning("drop_fields: %r is not in the frame", path)
+def drop_fields(df: DataFrame, schema: StructType, paths: str | Sequence[str]) -> tuple[DataFrame, StructType]:
+    """Remove each path (nested and array-element paths too, ``friends.age`` as ``friends[].age``);
+    a path that names no field is skipped with a warning."""
+    for path in path_list(paths):
+        steps = through_arrays(schema, parse_path(path))
+        if steps is None:
+            log.warning("drop_fields: %r is not a field of the frame (top-level fields: %s)", path, schema.names())
             continue
         columns, schema = rewrite(schema, steps, lambda name, col, t: ([], []))
         df = df.select(*columns)

@@ -6,13 +6,13 @@ higher-order ``transform``; nothing leaves the JVM.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from ..types import ArrayType, DataType, Field, MapType, StructType, quote
+from ..types import ArrayType, DataType, Field, MapType, StructType, path_name, quote
 
 ELEMENT = "[]"
 
@@ -73,8 +73,7 @@ def format_path(steps: list[str]) -> str:
         if step == ELEMENT:
             out += "[]"
         else:
-            name = f"`{step.replace('`', '``')}`" if ("." in step or "`" in step or "[]" in step) else step
-            out += f".{name}" if out else name
+            out += f".{path_name(step)}" if out else path_name(step)
     return out
 
 
@@ -104,6 +103,40 @@ def type_at(schema: StructType, steps: list[str], case_sensitive: bool = True) -
                 return None
             t = f.dataType
     return t
+
+
+def path_list(paths: str | Sequence[str]) -> list[str]:
+    """Glue takes one path as a plain string where it documents a list (``select_fields("id")``)."""
+    return [paths] if isinstance(paths, str) else list(paths)
+
+
+def through_arrays(schema: StructType, steps: list[str]) -> list[str] | None:
+    """``steps`` with ``[]`` put in where a field name follows an array, since Glue's paths name
+    the fields of array elements without it (``friends.age`` is ``friends[].age``); None when the
+    path names no field.
+
+    >>> from etl_framework.types import LongType
+    >>> friends = StructType([Field("friends", ArrayType(StructType([Field("age", LongType())])))])
+    >>> through_arrays(friends, ["friends", "age"]), through_arrays(friends, ["friends", "name"])
+    (['friends', '[]', 'age'], None)
+    """
+    out: list[str] = []
+    t: DataType = schema
+    for step in steps:
+        if step != ELEMENT:
+            while isinstance(t, ArrayType):
+                out.append(ELEMENT)
+                t = t.elementType
+        out.append(step)
+        if step == ELEMENT:
+            next_t = t.elementType if isinstance(t, ArrayType) else t.valueType if isinstance(t, MapType) else None
+        else:
+            f = find_field(t, step) if isinstance(t, StructType) else None
+            next_t = f.dataType if f else None
+        if next_t is None:
+            return None
+        t = next_t
+    return out
 
 
 def retype(t: DataType, steps: list[str], new: DataType) -> DataType:

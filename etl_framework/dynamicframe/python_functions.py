@@ -134,7 +134,15 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     schema = infer_variant_schema(records, "v")
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
-        failed, step.transform, step.ctx, F.lit(None), F.col("input"), F.col("msg"), step.info, F.col("stackTrace")
+        failed,
+        step.transform,
+        step.ctx,
+        F.lit(None),
+        F.col("input"),
+        F.col("msg"),
+        step.info,
+        F.col("stackTrace"),
+        F.col("input"),
     )
     return frame.derive(records.select(*variant_columns(schema, "v")), schema, step.with_errors(errors))
 
@@ -162,5 +170,6 @@ def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> Dynami
         F.col(f"{decision}.msg"),
         step.info,
         F.col(f"{decision}.stackTrace"),
+        record_json(df),
     )
     return frame.derive(kept, frame.schema(), step.with_errors(errors))

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from ..types import ChoiceType, StringType, spark_ddl
+from ..types import ChoiceType, StringType, quote, spark_ddl
 from .errors import Step, error_records
 from .inference import csv_columns, infer_csv_schema, observed_type
-from .paths import column_at, parse_path, rewrite, type_at
+from .paths import column_at, format_path, parse_path, rewrite, type_at
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
@@ -39,14 +39,16 @@ def unbox(frame: DynamicFrame, path: str, format: str, options: dict[str, Any], 
 
 def _finish(frame: DynamicFrame, steps, parsed, new_type, bad, step: Step, fmt: str) -> DynamicFrame:
     df = frame.dataframe.withColumn("__unboxed", parsed).withColumn("__bad", bad)
+    record = F.to_json(F.struct(*[F.col(quote(n)) for n in frame.schema().names()]))
     errors = error_records(
         df.where("__bad"),
         step.transform,
         step.ctx,
         F.lit(None),
-        F.to_json(F.struct(*[F.col(f"`{n}`") for n in frame.schema().names()])),
-        F.lit(f"unbox: {'.'.join(steps)} does not hold valid {fmt}"),
+        record,
+        F.lit(f"unbox: {format_path(steps)} does not hold valid {fmt}"),
         step.info,
+        dynamic_record=record,
     )
     good = df.where(~F.col("__bad"))
     columns, schema = rewrite(frame.schema(), steps, lambda name, col, t: ([(name, F.col("__unboxed"), new_type)], []))
