@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("services", ("delta", "catalog", "bookmarks", "runtime.active", "runtime.history")),
     ("services protocol", ("services",)),
     ("frames", ("dynamicframe",)),
-    ("sources, transforms, sinks", ("sources", "transforms", "sinks")),
+    ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
     ("runtime", ("runtime", "glue_compat")),
