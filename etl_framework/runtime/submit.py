@@ -55,10 +55,11 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     cmd += spark.submit_args
-    # The Glue shim (awsglue, awsgluedq) at the root of a zip of its own, so that executors import it.
-    py_files = [str(package_zip()), str(shim_zip())]
+    py_files = [str(package_zip())]
     if job.path:
         py_files.append(str(job.path))
+    # The Glue shim (awsglue, awsgluedq) at the root of a zip of its own: driver and executors import it.
+    py_files.append(str(shim_zip()))
     cmd += ["--py-files", ",".join(py_files)]
     # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
     if job.path and spark.deploy_mode == "client":
