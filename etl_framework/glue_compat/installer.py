@@ -30,8 +30,7 @@ _shipped: weakref.WeakSet[SparkContext] = weakref.WeakSet()
 
 def shim_zip() -> Path:
     """The shim's packages at the root of a zip, for ``--py-files`` and ``SparkContext.addPyFile``."""
-    files = (p for p in SHIM_DIR.rglob("*.py") if "__pycache__" not in p.parts)
-    return content_zip(_ZIP_STEM, ((p.relative_to(SHIM_DIR).as_posix(), p) for p in files))
+    return content_zip(_ZIP_STEM, ((p.relative_to(SHIM_DIR).as_posix(), p) for p in SHIM_DIR.rglob("*.py")))
 
 
 def other_awsglue() -> str | None:

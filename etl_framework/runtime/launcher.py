@@ -4,9 +4,12 @@
 profiles, so it is also a valid ``spark-submit`` application on its own (an EMR step, Airflow's
 ``SparkSubmitOperator``)::
 
-    spark-submit --master spark://host:7077 --py-files etl_framework.zip \\
+    spark-submit --master spark://host:7077 --py-files etl_framework.zip,etl_framework_glue_shim.zip \\
         $(python -c 'import etl_framework.runtime.launcher as l; print(l.__file__)') \\
         --env conf/standalone.yaml jobs/sample_orders.py --JOB_NAME orders
+
+(the second zip, ``etl_framework.glue_compat.shim_zip()``, gives Glue scripts ``import awsglue``
+on the executors; ``etl run --dry-run`` prints the whole command).
 
 Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB|--module NAME
 [--key value ...] [-- --key value ...]``; everything that is not one of the launcher's options, and
