@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from inspect import getdoc
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .data_quality import evaluate
 from .dynamicframe import DynamicFrame, DynamicFrameCollection
 from .errors import EtlError
 
@@ -473,7 +474,30 @@ class FillMissingValues(_NeedsAwsService):
     service = "AWS Glue's machine-learning transforms"
 
 
-class EvaluateDataQuality(_NeedsAwsService):
-    """Glue Data Quality's rule evaluation: not available outside AWS (raises)."""
+class EvaluateDataQuality(GlueTransform):
+    """Glue Data Quality's rule evaluation, for Glue Studio's default ruleset ``Rules = [ ColumnCount > 0 ]``
+    only: any other rule raises an EtlError naming it (see ``etl_framework.data_quality``).
 
-    service = "AWS Glue Data Quality"
+    ``EvaluateDataQuality.apply(frame=..., ruleset=...)`` returns the rule outcomes (``Rule``,
+    ``Outcome``, ``FailureReason``, ``EvaluatedMetrics``); ``EvaluateDataQuality().process_rows(...)``
+    the collection of ``ruleOutcomes``, ``rowLevelOutcomes`` and ``originalData``. The publishing
+    options (CloudWatch metrics, results in Glue Studio) have nothing to publish to here and are ignored.
+    """
+
+    def __call__(
+        self,
+        frame: DynamicFrame,
+        ruleset: str,
+        publishing_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:
+        return self.process_rows(frame, ruleset, publishing_options).select("ruleOutcomes")
+
+    def process_rows(
+        self,
+        frame: DynamicFrame,
+        ruleset: str,
+        publishing_options: Mapping[str, Any] | None = None,
+        additional_options: Mapping[str, Any] | None = None,
+    ) -> DynamicFrameCollection:
+        return evaluate(frame, ruleset)

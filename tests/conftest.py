@@ -12,6 +12,9 @@ import pytest
 
 from .spark_cluster import free_port
 
+# pytester: tests/test_glue_compat.py runs a user's test suite that loads our pytest plugin.
+pytest_plugins = ["pytester"]
+
 # Spark's Python workers must run this interpreter (it has pyarrow); set before any session starts.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 

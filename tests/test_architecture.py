@@ -28,10 +28,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("services", ("delta", "catalog", "bookmarks", "runtime.active", "runtime.history")),
     ("services protocol", ("services",)),
     ("frames", ("dynamicframe",)),
-    ("sources, transforms, sinks", ("sources", "transforms", "sinks")),
+    ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
-    ("runtime", ("runtime",)),
+    ("runtime", ("runtime", "glue_compat")),
     ("interface", ("cli", "__main__", "")),
 ]
 INDEPENDENT = {"sources", "transforms", "sinks"}  # side by side on the data path

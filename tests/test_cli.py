@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 from etl_framework.runtime.history import RunHistory
 
@@ -133,6 +134,8 @@ def test_dry_run_prints_spark_submit_command(dirs):
     assert "spark.sql.shuffle.partitions=3" in argv and "spark.hadoop.fs.s3a.secret.key=XYZ1" in argv
     py_files = argv[argv.index("--py-files") + 1].split(",")
     assert py_files[0].endswith(".zip") and py_files[1] == str(ROOT / "jobs" / "sample_orders.py")
+    with zipfile.ZipFile(py_files[2]) as shim:  # Glue scripts' `import awsglue`, on driver and executors
+        assert {"awsglue/__init__.py", "awsglue/gluetypes.py", "awsgluedq/transforms.py"} <= set(shim.namelist())
     launcher = next(a for a in argv if a.endswith("launcher.py"))
     tail = argv[argv.index(launcher) + 1 :]
     assert tail[:2] == ["--env", str(ROOT / "conf" / "standalone.yaml")]

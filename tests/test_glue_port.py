@@ -1,11 +1,15 @@
-"""A Glue script from AWS's resolveChoice walkthrough (medicare data), ported by changing imports."""
+"""Glue scripts on etl_framework: AWS's resolveChoice walkthrough (medicare data) ported by changing
+imports, and a script in Glue Studio's generated shape run as written."""
 
+import site
 import textwrap
+from pathlib import Path
 
+from etl_framework import EtlContext
 from etl_framework.config import load_profile
 from etl_framework.runtime.launcher import run_job
 
-from .conftest import ROOT
+from .conftest import ROOT, needs_package, run_etl, set_args
 
 DRG = "039 - EXTRACRANIAL PROCEDURES W/O CC/MCC"
 MEDICARE = (
@@ -85,3 +89,72 @@ def test_walkthrough_script_gives_glue_schemas_values_and_error_count(spark_sess
     assert by_name["ST VINCENT'S EAST"].drg == '039 - EXTRACRANIAL PROCEDURES, "MINOR"'
     assert by_name["MARSHALL MEDICAL CENTER SOUTH"].charges.covered == "$15131.85"
     assert len(rows) == 6
+
+
+# Glue Studio's shape: tests/glue_studio_job.py, run as written with its inputs as arguments.
+STUDIO_JOB = ROOT / "tests" / "glue_studio_job.py"
+STUDIO_TABLE = ("default", "studio_customer_totals")  # the script's setCatalogInfo
+
+
+def studio_inputs(tmp_path) -> list[str]:
+    """Two order exports (CSV and JSON lines, a lower-case name the Filter node drops, an empty
+    ``note`` column the DropNullFields node drops) and a customer list; the job's arguments."""
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "orders.csv").write_text("order_id,customer,amount,note\n1,Ann,10.5,\n2,Bob,4.0,\n3,ann,2.5,\n")
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "orders.jsonl").write_text(
+        '{"order_id": 4, "customer": "Ann", "amount": 7.25, "note": null}\n'
+        '{"order_id": 5, "customer": "Cid", "amount": 1.0, "note": ""}\n'
+    )
+    (tmp_path / "customers.csv").write_text("name,country\nAnn,PT\nBob,FR\nCid,DE\n")
+    return [
+        *("--orders_csv", str(tmp_path / "csv"), "--orders_json", str(tmp_path / "json")),
+        *("--customers", str(tmp_path / "customers.csv"), "--target", str(tmp_path / "out")),
+    ]
+
+
+STUDIO_ORDERS = [  # order_id, customer, country, amount, amount_cents: the Delta target
+    (1, "Ann", "PT", 10.5, 1050),
+    (2, "Bob", "FR", 4.0, 400),
+    (4, "Ann", "PT", 7.25, 725),
+    (5, "Cid", "DE", 1.0, 100),
+]
+
+
+def studio_delta_rows(spark, tmp_path) -> list[tuple]:
+    delta = spark.read.format("delta").load(str(tmp_path / "out" / "orders_delta"))
+    assert delta.columns == ["order_id", "customer", "country", "amount", "amount_cents"]
+    return sorted(tuple(r) for r in delta.collect())
+
+
+def test_a_glue_studio_script_runs_as_written(spark_session, tmp_path, monkeypatch):
+    """Every node: sources, ApplyMapping, the sparkUnion/sparkSqlQuery/sparkAggregate/drop_nulls
+    helpers over awsglue.gluetypes, Filter, custom code and SelectFromCollection, data quality,
+    a Delta target written by Spark and a catalog-updating glueparquet sink."""
+    needs_package(spark_session, "delta")
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    spark_session.sql("DROP TABLE IF EXISTS default.studio_customer_totals")
+    profile = load_profile("local", sets=[f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"])
+    record = run_job(str(STUDIO_JOB), ["--JOB_NAME", "studio", *studio_inputs(tmp_path)], profile, stop_session=False)
+    assert record.status == "SUCCEEDED", record.error
+
+    assert studio_delta_rows(spark_session, tmp_path) == STUDIO_ORDERS
+    ctx = EtlContext(spark_session, profile)
+    table = ctx.catalog.get_table(*STUDIO_TABLE)
+    assert (table.classification, [(c.name, c.type) for c in table.columns]) == (
+        "parquet",
+        [("customer", "string"), ("total", "double"), ("orders", "bigint")],
+    )
+    assert table.location.endswith(f"{tmp_path}/out/customer_totals")
+    totals = ctx.create_dynamic_frame.from_catalog(*STUDIO_TABLE).toDF()
+    assert sorted(tuple(r) for r in totals.collect()) == [("Ann", 17.75, 2), ("Bob", 4.0, 1), ("Cid", 1.0, 1)]
+
+
+def test_etl_run_gives_a_glue_studio_script_awsglue_and_its_spark_context(spark_session, tmp_path, dirs):
+    """`etl run` as a user runs it, in an environment with no awsglue package installed."""
+    needs_package(spark_session, "delta")
+    assert not [p for p in site.getsitepackages() if (Path(p) / "awsglue").exists()]
+    result = run_etl("run", str(STUDIO_JOB), *set_args(dirs), *studio_inputs(tmp_path))
+    assert result.code == 0, result.stderr
+    assert "job=glue_studio_job" in result.stdout and "status=SUCCEEDED" in result.stdout
+    assert studio_delta_rows(spark_session, tmp_path) == STUDIO_ORDERS

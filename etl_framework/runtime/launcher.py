@@ -4,9 +4,12 @@
 profiles, so it is also a valid ``spark-submit`` application on its own (an EMR step, Airflow's
 ``SparkSubmitOperator``)::
 
-    spark-submit --master spark://host:7077 --py-files etl_framework.zip \\
+    spark-submit --master spark://host:7077 --py-files etl_framework.zip,etl_framework_glue_shim.zip \\
         $(python -c 'import etl_framework.runtime.launcher as l; print(l.__file__)') \\
         --env conf/standalone.yaml jobs/sample_orders.py --JOB_NAME orders
+
+(the second zip, ``etl_framework.glue_compat.shim_zip()``, gives Glue scripts ``import awsglue``
+on the executors; ``etl run --dry-run`` prints the whole command).
 
 Arguments: ``[--env PROFILE] [--set KEY=VALUE ...] [--conf SPARK_KEY=VALUE ...] JOB|--module NAME
 [--key value ...] [-- --key value ...]``; everything that is not one of the launcher's options, and
@@ -34,6 +37,7 @@ if __name__ == "__main__":
 from etl_framework.config import Profile, load_profile
 from etl_framework.context import EtlContext
 from etl_framework.errors import EtlError
+from etl_framework.glue_compat import attached_spark_context, install
 from etl_framework.logs import get_logger, setup_logging
 from etl_framework.redaction import mask_argv, redact, secret_values
 from etl_framework.runtime.active import ActiveRun, activate
@@ -149,7 +153,7 @@ def run_job(
     >>> record.status  # doctest: +SKIP
     'SUCCEEDED'
     """
-    from etl_framework.runtime.session import build_session  # pyspark is imported only when a job runs
+    from etl_framework.runtime.session import build_session, under_spark_submit  # pyspark: only when a job runs
 
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
@@ -163,7 +167,10 @@ def run_job(
     status, error, code, spark = "SUCCEEDED", None, 0, None
     try:
         spark = build_session(profile, job_name)
-        with activate(run):
+        # Glue scripts as written: `import awsglue` and `sc = SparkContext()`. Under spark-submit the
+        # command's --py-files carry the shim to the executors already.
+        install(None if under_spark_submit() else spark.sparkContext)
+        with activate(run), attached_spark_context():
             execute(job, argv, lambda: EtlContext(spark))
     except SystemExit as exc:  # a Glue script may call sys.exit()
         if exc.code not in (None, 0):

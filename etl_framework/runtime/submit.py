@@ -11,17 +11,15 @@ keeps working), the job file beside it, and the launcher is the application.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import shlex
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 from ..config import Profile, profile_path
+from ..glue_compat import shim_zip
 from ..jvm import spark_home
 from ..packages import session_conf
+from .archive import content_zip
 from .launcher import RunRequest
 from .modules import resolve_job
 
@@ -31,24 +29,9 @@ LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 
 def package_zip() -> Path:
     """Zip the ``etl_framework`` package for ``--py-files``; the name carries a content hash."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        # Sources and the Java the package compiles at run time (jvm.py reads it as a package resource).
-        for path in sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".java")):
-            info = zipfile.ZipInfo(str(path.relative_to(PACKAGE_DIR.parent)), date_time=(2020, 1, 1, 0, 0, 0))
-            zf.writestr(info, path.read_bytes())
-    data = buffer.getvalue()
-    target = (
-        Path(tempfile.gettempdir())
-        / "etl_framework-submit"
-        / f"etl_framework-{hashlib.sha256(data).hexdigest()[:16]}.zip"
-    )
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    return target
+    # Sources and the Java the package compiles at run time (jvm.py reads it as a package resource).
+    files = (p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".java"))
+    return content_zip("etl_framework", ((str(p.relative_to(PACKAGE_DIR.parent)), p) for p in files))
 
 
 def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
@@ -75,6 +58,8 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     py_files = [str(package_zip())]
     if job.path:
         py_files.append(str(job.path))
+    # The Glue shim (awsglue, awsgluedq) at the root of a zip of its own: driver and executors import it.
+    py_files.append(str(shim_zip()))
     cmd += ["--py-files", ",".join(py_files)]
     # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
     if job.path and spark.deploy_mode == "client":

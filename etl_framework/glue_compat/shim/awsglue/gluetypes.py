@@ -1,0 +1,46 @@
+"""``awsglue.gluetypes``: the classes of a DynamicFrame's ``schema()`` (Glue Studio's DropNullFields
+helper walks a schema with them)."""
+
+from etl_framework.types import (
+    ArrayType,
+    BinaryType,
+    BooleanType,
+    ByteType,
+    ChoiceType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    Field,
+    FloatType,
+    IntegerType,
+    LongType,
+    MapType,
+    NullType,
+    ShortType,
+    StringType,
+    StructType,
+    TimestampType,
+)
+
+__all__ = [
+    "ArrayType",
+    "BinaryType",
+    "BooleanType",
+    "ByteType",
+    "ChoiceType",
+    "DataType",
+    "DateType",
+    "DecimalType",
+    "DoubleType",
+    "Field",
+    "FloatType",
+    "IntegerType",
+    "LongType",
+    "MapType",
+    "NullType",
+    "ShortType",
+    "StringType",
+    "StructType",
+    "TimestampType",
+]

@@ -1,0 +1,54 @@
+"""``SparkContext()`` inside a run: the run's SparkContext, as on Glue.
+
+A Glue script starts with ``sc = SparkContext()``: on Glue that creates the job's context. Under
+``etl run`` the launcher has already built the session from the profile, and Spark refuses a
+second context ("Cannot run multiple SparkContexts at once"); while ``attached_spark_context()``
+is active, ``SparkContext(...)`` returns the running context instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..logs import get_logger
+
+log = get_logger("glue_compat")
+
+
+@contextmanager
+def attached_spark_context() -> Iterator[None]:
+    """Within the block, ``SparkContext(...)`` returns the active SparkContext when there is one
+    (its arguments are ignored, with a warning: the profile made the context)."""
+    from pyspark import SparkContext  # pyspark is imported only when a job runs
+
+    saved_new = SparkContext.__dict__.get("__new__")
+    saved_init = SparkContext.__init__
+
+    def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+        active = SparkContext._active_spark_context
+        if cls is SparkContext and active is not None:
+            if args or kwargs:
+                log.warning(
+                    "SparkContext(%s): the run's SparkContext exists already (made from the profile); "
+                    "these arguments are ignored",
+                    ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]),
+                )
+            return active
+        return object.__new__(cls)
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        if self is not SparkContext._active_spark_context:  # the running context is initialised already
+            saved_init(self, *args, **kwargs)
+
+    SparkContext.__new__ = staticmethod(new)  # type: ignore[method-assign,assignment]
+    SparkContext.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SparkContext.__init__ = saved_init  # type: ignore[method-assign]
+        if saved_new is None:
+            del SparkContext.__new__
+        else:
+            SparkContext.__new__ = saved_new  # type: ignore[method-assign]

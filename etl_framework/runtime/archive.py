@@ -1,0 +1,32 @@
+"""Content-hashed zip archives for spark-submit's ``--py-files`` and ``SparkContext.addPyFile``.
+
+An archive's name carries a hash of its content, so it is built once per content, and a printed
+spark-submit command keeps working as long as the code it ships is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def content_zip(stem: str, files: Iterable[tuple[str, Path]]) -> Path:
+    """Zip ``(name in the archive, file)`` pairs into ``<tmp>/etl_framework-submit/<stem>-<hash>.zip``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, path in sorted(files):
+            # A fixed timestamp: the same content gives the same bytes, hence the same name.
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), path.read_bytes())
+    data = buffer.getvalue()
+    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    target = Path(tempfile.gettempdir()) / "etl_framework-submit" / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    return target
