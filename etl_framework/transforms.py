@@ -73,9 +73,12 @@ class ApplyMapping(GlueTransform):
         info="",
         stageThreshold=0,
         totalThreshold=0,
+        fill_missing=False,
     ):  # noqa: N803
         """Map, rename, cast and nest fields (see DynamicFrame.apply_mapping)."""
-        return frame.apply_mapping(mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold)
+        return frame.apply_mapping(
+            mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold, fill_missing
+        )
 
 
 class ResolveChoice(GlueTransform):
