@@ -94,8 +94,11 @@ class ApplyMapping(GlueTransform):
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
+        fill_missing: bool = False,
     ) -> DynamicFrame:
-        return frame.apply_mapping(mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold)
+        return frame.apply_mapping(
+            mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold, fill_missing
+        )
 
 
 class ResolveChoice(GlueTransform):

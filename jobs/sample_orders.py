@@ -15,17 +15,16 @@ upserted on ``order_id``: an order exported again (a status change, a re-sent fi
 row instead of duplicating it. Malformed lines become error records, counted in the run summary and
 kept out of the output. With bookmarks enabled, a run reads only the files that arrived since the
 last successful run, and its Delta commit records the run, so a rerun after a crash between the
-write and the bookmark commit does not write twice.
+write and the bookmark commit does not write twice. A run with nothing new goes through the same
+steps and writes nothing.
 """
 
 from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from etl_framework import DynamicFrame, EtlContext, Job
-from etl_framework.catalog import Column, Database, Partition, Table
-from etl_framework.delta.table import live_partitions, table_uri
-from etl_framework.types import hive_type
+from etl_framework import DynamicFrame, GlueContext, Job
+from etl_framework.catalog import Database
 
 SOURCE = ("shop_raw", "orders")  # the crawler sample_orders keeps it current
 OUTPUT = ("sales", "orders")
@@ -55,30 +54,23 @@ MAPPING = [
 ]
 
 
-def main(ctx: EtlContext, args: dict[str, str]) -> None:
-    log = ctx.get_logger()
-    target = f"{ctx.warehouse_dir}/{OUTPUT[0]}/{OUTPUT[1]}"
-    job = Job(ctx).init(args.get("JOB_NAME", "sample_orders"), args)
+def main(glue_context: GlueContext, args: dict[str, str]) -> None:
+    log = glue_context.get_logger()
+    target = f"{glue_context.warehouse_dir}/{OUTPUT[0]}/{OUTPUT[1]}"
+    job = Job(glue_context).init(args.get("JOB_NAME", "sample_orders"), args)
 
-    orders = ctx.create_dynamic_frame.from_catalog(
+    orders = glue_context.create_dynamic_frame.from_catalog(
         database=SOURCE[0], table_name=SOURCE[1], transformation_ctx="orders_source"
     )
     orders.printSchema()  # the choices found in the export, in Glue's tree format
+    # fill_missing: a field this run's files lack (no coupon, no legacy customer) is null, not left out
     mapped = orders.resolveChoice(specs=CHOICES, transformation_ctx="resolve_orders").apply_mapping(
-        MAPPING, transformation_ctx="map_orders", totalThreshold=50
+        MAPPING, transformation_ctx="map_orders", totalThreshold=50, fill_missing=True
     )
     mapped.assertErrorThreshold()  # fail before writing when more than 50 records were malformed
 
-    # apply_mapping leaves out what this run's files do not have (as Glue does); the curated table
-    # keeps every column, null where absent.
-    df = mapped.toDF()
-    for _, _, target_name, target_type in MAPPING:
-        if target_name not in df.columns:
-            df = df.withColumn(
-                target_name, F.lit(None).cast("array<string>" if target_type == "array" else target_type)
-            )
     # Money arrives as a number or as text with a currency sign; legacy rows carry only a name.
-    curated = df.select(
+    curated = mapped.toDF().select(
         "order_id",
         "placed_at",
         F.to_date("placed_at").alias("order_date"),
@@ -98,47 +90,24 @@ def main(ctx: EtlContext, args: dict[str, str]) -> None:
         "channel",
     )
 
-    out = DynamicFrame.fromDF(curated, ctx, "curated_orders")
-    ctx.write_dynamic_frame.from_options(
-        frame=out,
-        connection_type="file",
-        connection_options={
-            "path": target,
-            "partitionKeys": ["order_date"],
-            "mode": "merge",
-            "mergeKeys": ["order_id"],
-        },
-        format="delta",
+    # Upserted on order_id; the sink creates sales.orders over the Delta table or keeps its columns
+    # current, and registers the partitions the Delta log lists.
+    glue_context.catalog.create_database(Database(OUTPUT[0]), exist_ok=True)
+    sink = glue_context.getSink(
+        connection_type="s3",
+        path=target,
+        enableUpdateCatalog=True,
+        partitionKeys=["order_date"],
+        mode="merge",
+        mergeKeys=["order_id"],
         transformation_ctx="orders_sink",
     )
-    register_output(ctx, out, target)
+    sink.setFormat("delta")
+    sink.setCatalogInfo(catalogDatabase=OUTPUT[0], catalogTableName=OUTPUT[1])
+    sink.writeFrame(DynamicFrame.fromDF(curated, glue_context, "curated_orders"))
+
     errors = orders.errorsAsDynamicFrame().toDF()
     for row in errors.select("error.source", "error.input").limit(5).collect():
         log.warning("malformed record in %s: %.80s", row.source, row.input)
     job.commit()
     print(f"output: {target}")
-
-
-def register_output(ctx: EtlContext, frame: DynamicFrame, target: str) -> None:
-    """Create ``sales.orders`` over the Delta table (or update its columns) and register its partitions.
-
-    Not getSink(enableUpdateCatalog=True): it registers the partition values observed during its own
-    write, and a rerun after a crash past the Delta commit skips that write (exactly-once), so the
-    sink would wait for values never observed. The Delta log lists the live partitions either way;
-    registering a known one again changes nothing."""
-    database, name = OUTPUT
-    columns = [Column(f.name, hive_type(f.dataType)) for f in frame.schema()]
-    keys = [c for c in columns if c.name == "order_date"]
-    table = Table(database, name, target, "delta", [c for c in columns if c not in keys], keys)
-    catalog = ctx.catalog
-    catalog.create_database(Database(database), exist_ok=True)
-    if catalog.table_exists(database, name):
-        current = catalog.get_table(database, name)
-        if table_uri(current.location) != table_uri(target):  # another warehouse: its partitions point there
-            catalog.delete_table(database, name)
-        elif current.columns != table.columns:
-            catalog.update_table(table)
-    if not catalog.table_exists(database, name):
-        catalog.create_table(table)
-    values = sorted(v for (v,) in live_partitions(target, ["order_date"]))  # the live ones, on any store
-    catalog.add_partitions(database, name, [Partition([v], f"{target}/order_date={v}") for v in values])

@@ -292,6 +292,8 @@ def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, s
     version = DeltaTable(str(table)).version()
     second = run_etl("run", "jobs/sample_orders.py", *args)
     assert second.code == 0 and "read=0 written=0 errors=0" in second.stdout, second.stderr[-2000:]
+    # nothing new: the job runs every step (no guard in it) and the merge commits nothing
+    assert "orders_source: 0 of 2 files are new since the last bookmark; nothing to read" in second.stderr
     assert "nothing committed" in second.stderr and DeltaTable(str(table)).version() == version
     newest = sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[3]
     (source / newest.name).write_text(newest.read_text())

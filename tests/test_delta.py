@@ -715,13 +715,30 @@ def test_sample_job_upserts_an_export_sent_again(spark_session, profile, tmp_pat
         CrawlerDefinition("orders", [Target(str(source))], "shop_raw"), catalog, spark_session, profile.state_dir
     ).run()
     args = {**ENABLE, "JOB_NAME": "sample_orders"}
+
+    def registered():
+        table = catalog.get_table("sales", "orders")
+        partitions = [(p.values, p.location) for p in catalog.list_partitions("sales", "orders")]
+        return table.location, table.classification, table.columns, partitions
+
     try:
         job.main(EtlContext(spark_session, profile), args)
         first = DeltaTable(target).to_pyarrow_table()
+        # A crash between the Delta commit and job.commit(): no bookmark committed; and the catalog
+        # table was dropped meanwhile, so only the Delta log can tell the rerun its partitions.
+        os.remove(os.path.join(profile.state_dir, "bookmarks", "sample_orders", "00000001.json"))
+        catalog.delete_table("sales", "orders")
+        job.main(EtlContext(spark_session, profile), args)  # skips its write (exactly-once)
+        assert DeltaTable(target).version() == 0
+        location, fmt, columns, partitions = registered()
+        assert (location.removeprefix("file:"), fmt) == (target, "delta")
+        assert partitions == [([d], f"{location}/order_date={d}") for d in ("2026-10-01", "2026-10-02")]
         resent = source / sorted(p.name for p in source.iterdir())[1]
         resent.write_text(resent.read_text().replace('"status": "paid"', '"status": "refunded"'))
         job.main(EtlContext(spark_session, profile), args)  # the file changed: read again, its orders upserted
-        registered = [p.values for p in catalog.list_partitions("sales", "orders")]
+        upserted = registered()
+        job.main(EtlContext(spark_session, profile), args)  # nothing new: every step runs, nothing is written
+        assert DeltaTable(target).version() == 1 and registered() == upserted == (location, fmt, columns, partitions)
     finally:
         catalog.delete_table("shop_raw", "orders")
         if catalog.table_exists("sales", "orders"):
@@ -731,6 +748,6 @@ def test_sample_job_upserts_an_export_sent_again(spark_session, profile, tmp_pat
     ids = again.column("order_id").to_pylist()
     assert len(ids) == len(set(ids)) == first.num_rows == 120
     assert table.metadata().partition_columns == ["order_date"] and table.version() == 1
-    assert registered == [["2026-10-01"], ["2026-10-02"]]
+    assert [c.name for c in columns] == [f.name for f in table.schema().fields if f.name != "order_date"]
     statuses = Counter(again.column("status").to_pylist())
     assert statuses["refunded"] > 0 and statuses["paid"] < Counter(first.column("status").to_pylist())["paid"]

@@ -165,6 +165,26 @@ def test_apply_mapping_case_sensitive_leaves_out_unknown_source(providers):
     assert mapped.schema().names() == ["m"]
 
 
+def test_apply_mapping_fill_missing_keeps_every_target_as_a_typed_null(ctx, tmp_path):
+    frame = read(ctx, write_jsonl(tmp_path / "d" / "x.json", [{"id": 1, "customer": {"name": "Ana"}}]))
+    mappings = [
+        ("id", "long", "order_id", "long"),
+        ("customer.name", "string", "customer.name", "string"),
+        ("customer.city", "string", "customer.city", "string"),  # not in this file
+        ("coupon.code", "string", "coupon_code", "string"),  # nor its parent
+        ("total", "double", "total", "decimal(12,2)"),
+    ]
+    assert frame.apply_mapping(mappings).schema().names() == ["order_id", "customer"]  # Glue's default
+    mapped = frame.apply_mapping(mappings, fill_missing=True)
+    df = mapped.toDF()
+    assert df.schema.simpleString() == (
+        "struct<order_id:bigint,customer:struct<name:string,city:string>,coupon_code:string,total:decimal(12,2)>"
+    )
+    assert [tuple(r) for r in df.collect()] == [(1, ("Ana", None), None, None)]
+    with pytest.raises(EtlError, match=r"source field 'items' is not in the frame, and target type 'array' of 'items'"):
+        frame.apply_mapping([("items", "array", "items", "array")], fill_missing=True)
+
+
 def test_select_drop_and_rename_fields(orders):
     picked = orders.select_fields(["id", "customer"])
     assert picked.schema().names() == ["customer", "id"]

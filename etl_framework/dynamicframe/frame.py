@@ -301,8 +301,13 @@ class DynamicFrame:
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
+        fill_missing: bool = False,
     ) -> DynamicFrame:
         """Map, rename, cast and nest fields: ``[("customer.id", "string", "customer_id", "long"), ...]``.
+
+        A source field this frame lacks is left out, as in Glue; with ``fill_missing`` (not in Glue)
+        its target is a null of the target type instead, so the mapped frame has the same fields
+        whatever this run's files held.
 
         >>> dyf = DynamicFrame.fromDF(spark.createDataFrame([("7", "Ann")], "id string, name string"), ctx, "p")
         >>> mapped = dyf.apply_mapping([("id", "string", "person.id", "long"),
@@ -314,7 +319,7 @@ class DynamicFrame:
         read = read_as_text(schema, self._rescan, mapping.cast_uses(mappings)) if self._rescan else None
         if read is not None:
             df, schema, _ = read
-        columns, schema = mapping.apply_mapping(schema, mappings, case_sensitive)
+        columns, schema = mapping.apply_mapping(schema, mappings, case_sensitive, fill_missing)
         step = Step("apply_mapping", transformation_ctx, info, stageThreshold, totalThreshold)
         return self.derive(df.select(*columns), schema, step)
 

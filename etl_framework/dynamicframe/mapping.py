@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 
 from ..errors import EtlError
 from ..logs import get_logger
-from ..types import DataType, Field, StructType, type_from_name
+from ..types import DataType, Field, StructType, spark_ddl, type_from_name
 from .paths import (
     ELEMENT,
     column_at,
@@ -70,10 +70,11 @@ def cast_uses(mappings: Sequence[Sequence[str]]) -> list[Use]:
 
 
 def apply_mapping(
-    schema: StructType, mappings: Sequence[Sequence[str]], case_sensitive: bool = False
+    schema: StructType, mappings: Sequence[Sequence[str]], case_sensitive: bool = False, fill_missing: bool = False
 ) -> tuple[list[Column], StructType]:
     """The select list and schema of the mapped frame. Unmapped fields are dropped; dotted target
-    paths build nested structs; a source path that is not in the frame maps to nothing.
+    paths build nested structs; a source path that is not in the frame maps to nothing, or with
+    ``fill_missing`` to a null of the target type (which must then name one, not just ``array``).
 
     >>> from etl_framework.types import Field, StringType, StructType
     >>> columns, schema = apply_mapping(StructType([Field("id", StringType())]), [("id", "string", "order.id", "long")])
@@ -89,16 +90,22 @@ def apply_mapping(
         if ELEMENT in steps:
             raise EtlError(f"apply_mapping: source {source!r}: array elements cannot be mapped one by one")
         t = type_at(schema, steps, case_sensitive)
-        if t is None:
+        if t is None and not fill_missing:
             log.warning("apply_mapping: source field %r is not in the frame; %r is left out", source, target)
             continue
-        if target_type.lower() in _KEEP_SOURCE_TYPE:
+        if t is None:
+            if target_type.lower() in _KEEP_SOURCE_TYPE:
+                raise EtlError(
+                    f"apply_mapping: source field {source!r} is not in the frame, and target type {target_type!r} "
+                    f"of {target!r} gives no type to fill it with (fill_missing); name one, e.g. array<string>"
+                )
+            new_type = _target_type(source, target, target_type)
+            value = F.lit(None).cast(spark_ddl(new_type))
+            log.info("apply_mapping: source field %r is not in the frame; %r is null (fill_missing)", source, target)
+        elif target_type.lower() in _KEEP_SOURCE_TYPE:
             new_type, value = t, column_at(steps, schema, case_sensitive)
         else:
-            try:
-                new_type = type_from_name(target_type)
-            except ValueError as exc:
-                raise EtlError(f"apply_mapping {source!r} -> {target!r}: {exc}") from exc
+            new_type = _target_type(source, target, target_type)
             value = cast_value(column_at(steps, schema, case_sensitive), t, new_type)
         node = tree
         target_steps = parse_path(target)
@@ -112,6 +119,13 @@ def apply_mapping(
         node[target_steps[-1]] = (value, new_type)
     fields = _build(tree)
     return [c.alias(n) for n, c, _ in fields], StructType(Field(n, t) for n, _, t in fields)
+
+
+def _target_type(source: str, target: str, target_type: str) -> DataType:
+    try:
+        return type_from_name(target_type)
+    except ValueError as exc:
+        raise EtlError(f"apply_mapping {source!r} -> {target!r}: {exc}") from exc
 
 
 def _build(tree: dict) -> list[tuple[str, Column, DataType]]:
