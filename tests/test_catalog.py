@@ -352,14 +352,18 @@ def test_write_by_name_registers_new_partitions(ctx, db, tmp_path):
 def test_get_sink_creates_the_table_then_keeps_it_current(ctx, db, tmp_path):
     path = str(tmp_path / "events")
 
-    def write(rows, schema, behavior="UPDATE_IN_DATABASE"):
+    def write(rows, schema, behavior="UPDATE_IN_DATABASE", df=None):
         sink = ctx.getSink(
             connection_type="s3", path=path, enableUpdateCatalog=True, updateBehavior=behavior, partitionKeys=["day"]
         )
         sink.setFormat("glueparquet")
         sink.setCatalogInfo(catalogDatabase=db, catalogTableName="events")
-        sink.writeFrame(DynamicFrame.fromDF(ctx.spark.createDataFrame(rows, schema), ctx, "events"))
+        df = ctx.spark.createDataFrame(rows, schema) if df is None else df
+        sink.writeFrame(DynamicFrame.fromDF(df, ctx, "events"))
 
+    # An incremental read with nothing new gives a frame without fields: nothing to write or register.
+    write([], "", df=ctx.spark.range(0).select())
+    assert not ctx.catalog.table_exists(db, "events")
     write([(1, "a", "d1"), (2, "b", "d2")], "id bigint, kind string, day string")
     table = ctx.catalog.get_table(db, "events")
     assert (table.classification, [(c.name, c.type) for c in table.columns]) == (

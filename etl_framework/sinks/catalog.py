@@ -35,6 +35,7 @@ from ..logs import get_logger
 from ..storage import Storage
 from ..types import hive_type
 from . import write_from_options
+from .files import nothing_to_write
 
 if TYPE_CHECKING:
     from ..dynamicframe.frame import DynamicFrame
@@ -117,6 +118,8 @@ class DataSink:
         update = catalog is not None and (self.update_catalog or self.register_partitions)
         if update:
             _check_catalog_types(dynamic_frame, f"{self.database}.{self.table_name}")
+        if nothing_to_write(dynamic_frame, path):  # an incremental read with nothing new: no schema to register
+            return dynamic_frame
         format_options = {**(_format_options(table) if table else {}), **self.format_options}
         frame, observation = dynamic_frame, None
         # A Delta write may be skipped (a rerun after a crash past its commit: exactly-once), so its
