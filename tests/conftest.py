@@ -12,6 +12,10 @@ import pytest
 
 from .spark_cluster import free_port
 
+# A Glue Studio-shaped script that tests run as a job (it imports awsglue, which only our runs put on
+# the path): --doctest-modules must not import it.
+collect_ignore = ["glue_studio_job.py"]
+
 # pytester: tests/test_glue_compat.py runs a user's test suite that loads our pytest plugin.
 pytest_plugins = ["pytester"]
 
