@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import profile_of, profile_options
+from .options import add_actions, profile_of
 
 
 def cmd_bookmarks(ns: argparse.Namespace) -> int:
@@ -27,28 +27,25 @@ def cmd_bookmarks(ns: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    bookmarks = sub.add_parser("bookmarks", help="show or change a job's bookmark state", allow_abbrev=False)
-    actions = bookmarks.add_subparsers(dest="action", required=True)
-    for name, text in [
-        ("show", "print every version of the state"),
-        ("reset", "read everything next run"),
-        ("rewind", "go back to what a run committed"),
-        ("set", "set a source's mark by hand"),
-    ]:
-        action = actions.add_parser(name, help=text, allow_abbrev=False)
+    actions = add_actions(
+        sub,
+        "bookmarks",
+        "show or change a job's bookmark state",
+        {
+            "show": "print every version of the state",
+            "reset": "read everything next run",
+            "rewind": "go back to what a run committed",
+            "set": "set a source's mark by hand",
+        },
+        cmd_bookmarks,
+    )
+    for action in actions.values():
         action.add_argument("job")
-        profile_options(action)
-        action.set_defaults(handler=cmd_bookmarks)
-        if name == "rewind":
-            action.add_argument("--to-run", required=True, metavar="RUN_ID")
-        if name == "set":
-            action.add_argument("--ctx", required=True, help="the source's transformation_ctx")
-            action.add_argument(
-                "--high-water",
-                required=True,
-                help="files: epoch ms or ISO date-time; JDBC: key values, comma-separated",
-            )
-            action.add_argument(
-                "--type", choices=("files", "jdbc", "delta"), help="needed when the source has no state"
-            )
-            action.add_argument("--keys", help="JDBC key columns, comma-separated")
+    actions["rewind"].add_argument("--to-run", required=True, metavar="RUN_ID")
+    mark = actions["set"]
+    mark.add_argument("--ctx", required=True, help="the source's transformation_ctx")
+    mark.add_argument(
+        "--high-water", required=True, help="files: epoch ms or ISO date-time; JDBC: key values, comma-separated"
+    )
+    mark.add_argument("--type", choices=("files", "jdbc", "delta"), help="needed when the source has no state")
+    mark.add_argument("--keys", help="JDBC key columns, comma-separated")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import profile_of, profile_options
+from .options import add_actions, profile_of
 
 
 def cmd_catalog(ns: argparse.Namespace) -> int:
@@ -27,16 +27,18 @@ def cmd_catalog(ns: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    catalog = sub.add_parser("catalog", help="list databases, tables and partitions of the data catalog")
-    catalog_actions = catalog.add_subparsers(dest="action", required=True)
-    for name, text, arg in [
-        ("databases", "every database", None),
-        ("tables", "the tables of a database", "database"),
-        ("show", "a table's schema, location, format and partition count", "table"),
-        ("partitions", "a table's partitions and their locations", "table"),
-    ]:
-        action = catalog_actions.add_parser(name, help=text, allow_abbrev=False)
-        if arg:
-            action.add_argument(arg, metavar="DB" if arg == "database" else "DB.TABLE")
-        profile_options(action)
-        action.set_defaults(handler=cmd_catalog)
+    actions = add_actions(
+        sub,
+        "catalog",
+        "list databases, tables and partitions of the data catalog",
+        {
+            "databases": "every database",
+            "tables": "the tables of a database",
+            "show": "a table's schema, location, format and partition count",
+            "partitions": "a table's partitions and their locations",
+        },
+        cmd_catalog,
+    )
+    actions["tables"].add_argument("database", metavar="DB")
+    for name in ("show", "partitions"):
+        actions[name].add_argument("table", metavar="DB.TABLE")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import profile_of, profile_options
+from .options import add_actions, profile_of
 
 
 def cmd_delta(ns: argparse.Namespace) -> int:
@@ -24,19 +24,19 @@ def cmd_delta(ns: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    delta = sub.add_parser("delta", help="Delta table maintenance: history, vacuum, optimize", allow_abbrev=False)
-    delta_actions = delta.add_subparsers(dest="action", required=True)
-    for name, text in [
-        ("history", "the table's commits"),
-        ("vacuum", "delete files no version needs"),
-        ("optimize", "compact small files"),
-    ]:
-        action = delta_actions.add_parser(name, help=text, allow_abbrev=False)
+    actions = add_actions(
+        sub,
+        "delta",
+        "Delta table maintenance: history, vacuum, optimize",
+        {
+            "history": "the table's commits",
+            "vacuum": "delete files no version needs",
+            "optimize": "compact small files",
+        },
+        cmd_delta,
+    )
+    for action in actions.values():
         action.add_argument("path", help="the table's folder or URI")
-        profile_options(action)
-        action.set_defaults(handler=cmd_delta)
-        if name == "history":
-            action.add_argument("--limit", type=int, default=20)
-        if name == "vacuum":
-            action.add_argument("--retain-hours", type=int, default=168)
-            action.add_argument("--dry-run", action="store_true")
+    actions["history"].add_argument("--limit", type=int, default=20)
+    actions["vacuum"].add_argument("--retain-hours", type=int, default=168)
+    actions["vacuum"].add_argument("--dry-run", action="store_true")

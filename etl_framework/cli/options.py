@@ -1,8 +1,10 @@
-"""What every ``etl`` subcommand shares: the profile options and the profile they select."""
+"""What every ``etl`` subcommand shares: the profile options, the profile they select, and
+``etl COMMAND ACTION`` parsers."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ..config import Profile, load_profile
 
@@ -29,3 +31,22 @@ def profile_options(parser: argparse.ArgumentParser) -> None:
 
 def profile_of(ns: argparse.Namespace) -> Profile:
     return load_profile(ns.env, ns.sets, ns.confs)
+
+
+def add_actions(
+    sub: argparse._SubParsersAction,
+    command: str,
+    text: str,
+    actions: dict[str, str],
+    handler: Callable[[argparse.Namespace], int],
+) -> dict[str, argparse.ArgumentParser]:
+    """``etl COMMAND ACTION ...``: a parser per action (name -> help), each with the profile options
+    and ``handler``; the caller adds each action's own arguments."""
+    parser = sub.add_parser(command, help=text, allow_abbrev=False)
+    children = parser.add_subparsers(dest="action", required=True)
+    out = {}
+    for name, help_text in actions.items():
+        out[name] = children.add_parser(name, help=help_text, allow_abbrev=False)
+        profile_options(out[name])
+        out[name].set_defaults(handler=handler)
+    return out
