@@ -5,8 +5,13 @@ Each class calls the DynamicFrame method of the same meaning, so a Glue script's
 ``ALL_TRANSFORMS`` holds every transform class, as awsglue's does; a subclass of ``GlueTransform``
 joins it by being defined.
 
-    >>> from etl_framework.transforms import ApplyMapping, ResolveChoice
-    >>> mapped = ApplyMapping.apply(frame=dyf, mappings=[("id", "long", "id", "long")])  # doctest: +SKIP
+    >>> from etl_framework import DynamicFrame
+    >>> from etl_framework.transforms import ALL_TRANSFORMS, ApplyMapping
+    >>> dyf = DynamicFrame.fromDF(spark.createDataFrame([("7",)], "id string"), ctx, "ids")
+    >>> ApplyMapping.apply(frame=dyf, mappings=[("id", "string", "id", "long")]).toDF().collect()
+    [Row(id=7)]
+    >>> ApplyMapping in ALL_TRANSFORMS
+    True
 """
 
 from __future__ import annotations

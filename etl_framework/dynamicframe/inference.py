@@ -54,8 +54,8 @@ def observed_type(df: DataFrame, column: str = "v") -> DataType:
     """The Glue type of the VARIANT values in ``column`` over all rows (NullType when there are none).
     Struct fields come in name order, as Spark's own JSON inference orders them.
 
-    >>> text = spark.createDataFrame([('{"a": 1}',), ('{"a": "x"}',)], "j string")  # doctest: +SKIP
-    >>> observed_type(text.select(F.parse_json("j").alias("v")))  # doctest: +SKIP
+    >>> text = spark.createDataFrame([('{"a": 1}',), ('{"a": "x"}',)], "j string")
+    >>> observed_type(text.select(F.parse_json("j").alias("v")))
     StructType([Field('a', ChoiceType([LongType(), StringType()]))])
     """
     return _observe(df.select(column), "variant", _aggregator(df.sparkSession)).type
@@ -66,9 +66,10 @@ def observed_json(lines: DataFrame, options: dict[str, str] | None = None) -> Ob
     blank rows hold none), parsed as Spark's JSON reader parses them with the reader ``options``
     given: a row it would call malformed is counted as such and adds no type.
 
-    >>> lines = spark.read.text("orders.jsonl").select(F.col("value").cast("binary"))  # doctest: +SKIP
-    >>> observed_json(lines).records  # doctest: +SKIP
-    1000
+    >>> lines = spark.createDataFrame([('{"a": 1}',), ('{"a": ',), ('',)], "value string")
+    >>> found = observed_json(lines.select(F.col("value").cast("binary")))
+    >>> found.type, found.records, found.malformed
+    (StructType([Field('a', LongType())]), 2, 1)
     """
     spark = lines.sparkSession
     given = java_class(spark, "java.util.HashMap")()

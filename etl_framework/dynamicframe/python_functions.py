@@ -9,10 +9,7 @@ returns nothing, becomes an error record (the input JSON, the exception text as 
 traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyError``, ``ValueError`` and
 ``TypeError`` as "no" (so ``rec["zip"] > 100`` just drops records without a zip).
 
->>> def to_number(rec):  # doctest: +SKIP
-...     rec["charges"] = float(rec["charges"].lstrip("$"))
-...     return rec
->>> dyf.map(to_number).filter(lambda rec: rec["charges"] > 10000)  # doctest: +SKIP
+``DynamicFrame.map`` and ``DynamicFrame.filter`` show both at work (an error record included).
 """
 
 from __future__ import annotations

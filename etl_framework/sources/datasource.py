@@ -1,7 +1,9 @@
 """Glue's ``DataSource`` object: ``ctx.getSource(...)``, ``setFormat(...)``, ``getFrame()``.
 
->>> source = ctx.getSource("s3", paths=["s3a://exports/orders/"], recurse=True)  # doctest: +SKIP
->>> orders = source.setFormat("json").getFrame()  # doctest: +SKIP
+>>> spark.createDataFrame([(1, "open")], "id long, status string").write.json(f"{tmp}/orders/2026-01-01")
+>>> source = ctx.getSource("file", paths=[f"{tmp}/orders"], recurse=True)
+>>> source.setFormat("json").getFrame().toDF().collect()
+[Row(id=1, status='open')]
 """
 
 from __future__ import annotations
