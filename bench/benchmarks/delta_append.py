@@ -33,7 +33,7 @@ class DeltaAppend(Benchmark):
     def _staged(self, env: Env) -> tuple[EtlContext, DataFrame]:
         def stage() -> tuple[EtlContext, Path]:
             ctx = EtlContext(env.spark)
-            if engine_for(ctx) != "delta-rs":
+            if engine_for(ctx.spark_session, ctx.profile) != "delta-rs":
                 raise RuntimeError("the Delta JARs are on the classpath: this benchmark measures the delta-rs path")
             path = env.work / "orders.parquet"
             orders = env.spark.read.schema(ORDERS_SCHEMA).json(str(env.data))
