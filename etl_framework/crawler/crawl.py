@@ -37,7 +37,7 @@ from ..types import DataType, NullType, StructType, merge_types
 from .classify import HEAD_BYTES, Classification, classify, read_head
 from .definition import CrawlerDefinition, SchemaChangePolicy
 from .layout import DataFolder, TablePlan, data_folders, folder_of, group_tables, relative_parts, short_hash
-from .schema import catalog_columns, widen_hive
+from .schema import catalog_columns, csv_catalog_schema, widen_hive
 from .state import CrawlerState
 
 log = get_logger("crawler")
@@ -213,9 +213,9 @@ class Crawler:
         for folder in plan.folders:
             schema = merge_types(schema, folder.schema)
         assert isinstance(schema, StructType)
-        columns, choices = catalog_columns(schema)
-        keys = set(plan.partition_keys)
         cls = plan.classification
+        columns, choices = catalog_columns(csv_catalog_schema(schema) if cls.format == "csv" else schema)
+        keys = set(plan.partition_keys)
         params = {CRAWLER_PARAM: self.definition.name, "compressionType": cls.compression, "typeOfData": "file"}
         if choices:
             params[CHOICES_PARAM] = json.dumps(choices, sort_keys=True)
