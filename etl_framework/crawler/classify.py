@@ -85,7 +85,13 @@ def _text(head: bytes) -> tuple[str, str]:
 def sample_columns(head: bytes, kind: Classification) -> frozenset[str] | None:
     """The top-level column names in a file's first records (up to 1000, as Glue's crawler samples
     a file to compare its schema with its neighbours'), or None where the start does not tell
-    (binary formats, XML, a JSON document cut off)."""
+    (binary formats, XML, a JSON document cut off).
+
+    >>> sorted(sample_columns(b'{"a": 1}\\n{"b": 2}\\n', Classification("json", (("multiline", "false"),))))
+    ['a', 'b']
+    >>> sorted(sample_columns(b" Id ,Name\\n1,x\\n", classify(b" Id ,Name\\n1,x\\n", "a.csv")))
+    ['id', 'name']
+    """
     _, text = _text(head)
     options = kind.format_options
     if kind.format == "csv":
