@@ -27,6 +27,12 @@ class DynamicFrameReader:
     def __init__(self, ctx: EtlContext):
         self._ctx = ctx
 
+    @property
+    def _glue_context(self) -> EtlContext:
+        """Glue's name for the reader's context: users' test doubles of ``from_catalog`` read it
+        (AWS's local unit-testing sample does)."""
+        return self._ctx
+
     def from_options(
         self,
         connection_type: str,

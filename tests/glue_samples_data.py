@@ -1,7 +1,7 @@
 """Small data in the shape of the datasets AWS's Glue sample jobs read.
 
 ``write_legislators`` writes the everypolitician US legislators export as Glue's walkthrough crawls
-it: one JSON-lines file per folder (persons, memberships, organizations, areas, events, countries).
+it: six JSON-lines files in one folder (persons, memberships, organizations, areas, events, countries).
 ``write_medicare`` writes the Medicare provider CSV with its real header (spaces included) and, at
 its end, two rows whose ``Provider Id`` is text, so that the column becomes a choice.
 The values are made up; only the field names, types and nesting follow the real files.
@@ -136,16 +136,18 @@ LEGISLATORS = {
 }
 
 
-def write_legislators(root: Path) -> dict[str, Path]:
-    """One folder per table under ``root`` with one ``<name>.json`` JSON-lines file each;
-    returns each folder by table name."""
-    folders = {}
+# The export's file names (countries.r.json is how Glue's walkthrough gets its table countries_r_json).
+FILE_NAMES = {name: f"{name}.json" for name in LEGISLATORS} | {"countries": "countries.r.json"}
+
+
+def write_legislators(root: Path) -> Path:
+    """The JSON-lines files side by side in ``root`` (``us-legislators/all``), as the export has them;
+    returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
     for name, records in LEGISLATORS.items():
-        folder = root / name
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.json").write_text("".join(json.dumps(r) + "\n" for r in records()), encoding="utf-8")
-        folders[name] = folder
-    return folders
+        text = "".join(json.dumps(r) + "\n" for r in records())
+        (root / FILE_NAMES[name]).write_text(text, encoding="utf-8")
+    return root
 
 
 MEDICARE_HEADER = (

@@ -162,9 +162,10 @@ def test_crawls_are_recorded_in_the_run_history(run, db, tmp_path):
     assert "tables_created=1" in result.summary()
 
 
-def test_csv_with_and_without_header(run, catalog, db, tmp_path):
+def test_csv_with_and_without_header(run, catalog, db, tmp_path, spark_session, crawl_profile):
     root = tmp_path / "csv"
-    write_text(root / "products" / "p.csv", "sku,name,price\nA1,Mug,4.5\nB2,Plate,12\nC3,Bowl,n/a\n")
+    # Glue's crawler stores a header's names trimmed and lower-cased; from_catalog reads them so.
+    write_text(root / "products" / "p.csv", "SKU, Name ,Price\nA1,Mug,4.5\nB2,Plate,12\nC3,Bowl,n/a\n")
     write_text(root / "readings" / "r.csv", "1|20.5|north\n2|21|south\n3|19.75|east\n")
     # Every value is text: Glue's rule takes the first line as data, not as a header.
     write_text(root / "people" / "p.csv", "name,city\nAnn,Oslo\nBob,Rome\n")
@@ -176,6 +177,11 @@ def test_csv_with_and_without_header(run, catalog, db, tmp_path):
     assert json.loads(products.parameters["choices"]) == {"price": ["double", "long", "string"]}
     assert products.serde_parameters == {"separator": ",", "withHeader": "true"}
     assert products.parameters["skip.header.line.count"] == "1"
+    frame = EtlContext(spark_session, crawl_profile).create_dynamic_frame.from_catalog(db, "raw_products")
+    assert frame.schema().names() == ["sku", "name", "price"]
+    assert [tuple(r) for r in frame.select_fields(["sku", "name"]).toDF().orderBy("sku").collect()] == [
+        ("A1", "Mug"), ("B2", "Plate"), ("C3", "Bowl"),
+    ]  # fmt: skip
 
     readings = catalog.get_table(db, "raw_readings")
     assert columns(readings) == [("col0", "bigint"), ("col1", "double"), ("col2", "string")]

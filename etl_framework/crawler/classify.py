@@ -33,7 +33,7 @@ from ..jvm import hadoop_path, java_class
 
 HEAD_BYTES = 1 << 20  # Glue's classifiers read the first megabyte of a file
 _DELIMITERS = (",", "|", "\t", ";", "\x01")
-_CSV_LINES = 1000
+_SAMPLE_LINES = 1000  # Glue's classifiers look at a file's first 1000 records
 _NUMBER = re.compile(f"{INTEGER_TEXT}|{NUMBER_TEXT}")
 _XML_TAG = re.compile(r"<([A-Za-z_][\w.\-:]*)")
 
@@ -67,14 +67,54 @@ def classify(head: bytes, name: str, whole: bool = True) -> Classification | Non
     binary = sniff(head)
     if binary:
         return Classification(binary.name)
+    compression, text = _text(head)
+    found = _semistructured(text, whole and compression == "none") or _csv(text, whole)
+    return Classification(found[0], found[1], compression) if found else None
+
+
+def _text(head: bytes) -> tuple[str, str]:
+    """The compression of a file's first bytes and their (decompressed) text."""
     compression = "none"
     if head.startswith(b"\x1f\x8b"):
         compression, head = "gzip", zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
     elif head.startswith(b"BZh"):
         compression, head = "bzip2", _bunzip(head)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    found = _semistructured(text, whole and compression == "none") or _csv(text, whole)
-    return Classification(found[0], found[1], compression) if found else None
+    return compression, head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def sample_columns(head: bytes, kind: Classification) -> frozenset[str] | None:
+    """The top-level column names in a file's first records (up to 1000, as Glue's crawler samples
+    a file to compare its schema with its neighbours'), or None where the start does not tell
+    (binary formats, XML, a JSON document cut off).
+
+    >>> sorted(sample_columns(b'{"a": 1}\\n{"b": 2}\\n', Classification("json", (("multiline", "false"),))))
+    ['a', 'b']
+    >>> sorted(sample_columns(b" Id ,Name\\n1,x\\n", classify(b" Id ,Name\\n1,x\\n", "a.csv")))
+    ['id', 'name']
+    """
+    _, text = _text(head)
+    options = kind.format_options
+    if kind.format == "csv":
+        first = next(csv.reader(io.StringIO(text), delimiter=options["separator"]), [])
+        if options["withHeader"] == "true":
+            return frozenset(n.strip().lower() for n in first)
+        return frozenset(f"col{i}" for i in range(len(first)))
+    if kind.format != "json":
+        return None
+    if options["multiline"] == "true":
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+        records = document if isinstance(document, list) else [document]
+    else:
+        records = []
+        for line in text.splitlines()[:_SAMPLE_LINES]:
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a malformed record or the cut-off last line
+                continue
+    return frozenset(k for r in records if isinstance(r, dict) for k in r)
 
 
 def _bunzip(head: bytes) -> bytes:
@@ -113,7 +153,7 @@ def _csv(text: str, whole: bool) -> tuple[str, tuple[tuple[str, str], ...]] | No
     lines = text.splitlines()
     if not whole and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off
-    lines = [line for line in lines[:_CSV_LINES] if line.strip()]
+    lines = [line for line in lines[:_SAMPLE_LINES] if line.strip()]
     if len(lines) < 2:
         return None
     best: tuple[str, list[list[str]]] | None = None

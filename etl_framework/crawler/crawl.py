@@ -34,10 +34,10 @@ from ..runtime.history import RunHistory
 from ..sources import read_from_options
 from ..sources.readers import FileSource
 from ..types import DataType, NullType, StructType, merge_types
-from .classify import HEAD_BYTES, Classification, classify, read_head
+from .classify import HEAD_BYTES, Classification, classify, read_head, sample_columns
 from .definition import CrawlerDefinition, SchemaChangePolicy
 from .layout import DataFolder, TablePlan, data_folders, folder_of, group_tables, relative_parts, short_hash
-from .schema import catalog_columns, widen_hive
+from .schema import catalog_columns, csv_catalog_schema, widen_hive
 from .state import CrawlerState
 
 log = get_logger("crawler")
@@ -172,10 +172,15 @@ class Crawler:
             owner = next((r for r in deltas if f.path.startswith(r + "/")), None)
             by_folder.setdefault(owner or folder_of(f.path), []).append(f)
 
-        def classify_file(f: FileInfo) -> Classification | None:
-            return classify(read_head(self.spark, f.path, f.size), f.path, whole=f.size <= HEAD_BYTES)
+        sampled: dict[str, frozenset[str] | None] = {}  # a file's first columns, from the head classified
 
-        folders, left_out = data_folders(root, by_folder, deltas, classify_file)
+        def classify_file(f: FileInfo) -> Classification | None:
+            head = read_head(self.spark, f.path, f.size)
+            kind = classify(head, f.path, whole=f.size <= HEAD_BYTES)
+            sampled[f.path] = sample_columns(head, kind) if kind else None
+            return kind
+
+        folders, left_out = data_folders(root, by_folder, deltas, classify_file, lambda f: sampled[f.path])
         return root, folders, left_out
 
     def _delta_roots(self, fs, root: str, files: list[FileInfo]) -> set[str]:
@@ -213,9 +218,9 @@ class Crawler:
         for folder in plan.folders:
             schema = merge_types(schema, folder.schema)
         assert isinstance(schema, StructType)
-        columns, choices = catalog_columns(schema)
-        keys = set(plan.partition_keys)
         cls = plan.classification
+        columns, choices = catalog_columns(csv_catalog_schema(schema) if cls.format == "csv" else schema)
+        keys = set(plan.partition_keys)
         params = {CRAWLER_PARAM: self.definition.name, "compressionType": cls.compression, "typeOfData": "file"}
         if choices:
             params[CHOICES_PARAM] = json.dumps(choices, sort_keys=True)

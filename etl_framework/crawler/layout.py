@@ -5,8 +5,9 @@ there when they are compatible: the same format and reader options, the same dep
 are similar (each linked to the others by a chain of folders sharing at least 70% of their columns,
 Glue's partition threshold). The levels below the table's folder are its partitions: ``key=value``
 folders give the key, other levels are ``partition_0``, ``partition_1``, ... Folders that are not
-compatible become separate tables, one per sub-folder, named after it. A Delta table (a folder with
-``_delta_log``) is always a table of its own.
+compatible become separate tables, one per sub-folder, named after it. Files of one folder whose
+first records have dissimilar columns are tables of their own, named after the file (``persons.json``
+is ``persons_json``). A Delta table (a folder with ``_delta_log``) is always a table of its own.
 
     >>> partition_keys([("year=2024", "03"), ("year=2025", "01")])
     ['year', 'partition_1']
@@ -107,15 +108,19 @@ def compatible(folders: list[DataFolder]) -> bool:
     first = folders[0]
     if any(f.classification != first.classification or len(f.parts) != len(first.parts) for f in folders):
         return False
-    columns = [set(f.schema.names()) for f in folders]
+    return similar([set(f.schema.names()) for f in folders])
+
+
+def similar(columns: list[set[str]]) -> bool:
+    """Whether column sets are linked by a chain of pairs sharing at least ``SIMILARITY`` of their columns."""
     linked, pending = {0}, [0]
     while pending:
         i = pending.pop()
-        for j in range(len(folders)):
+        for j in range(len(columns)):
             if j not in linked and similarity(columns[i], columns[j]) >= SIMILARITY:
                 linked.add(j)
                 pending.append(j)
-    return len(linked) == len(folders)
+    return len(linked) == len(columns)
 
 
 def similarity(a: set[str], b: set[str]) -> float:
@@ -175,10 +180,13 @@ def data_folders(
     by_folder: dict[str, list[FileInfo]],
     deltas: set[str],
     classify_file: Callable[[FileInfo], Classification | None],
+    columns_of: Callable[[FileInfo], frozenset[str] | None],
 ) -> tuple[list[DataFolder], list[str]]:
     """Classify the files of each folder (``deltas``: Delta tables' roots, whose files are the table's).
-    A folder's files of another format than most of them are left out. Returns the data folders and
-    the files left out."""
+    A folder's files of another format than most of them are left out. Files of one folder whose
+    first records' columns (``columns_of``) are not similar are data folders of their own, one per
+    file, as Glue's crawler makes a table of each file there. Returns the data folders and the
+    files left out."""
     folders, left_out = [], []
     for uri, members in sorted(by_folder.items()):
         if uri in deltas:
@@ -194,5 +202,16 @@ def data_folders(
         if kinds:
             kind, chosen = max(kinds.items(), key=lambda item: len(item[1]))
             left_out += [f.path for k, files in kinds.items() if k != kind for f in files]
-            folders.append(DataFolder(uri, relative_parts(root, uri), chosen, kind))
+            parts = relative_parts(root, uri)
+            if _dissimilar_files(chosen, columns_of):
+                folders += [DataFolder(f.path, (*parts, f.path.rsplit("/", 1)[-1]), [f], kind) for f in chosen]
+            else:
+                folders.append(DataFolder(uri, parts, chosen, kind))
     return folders, left_out
+
+
+def _dissimilar_files(files: list[FileInfo], columns_of: Callable[[FileInfo], frozenset[str] | None]) -> bool:
+    if len(files) < 2:
+        return False
+    columns = [columns_of(f) for f in files]
+    return None not in columns and not similar([set(c) for c in columns])

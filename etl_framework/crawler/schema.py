@@ -74,6 +74,12 @@ def catalog_columns(schema: StructType) -> tuple[list[Column], dict[str, list[st
     return [Column(f.name, hive_type(f.dataType)) for f in resolved.fields], choices
 
 
+def csv_catalog_schema(schema: StructType) -> StructType:
+    """A CSV header's names as Glue's crawler stores them: trimmed and lower-cased (catalog names are
+    lower case; ``from_catalog`` reads the columns by position under these names)."""
+    return StructType(Field(f.name.strip().lower(), f.dataType) for f in schema.fields)
+
+
 def widen_hive(old: str, new: str) -> str:
     """The Hive type that holds values of both ``old`` and ``new`` (a column seen again with another type).
 

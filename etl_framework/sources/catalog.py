@@ -93,6 +93,7 @@ def read_from_catalog(
             transformation_ctx,
             columns,
             base_path,
+            [c.name for c in table.columns] if table.classification == "csv" else None,
         )
 
     values_of: dict[str, list[str]] = {}

@@ -88,12 +88,16 @@ class FileSource:
         transformation_ctx: str = "",
         columns: str | None = None,
         base_path: str | None = None,
+        names: list[str] | None = None,
     ):
         """``columns``: a DDL schema that Parquet and ORC files are read with (a catalog table's
         columns) instead of the schema of one of the files. ``base_path``: the folder below which
-        ``key=value`` folders are partition columns (default: the one folder in ``paths``, if so)."""
+        ``key=value`` folders are partition columns (default: the one folder in ``paths``, if so).
+        ``names``: a CSV table's column names by position (a catalog table's), used in place of the
+        header's when there are as many."""
         self.ctx = ctx
         self.columns = columns
+        self.names = names
         self.base_path = base_path
         self.spark = ctx.spark_session
         self.options = dict(connection_options or {})
@@ -379,7 +383,11 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     replaced = f"contains(concat_ws('', {', '.join(quote(n) for n in names)}), '\ufffd')"
     raw = source.observed(raw, f"CASE WHEN {CORRUPT} IS NOT NULL OR {replaced} THEN 1 END")
     undecodable = F.expr(replaced)
-    valid = raw.where(F.col(CORRUPT).isNull() & ~undecodable).select(*columns)
+    # A catalog table names CSV columns by position, as Hive and Glue read it (its header is skipped).
+    targets = source.names if source.names and len(source.names) == len(names) else names
+    valid = raw.where(F.col(CORRUPT).isNull() & ~undecodable).select(
+        *(c.alias(t) for c, t in zip(columns, targets, strict=True))
+    )
     errors = error_records(
         raw.where(F.col(CORRUPT).isNotNull() | undecodable),
         "read csv",
