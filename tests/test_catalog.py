@@ -681,3 +681,31 @@ def test_a_table_stays_readable_when_a_run_that_wrote_it_never_commits(ctx, db, 
     assert table_ids() == [1]
     write_run(commit=True)  # reads b.json again: each record once
     assert table_ids() == [1, 2, 3]
+
+
+def test_extract_jdbc_conf_reads_a_glue_catalog_connection(glue_ctx, moto):
+    glue = boto3.client("glue", endpoint_url=moto.url, region_name=REGION)
+    name = f"dw_{uuid.uuid4().hex[:8]}"
+    properties = {
+        "JDBC_CONNECTION_URL": "jdbc:redshift://dw.example.com:5439/dev",
+        "USERNAME": "etl",
+        "PASSWORD": "pw-2",
+        "JDBC_ENFORCE_SSL": "true",
+    }
+    glue.create_connection(ConnectionInput={"Name": name, "ConnectionType": "JDBC", "ConnectionProperties": properties})
+    assert glue_ctx.extract_jdbc_conf(name) == {
+        "url": "jdbc:redshift://dw.example.com:5439",
+        "fullUrl": "jdbc:redshift://dw.example.com:5439/dev",
+        "vendor": "redshift",
+        "user": "etl",
+        "password": "pw-2",
+        "enforceSSL": "true",
+    }
+    with pytest.raises(CatalogError, match="connection 'missing' not found in the Glue Data Catalog"):
+        glue_ctx.extract_jdbc_conf("missing")
+    secret = {"JDBC_CONNECTION_URL": "jdbc:postgresql://db:5432/x", "SECRET_ID": "dw-secret"}
+    glue.create_connection(
+        ConnectionInput={"Name": f"{name}_s", "ConnectionType": "JDBC", "ConnectionProperties": secret}
+    )
+    with pytest.raises(EtlError, match=f"connection '{name}_s' keeps its credentials in AWS Secrets Manager"):
+        glue_ctx.extract_jdbc_conf(f"{name}_s")
