@@ -26,7 +26,7 @@ class DynamicFrameReader:
     """``ctx.create_dynamic_frame``: Glue's reader object."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        self._glue_context = ctx
 
     def from_rdd(
         self, data: Any, name: str, schema: Any = None, sample_ratio: float | None = None, transformation_ctx: str = ""
@@ -39,8 +39,8 @@ class DynamicFrameReader:
         """
         from .dynamicframe import DynamicFrame
 
-        df = self._ctx.spark_session.createDataFrame(data, schema, sample_ratio)
-        return DynamicFrame.fromDF(df, self._ctx, name)
+        df = self._glue_context.spark_session.createDataFrame(data, schema, sample_ratio)
+        return DynamicFrame.fromDF(df, self._glue_context, name)
 
     def from_options(
         self,
@@ -72,7 +72,7 @@ class DynamicFrameReader:
         from .sources import read_from_options
 
         return read_from_options(
-            self._ctx, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -106,7 +106,7 @@ class DynamicFrameReader:
         from .sources.catalog import read_from_catalog
 
         return read_from_catalog(
-            self._ctx, database, table_name, transformation_ctx, push_down_predicate, additional_options
+            self._glue_context, database, table_name, transformation_ctx, push_down_predicate, additional_options
         )
 
 
@@ -114,7 +114,7 @@ class DynamicFrameWriter:
     """``ctx.write_dynamic_frame``: Glue's writer object."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        self._glue_context = ctx
 
     def from_options(
         self,
@@ -137,7 +137,7 @@ class DynamicFrameWriter:
         from .sinks import write_from_options
 
         return write_from_options(
-            self._ctx, frame, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, frame, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -165,7 +165,7 @@ class DynamicFrameWriter:
         """
         from .sinks.catalog import write_to_catalog
 
-        return write_to_catalog(self._ctx, frame, database, table_name, transformation_ctx, additional_options)
+        return write_to_catalog(self._glue_context, frame, database, table_name, transformation_ctx, additional_options)
 
     def from_jdbc_conf(
         self,
@@ -181,16 +181,16 @@ class DynamicFrameWriter:
         from .connections import conf_options
         from .sinks import write_from_options
 
-        conf = self._ctx.extract_jdbc_conf(catalog_connection, catalog_id)
+        conf = self._glue_context.extract_jdbc_conf(catalog_connection, catalog_id)
         options = conf_options(conf, connection_options or {})
-        return write_from_options(self._ctx, frame, "jdbc", options, None, None, transformation_ctx)
+        return write_from_options(self._glue_context, frame, "jdbc", options, None, None, transformation_ctx)
 
 
 class DataFrameReader:
     """``ctx.create_data_frame``: the same sources, returned as Spark DataFrames."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        self._glue_context = ctx
 
     def from_options(
         self,
@@ -201,7 +201,7 @@ class DataFrameReader:
         transformation_ctx: str = "",
         **kwargs: Any,
     ) -> DataFrame:
-        return self._ctx.create_dynamic_frame.from_options(
+        return self._glue_context.create_dynamic_frame.from_options(
             connection_type, connection_options, format, format_options, transformation_ctx
         ).toDF()
 
@@ -217,7 +217,7 @@ class DataFrameReader:
         **kwargs: Any,
     ) -> DataFrame:
         """``create_dynamic_frame.from_catalog`` as a DataFrame."""
-        return self._ctx.create_dynamic_frame.from_catalog(
+        return self._glue_context.create_dynamic_frame.from_catalog(
             database, table_name, redshift_tmp_dir, transformation_ctx, push_down_predicate, additional_options
         ).toDF()
 

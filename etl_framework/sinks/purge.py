@@ -117,7 +117,7 @@ def _files(ctx: Services, folder: str) -> list[tuple[Any, int, int]]:
     while listing.hasNext():
         status = listing.next()
         found.append((status.getPath(), status.getLen(), status.getModificationTime()))
-    return found
+    return sorted(found, key=lambda f: str(f[0].toString()))  # listing order is the file system's
 
 
 def _purge(ctx: Services, folder: str, opts: dict[str, Any]) -> PurgeResult:
