@@ -138,7 +138,19 @@ def _purge(ctx: Services, folder: str, opts: dict[str, Any]) -> PurgeResult:
             raise EtlError(f"could not delete {uri}")
         deleted.append(uri)
         size += int(length)
+    _drop_empty_folders(ctx, base, deleted)
     return PurgeResult(deleted, size)
+
+
+def _drop_empty_folders(ctx: Services, base: str, deleted: list[str]) -> None:
+    """Remove the folders below ``base`` that the purge emptied: S3 has none (S3A leaves a marker
+    object where it deleted a folder's last file), and a local tree would keep empty ones."""
+    store = Storage(ctx.spark_session, base)
+    folders = {uri.rsplit("/", 1)[0] for uri in deleted}
+    for folder in sorted(folders, key=lambda f: -f.count("/")):  # the deepest first
+        while folder.startswith(base + "/"):
+            store.delete_if_empty(folder)
+            folder = folder.rsplit("/", 1)[0]
 
 
 def _storage_class(fs: Any, hpath: Any, uri: str) -> str:
