@@ -116,3 +116,51 @@ class JdbcConnection:
             yield conn
         finally:
             conn.close()
+
+
+def jdbc_conf(url: str, user: str | None, password: str | None, enforce_ssl: bool = False) -> dict[str, Any]:
+    """``extract_jdbc_conf``'s dict, in Glue's shape: ``url`` is the deprecated protocol, host and port
+    only; ``fullUrl`` the URL as the connection gives it; ``vendor`` the URL's subprotocol.
+
+    >>> conf = jdbc_conf("jdbc:postgresql://db:5432/shop?ssl=true", "etl", "pw")
+    >>> conf["vendor"], conf["url"], conf["fullUrl"]
+    ('postgresql', 'jdbc:postgresql://db:5432', 'jdbc:postgresql://db:5432/shop?ssl=true')
+    """
+    if not url.startswith("jdbc:"):
+        raise EtlError(f"connection URL {redact(repr(url))} is not a JDBC URL (jdbc:vendor://host:port/db)")
+    return {
+        "url": _server(url),
+        "fullUrl": url,
+        "vendor": url.split(":")[1].lower(),
+        "user": user,
+        "password": password,
+        "enforceSSL": str(bool(enforce_ssl)).lower(),
+    }
+
+
+def conf_options(conf: dict[str, Any], connection_options: dict[str, Any]) -> dict[str, Any]:
+    """Options for a JDBC source or sink from an ``extract_jdbc_conf`` dict and a job's
+    ``connection_options`` (``dbtable``, and ``database``, which replaces the URL's database as in Glue).
+
+    >>> conf = jdbc_conf("jdbc:postgresql://db:5432/shop", "etl", None)
+    >>> conf_options(conf, {"dbtable": "public.orders", "database": "sales"})["url"]
+    'jdbc:postgresql://db:5432/sales'
+    """
+    options = dict(connection_options)
+    if conf.get("driver"):  # a profile's connection may name its driver class
+        options.setdefault("driver", conf["driver"])
+    url, database = conf["fullUrl"], options.pop("database", None)
+    if database:
+        query = url[len(url.split("?", 1)[0]) :]
+        separator = ";databaseName=" if conf["vendor"] == "sqlserver" else "/"
+        url = f"{_server(url)}{separator}{database}{query}"
+    return {"user": conf["user"], "password": conf["password"], **options, "url": url}
+
+
+def _server(url: str) -> str:
+    """``jdbc:vendor://host:port`` of a JDBC URL (what follows the host and port dropped)."""
+    start = url.find("//")
+    if start < 0:
+        return url
+    ends = [i for i in (url.find(c, start + 2) for c in "/;?") if i >= 0]
+    return url[: min(ends)] if ends else url

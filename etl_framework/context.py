@@ -10,6 +10,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from .catalog import Catalog, catalog_for
 from .config import Profile, absolute_location
+from .errors import EtlError
 from .logs import get_logger
 from .metrics import RunMetrics
 from .runtime.active import active_run
@@ -25,13 +26,22 @@ class DynamicFrameReader:
     """``ctx.create_dynamic_frame``: Glue's reader object."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        # Glue's attribute name: users' test doubles of from_catalog read it (AWS's unit-testing sample).
+        self._glue_context = ctx
 
-    @property
-    def _glue_context(self) -> EtlContext:
-        """Glue's name for the reader's context: users' test doubles of ``from_catalog`` read it
-        (AWS's local unit-testing sample does)."""
-        return self._ctx
+    def from_rdd(
+        self, data: Any, name: str, schema: Any = None, sample_ratio: float | None = None, transformation_ctx: str = ""
+    ) -> DynamicFrame:
+        """A DynamicFrame of an RDD (or a list) of rows, as ``SparkSession.createDataFrame`` builds it.
+
+        >>> rdd = spark.sparkContext.parallelize([(1, "a")])
+        >>> ctx.create_dynamic_frame.from_rdd(rdd, "rows", "id long, v string").toDF().collect()
+        [Row(id=1, v='a')]
+        """
+        from .dynamicframe import DynamicFrame
+
+        df = self._glue_context.spark_session.createDataFrame(data, schema, sample_ratio)
+        return DynamicFrame.fromDF(df, self._glue_context, name)
 
     def from_options(
         self,
@@ -63,7 +73,7 @@ class DynamicFrameReader:
         from .sources import read_from_options
 
         return read_from_options(
-            self._ctx, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -97,7 +107,7 @@ class DynamicFrameReader:
         from .sources.catalog import read_from_catalog
 
         return read_from_catalog(
-            self._ctx, database, table_name, transformation_ctx, push_down_predicate, additional_options
+            self._glue_context, database, table_name, transformation_ctx, push_down_predicate, additional_options
         )
 
 
@@ -105,7 +115,7 @@ class DynamicFrameWriter:
     """``ctx.write_dynamic_frame``: Glue's writer object."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        self._glue_context = ctx
 
     def from_options(
         self,
@@ -128,7 +138,7 @@ class DynamicFrameWriter:
         from .sinks import write_from_options
 
         return write_from_options(
-            self._ctx, frame, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, frame, connection_type, connection_options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -156,14 +166,32 @@ class DynamicFrameWriter:
         """
         from .sinks.catalog import write_to_catalog
 
-        return write_to_catalog(self._ctx, frame, database, table_name, transformation_ctx, additional_options)
+        return write_to_catalog(self._glue_context, frame, database, table_name, transformation_ctx, additional_options)
+
+    def from_jdbc_conf(
+        self,
+        frame: DynamicFrame,
+        catalog_connection: str,
+        connection_options: dict[str, Any] | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        """Write to a table through a named JDBC connection (the profile's ``connections`` or the
+        Glue Data Catalog's); ``connection_options`` give ``dbtable`` and optionally ``database``."""
+        from .connections import conf_options
+        from .sinks import write_from_options
+
+        conf = self._glue_context.extract_jdbc_conf(catalog_connection, catalog_id)
+        options = conf_options(conf, connection_options or {})
+        return write_from_options(self._glue_context, frame, "jdbc", options, None, None, transformation_ctx)
 
 
 class DataFrameReader:
     """``ctx.create_data_frame``: the same sources, returned as Spark DataFrames."""
 
     def __init__(self, ctx: EtlContext):
-        self._ctx = ctx
+        self._glue_context = ctx
 
     def from_options(
         self,
@@ -174,7 +202,7 @@ class DataFrameReader:
         transformation_ctx: str = "",
         **kwargs: Any,
     ) -> DataFrame:
-        return self._ctx.create_dynamic_frame.from_options(
+        return self._glue_context.create_dynamic_frame.from_options(
             connection_type, connection_options, format, format_options, transformation_ctx
         ).toDF()
 
@@ -190,7 +218,7 @@ class DataFrameReader:
         **kwargs: Any,
     ) -> DataFrame:
         """``create_dynamic_frame.from_catalog`` as a DataFrame."""
-        return self._ctx.create_dynamic_frame.from_catalog(
+        return self._glue_context.create_dynamic_frame.from_catalog(
             database, table_name, redshift_tmp_dir, transformation_ctx, push_down_predicate, additional_options
         ).toDF()
 
@@ -207,7 +235,8 @@ class EtlContext:
     3
     """
 
-    def __init__(self, spark: SparkSession | SparkContext, profile: Profile | None = None):
+    def __init__(self, spark: SparkSession | SparkContext, profile: Profile | None = None, **options: Any):
+        _partition_options(options)
         if isinstance(spark, SparkContext):
             spark = SparkSession(spark)
         self.spark_session: SparkSession = spark
@@ -306,6 +335,91 @@ class EtlContext:
             frame, database, table_name, redshift_tmp_dir, transformation_ctx, additional_options
         )
 
+    def create_dynamic_frame_from_rdd(
+        self, data: Any, name: str, schema: Any = None, sample_ratio: float | None = None, transformation_ctx: str = ""
+    ) -> DynamicFrame:
+        return self.create_dynamic_frame.from_rdd(data, name, schema, sample_ratio, transformation_ctx)
+
+    def write_dynamic_frame_from_jdbc_conf(
+        self,
+        frame: DynamicFrame,
+        catalog_connection: str,
+        connection_options: dict | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        return self.write_dynamic_frame.from_jdbc_conf(
+            frame, catalog_connection, connection_options, redshift_tmp_dir, transformation_ctx, catalog_id
+        )
+
+    write_from_jdbc_conf = write_dynamic_frame_from_jdbc_conf
+
+    def extract_jdbc_conf(self, connection_name: str, catalog_id: str | None = None) -> dict[str, Any]:
+        """A JDBC connection's settings in Glue's dict shape (``user``, ``password``, ``vendor``,
+        ``url``, ``fullUrl``, ``enforceSSL``), from the profile's ``connections`` section or, with
+        ``catalog.backend: glue``, from the Glue Data Catalog's connection of that name."""
+        from .connections import jdbc_conf
+
+        settings = self.profile.connections.get(connection_name) if self.profile else None
+        if settings:
+            conf = jdbc_conf(settings.url, settings.user, settings.password, settings.enforce_ssl)
+            return {**conf, "driver": settings.driver} if settings.driver else conf
+        props = self.catalog.get_connection(connection_name)
+        if "SECRET_ID" in props and "PASSWORD" not in props:
+            raise EtlError(
+                f"connection {connection_name!r} keeps its credentials in AWS Secrets Manager (SECRET_ID), "
+                "which etl_framework does not read: define the connection in the profile's 'connections' section"
+            )
+        url = props.get("JDBC_CONNECTION_URL")
+        if not url:
+            raise EtlError(f"connection {connection_name!r} in the Glue Data Catalog has no JDBC_CONNECTION_URL")
+        enforce = props.get("JDBC_ENFORCE_SSL", "false").lower() == "true"
+        return jdbc_conf(url, props.get("USERNAME"), props.get("PASSWORD"), enforce)
+
+    def purge_s3_path(self, s3_path: str, options: dict[str, Any] | None = None, transformation_ctx: str = "") -> None:
+        """Delete the files below ``s3_path`` (any Hadoop path) older than ``retentionPeriod`` hours
+        (168 by default); see ``etl_framework.sinks.purge`` for the options."""
+        from .sinks.purge import purge_path
+
+        purge_path(self, s3_path, options, transformation_ctx)
+
+    def purge_table(
+        self,
+        database: str,
+        table_name: str,
+        options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> None:
+        """Purge a catalog table's files (``partitionPredicate`` selects partitions); partitions left
+        empty are removed from the catalog."""
+        from .sinks.purge import purge_table
+
+        purge_table(self, database, table_name, options, transformation_ctx)
+
+    def transition_s3_path(
+        self, s3_path: str, transition_to: str, options: dict[str, Any] | None = None, transformation_ctx: str = ""
+    ) -> None:
+        """Refused with a message saying why: Glue runs an S3 Batch Operations job here."""
+        from .sinks.purge import refuse_transition
+
+        refuse_transition(s3_path)
+
+    def transition_table(
+        self,
+        database: str,
+        table_name: str,
+        transition_to: str,
+        options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> None:
+        """Refused as ``transition_s3_path`` is, naming the table's location."""
+        from .sinks.purge import refuse_transition
+
+        refuse_transition(self.catalog.get_table(database, table_name).location)
+
     def getSource(self, connection_type: str, transformation_ctx: str = "", **options: Any) -> DataSource:
         """Glue's source object: ``ctx.getSource("s3", paths=[...]).setFormat("json").getFrame()``.
 
@@ -381,3 +495,23 @@ class EtlContext:
     def get_logger(self) -> logging.Logger:
         """The job's logger (Glue returns a log4j logger; ours is Python logging)."""
         return get_logger(self.job_name or "job")
+
+
+_PARTITION_OPTIONS = ("minPartitions", "targetPartitions")
+log = get_logger("context")
+
+
+def _partition_options(options: dict[str, Any]) -> None:
+    """Glue's ``GlueContext(sc, minPartitions=..., targetPartitions=...)``: checked, then left to Spark,
+    whose file-split settings (``spark.sql.files.maxPartitionBytes``) decide how reads partition here."""
+    unknown = sorted(set(options) - set(_PARTITION_OPTIONS))
+    if unknown:
+        raise TypeError(f"GlueContext() got an unexpected keyword argument {unknown[0]!r}")
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise EtlError(f"GlueContext option {name!r} must be a positive number of partitions, got {value!r}")
+    if options:
+        log.info(
+            "GlueContext(%s): Spark's own settings partition the reads here (spark.sql.files.maxPartitionBytes)",
+            ", ".join(f"{k}={v}" for k, v in options.items()),
+        )

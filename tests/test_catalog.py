@@ -3,8 +3,10 @@ suite's session) and on the Glue Data Catalog API (moto in server mode on loopba
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+import time
 import uuid
 
 import boto3
@@ -55,6 +57,14 @@ def db(ctx):
     name = f"t_{uuid.uuid4().hex[:10]}"
     ctx.catalog.create_database(Database(name, "test database"))
     return name
+
+
+def put_file(path, text: str, age_hours: float) -> None:
+    """A file whose modification time is ``age_hours`` ago."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    when = time.time() - age_hours * 3600
+    os.utime(path, (when, when))
 
 
 def orders_table(db: str, location: str, classification: str = "json", **kw) -> Table:
@@ -681,3 +691,54 @@ def test_a_table_stays_readable_when_a_run_that_wrote_it_never_commits(ctx, db, 
     assert table_ids() == [1]
     write_run(commit=True)  # reads b.json again: each record once
     assert table_ids() == [1, 2, 3]
+
+
+def test_extract_jdbc_conf_reads_a_glue_catalog_connection(glue_ctx, moto):
+    glue = boto3.client("glue", endpoint_url=moto.url, region_name=REGION)
+    name = f"dw_{uuid.uuid4().hex[:8]}"
+    properties = {
+        "JDBC_CONNECTION_URL": "jdbc:redshift://dw.example.com:5439/dev",
+        "USERNAME": "etl",
+        "PASSWORD": "pw-2",
+        "JDBC_ENFORCE_SSL": "true",
+    }
+    glue.create_connection(ConnectionInput={"Name": name, "ConnectionType": "JDBC", "ConnectionProperties": properties})
+    assert glue_ctx.extract_jdbc_conf(name) == {
+        "url": "jdbc:redshift://dw.example.com:5439",
+        "fullUrl": "jdbc:redshift://dw.example.com:5439/dev",
+        "vendor": "redshift",
+        "user": "etl",
+        "password": "pw-2",
+        "enforceSSL": "true",
+    }
+    with pytest.raises(CatalogError, match="connection 'missing' not found in the Glue Data Catalog"):
+        glue_ctx.extract_jdbc_conf("missing")
+    secret = {"JDBC_CONNECTION_URL": "jdbc:postgresql://db:5432/x", "SECRET_ID": "dw-secret"}
+    glue.create_connection(
+        ConnectionInput={"Name": f"{name}_s", "ConnectionType": "JDBC", "ConnectionProperties": secret}
+    )
+    with pytest.raises(EtlError, match=f"connection '{name}_s' keeps its credentials in AWS Secrets Manager"):
+        glue_ctx.extract_jdbc_conf(f"{name}_s")
+
+
+def test_purge_table_drops_the_partitions_it_empties(glue_ctx, tmp_path):
+    """Glue's purge_table: the files of the partitions a predicate selects, older than the retention."""
+    ctx = glue_ctx
+    db = f"t_{uuid.uuid4().hex[:10]}"
+    ctx.catalog.create_database(Database(db))
+    root = tmp_path / "events"
+    ctx.catalog.create_table(
+        Table(db, "events", str(root), "json", [Column("id", "bigint")], [Column("day", "string")])
+    )
+    put_file(root / "day=a" / "1.json", '{"id": 1}\n', 10)
+    put_file(root / "day=b" / "2.json", '{"id": 2}\n', 10)
+    put_file(root / "day=c" / "3.json", '{"id": 3}\n', 10)
+    put_file(root / "day=c" / "4.json", '{"id": 4}\n', 0)
+    parts = [Partition([d], f"{root}/day={d}") for d in "abc"]
+    ctx.catalog.add_partitions(db, "events", parts)
+
+    ctx.purge_table(db, "events", {"retentionPeriod": 1, "partitionPredicate": "day <> 'b'"})
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*.json")) == ["day=b/2.json", "day=c/4.json"]
+    assert [p.values for p in ctx.catalog.list_partitions(db, "events")] == [["b"], ["c"]]
+    with pytest.raises(EtlError, match="purge_table option 'manifest' is not known"):
+        ctx.purge_table(db, "events", {"manifest": str(tmp_path)})

@@ -8,6 +8,7 @@ import pytest
 
 from etl_framework import DynamicFrame, EtlContext, EtlError, Job
 from etl_framework.bookmarks import BookmarkStore
+from etl_framework.config import ConfigError, load_profile
 from etl_framework.sinks import UnresolvedChoiceError
 
 from .postgres import PostgresServer
@@ -255,3 +256,41 @@ def test_connection_options_are_checked(spark_session, profile, postgres):
         ctx.create_dynamic_frame.from_options(
             "postgresql", {**postgres.options, "dbtable": "t", "jobBookmarkKeysSortOrder": "up"}
         )
+
+
+def test_from_jdbc_conf_writes_through_a_profile_connection(spark_session, postgres, table, tmp_path, monkeypatch):
+    """A Redshift-bound script's ``from_jdbc_conf`` write, pointed at PostgreSQL by a profile connection."""
+    monkeypatch.setenv("DW_PASSWORD", "pw-1")
+    conf = tmp_path / "dev.yaml"
+    conf.write_text(
+        f"spark: {{master: 'local[1]'}}\nstate_dir: {tmp_path}/state\nwarehouse_dir: {tmp_path}/wh\n"
+        f"connections:\n  dw: {{url: '{postgres.url}?ApplicationName=etl', user: {postgres.user}, "
+        "password: '${DW_PASSWORD}'}\n"
+    )
+    ctx = EtlContext(spark_session, load_profile(str(conf)))
+    assert ctx.extract_jdbc_conf("dw") == {
+        "url": f"jdbc:postgresql://127.0.0.1:{postgres.port}",
+        "fullUrl": f"{postgres.url}?ApplicationName=etl",
+        "vendor": "postgresql",
+        "user": postgres.user,
+        "password": "pw-1",
+        "enforceSSL": "false",
+    }
+    postgres.psql("DROP DATABASE IF EXISTS dw_other", database="postgres")
+    postgres.psql("CREATE DATABASE dw_other", database="postgres")
+    frame = DynamicFrame.fromDF(spark_session.createDataFrame([(1, "a"), (2, "b")], "id long, name string"), ctx, "o")
+    ctx.write_dynamic_frame.from_jdbc_conf(frame, "dw", {"dbtable": table}, redshift_tmp_dir=str(tmp_path))
+    ctx.write_dynamic_frame_from_jdbc_conf(
+        frame, catalog_connection="dw", connection_options={"dbtable": table, "database": "dw_other"}
+    )  # Glue's "database" replaces the URL's
+    assert postgres.psql(f"SELECT string_agg(name, ',' ORDER BY id) FROM {table}") == "a,b"
+    assert postgres.psql(f"SELECT count(*) FROM {table}", database="dw_other") == "2"
+    with pytest.raises(EtlError, match="connection 'dwh' not found: it is not in the profile's 'connections'"):
+        ctx.write_dynamic_frame.from_jdbc_conf(frame, "dwh", {"dbtable": table})
+
+    conf.write_text("spark: {master: 'local[1]'}\nconnections:\n  dw: {url: 'postgres://db/x', usr: etl}\n")
+    with pytest.raises(ConfigError, match=f"{conf}: unknown key 'connections.dw.usr'"):
+        load_profile(str(conf))
+    conf.write_text("spark: {master: 'local[1]'}\nconnections:\n  dw: {url: 'postgres://db/x'}\n")
+    with pytest.raises(ConfigError, match=f"{conf}: key 'connections.dw.url' must be a JDBC URL"):
+        load_profile(str(conf))

@@ -278,3 +278,18 @@ def test_bookmark_state_in_a_bucket_admits_one_of_two_concurrent_commits(spark_s
         late.close()
     assert files.read_text(f"{state}/bookmarks/ingest/00000002.json") == "winner"
     assert files.read_text(f"{state}/bookmarks/ingest/00000001.json") == winner
+
+
+def test_purge_s3_path_keeps_recent_objects_and_excluded_storage_classes(spark_session, s3, bucket):
+    ctx = EtlContext(spark_session)
+    put(s3, bucket, "raw/day=1/a.json", "{}\n")
+    put(s3, bucket, "raw/day=2/b.json", '{"id": 2}\n')
+    s3.put_object(Bucket=bucket, Key="raw/day=1/archived.json", Body=b"{}\n", StorageClass="GLACIER")
+
+    def keys() -> list[str]:
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="raw/").get("Contents", []))
+
+    ctx.purge_s3_path(f"s3://{bucket}/raw/")  # every object is newer than Glue's default 168 hours
+    assert keys() == ["raw/day=1/a.json", "raw/day=1/archived.json", "raw/day=2/b.json"]
+    ctx.purge_s3_path(f"s3://{bucket}/raw/", {"retentionPeriod": 0, "excludeStorageClasses": ["GLACIER"]})
+    assert keys() == ["raw/day=1/archived.json"]

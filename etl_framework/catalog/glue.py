@@ -169,6 +169,12 @@ class GlueCatalog(Catalog):
                     f"{e.get('ErrorDetail', {}).get('ErrorMessage')}"
                 )
 
+    def get_connection(self, name: str) -> dict[str, str]:
+        connection = self._call("get_connection", f"connection {name!r}", Name=name, HidePassword=False)["Connection"]
+        if connection.get("ConnectionType", "JDBC") != "JDBC":
+            raise CatalogError(f"connection {name!r} is a {connection['ConnectionType']} connection, not JDBC")
+        return dict(connection.get("ConnectionProperties", {}))
+
     def delete_partitions(self, database: str, table: str, values: list[list[str]]) -> None:
         t = self.get_table(database, table)
         for start in range(0, len(values), _DELETE_BATCH):

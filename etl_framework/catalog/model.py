@@ -118,6 +118,14 @@ class Catalog(ABC):
     @abstractmethod
     def delete_partitions(self, database: str, table: str, values: list[list[str]]) -> None: ...
 
+    def get_connection(self, name: str) -> dict[str, str]:
+        """A connection's properties (``JDBC_CONNECTION_URL``, ``USERNAME``, ``PASSWORD``, ...), as Glue
+        stores them; only the Glue Data Catalog holds connections."""
+        raise CatalogError(
+            f"connection {name!r} not found: it is not in the profile's 'connections' section, and only the "
+            "Glue Data Catalog (catalog.backend: glue) holds connections"
+        )
+
     def table_exists(self, database: str, name: str) -> bool:
         try:
             self.get_table(database, name)

@@ -40,11 +40,15 @@ Schema (every key optional except ``spark.master``)::
       secret_access_key: null
       session_token: null
     secret_names: [pin, ...]             # more name fragments of secret job arguments (see redaction)
+    connections:                         # JDBC connections jobs name (from_jdbc_conf, extract_jdbc_conf)
+      NAME: {url: jdbc:postgresql://host:5432/db, user: etl, password: "${DB_PASSWORD}",
+             driver: null, enforce_ssl: false}
 """
 
 from .profile import (
     SCHEMA,
     CatalogSettings,
+    ConnectionSettings,
     DeltaSettings,
     Profile,
     S3Settings,
@@ -69,6 +73,7 @@ __all__ = [
     "SCHEMA",
     "CatalogSettings",
     "ConfigError",
+    "ConnectionSettings",
     "DeltaSettings",
     "DuplicateKeyError",
     "Key",

@@ -52,6 +52,17 @@ SCHEMA: dict[str, Any] = {
         "session_token": Key(str),
     },
     "secret_names": Key(list, []),
+    "connections": Key(dict, {}),  # NAME -> CONNECTION, checked entry by entry
+}
+
+# One entry of ``connections``: a JDBC connection a job names (``from_jdbc_conf``, ``extract_jdbc_conf``),
+# as a Glue Data Catalog connection holds it. Secrets come in through ``${VAR}``.
+CONNECTION: dict[str, Key] = {
+    "url": Key(str),
+    "user": Key(str),
+    "password": Key(str),
+    "driver": Key(str),
+    "enforce_ssl": Key(bool, False),
 }
 
 
@@ -98,6 +109,18 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class ConnectionSettings:
+    """A JDBC connection of the profile's ``connections`` section."""
+
+    name: str
+    url: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    driver: str | None = None
+    enforce_ssl: bool = False
+
+
+@dataclass(frozen=True)
 class Profile:
     """A resolved environment profile."""
 
@@ -112,6 +135,7 @@ class Profile:
     delta: DeltaSettings = field(default_factory=DeltaSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     secret_names: tuple[str, ...] = SECRET_NAMES  # the built-in fragments and the profile's own
+    connections: dict[str, ConnectionSettings] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         """The resolved profile as YAML (interpolated, overrides applied)."""
@@ -178,7 +202,25 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         delta=DeltaSettings(**resolved["delta"]),
         s3=S3Settings(**resolved["s3"]),
         secret_names=SECRET_NAMES + tuple(n.strip() for n in extra),
+        connections=_connections(resolved["connections"], where),
     )
+
+
+def _connections(section: dict[str, Any], where: str) -> dict[str, ConnectionSettings]:
+    """The ``connections`` section: each entry a mapping of ``CONNECTION`` keys with a JDBC ``url``."""
+    out = {}
+    for name, entry in section.items():
+        key = f"connections.{name}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: key '{key}' must be a mapping (url, user, password), got {entry!r}")
+        values = validate(entry, CONNECTION, where, f"{key}.")
+        if not (values["url"] or "").startswith("jdbc:"):
+            raise ConfigError(
+                f"{where}: key '{key}.url' must be a JDBC URL such as jdbc:postgresql://host:5432/db, "
+                f"got {values['url']!r}"
+            )
+        out[str(name)] = ConnectionSettings(str(name), **values)
+    return out
 
 
 def _set_value(item: str, value: str) -> Any:
