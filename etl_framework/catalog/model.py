@@ -81,7 +81,7 @@ class Catalog(ABC):
     >>> catalog.get_table("sales", "missing")
     Traceback (most recent call last):
     ...
-    etl_framework.catalog.model.CatalogError: table 'missing' not found in database 'sales' (tables: orders)
+    etl_framework.catalog.model.CatalogError: table 'missing' not found in database 'sales' (tables: ...orders...)
     """
 
     @abstractmethod

@@ -71,7 +71,9 @@ def install(sc: SparkContext | None = None) -> bool:
             other,
         )
         return False
-    if importlib.util.find_spec("awsglue") is None:  # not on the path yet (a --py-files zip puts it there)
+    # Not on the path yet (a --py-files zip puts it there); the path itself is checked too, since a
+    # test runner that restores sys.modules leaves find_spec without the shim's cached modules.
+    if str(SHIM_DIR) not in sys.path and importlib.util.find_spec("awsglue") is None:
         sys.path.append(str(SHIM_DIR))
     if sc is not None and sc not in _shipped:
         sc.addPyFile(str(shim_zip()))

@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 from .. import formats
 from ..catalog.model import NULL_PARTITION, CatalogError, Column, Partition, Table
 from ..catalog.spark import quote
-from ..delta.table import live_partitions
+from ..delta.table import live_partitions, table_uri
 from ..dynamicframe.errors import Step
 from ..errors import EtlError
 from ..jvm import java_class
@@ -139,6 +139,17 @@ class DataSink:
                 return dynamic_frame
             catalog.create_table(wanted)
             log.info("created table %s at %s", wanted.qualified_name, path)
+        elif self.update_catalog and fmt == "delta" and table_uri(table.location) != table_uri(path):
+            # The Delta log at the sink's path is the table now (another warehouse, say): the table and
+            # its partitions follow it, as the old location's partitions would read another table.
+            catalog.delete_table(self.database, self.table_name)
+            catalog.create_table(wanted)
+            log.warning(
+                "table %s pointed at %s; it now points at the Delta table at %s",
+                wanted.qualified_name,
+                table.location,
+                path,
+            )
         else:
             _update_schema(catalog, table, wanted, self.update_catalog and self.update_behavior == "UPDATE_IN_DATABASE")
         if observation is not None:
