@@ -18,8 +18,10 @@ from .conftest import ROOT
 
 
 def test_install_resolves_glue_imports_to_ours_here_and_in_executors(spark_session):
+    # pytest's doctest collection of the shim's own modules may have put it on the path already.
+    before = sys.path.count(str(SHIM_DIR))
     assert install() and install(spark_session.sparkContext) and install(spark_session.sparkContext)  # idempotent
-    assert sys.path.count(str(SHIM_DIR)) <= 1
+    assert sys.path.count(str(SHIM_DIR)) == max(before, 1)
     import awsglue.context
     import awsglue.dynamicframe
     import awsglue.gluetypes
