@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from .postgres import PostgresServer
 from .spark_cluster import free_port
 
-# A Glue Studio-shaped script that tests run as a job (it imports awsglue, which only our runs put on
-# the path): --doctest-modules must not import it.
-collect_ignore = ["glue_studio_job.py"]
+# Glue scripts that tests run as jobs (they import awsglue, which only our runs put on the path):
+# --doctest-modules must not import them.
+collect_ignore = ["glue_scripts"]
 
 # pytester: tests/test_glue_compat.py runs a user's test suite that loads our pytest plugin.
 pytest_plugins = ["pytester"]
@@ -57,6 +58,16 @@ def pytest_configure(config):
     for key, value in settings.items():
         conf.set(key, value)
     conf.set("spark.sql.warehouse.dir", f"{home}/warehouse")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One private PostgreSQL server for the suite (tests/postgres.py)."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def pytest_unconfigure(config):

@@ -91,8 +91,8 @@ def test_walkthrough_script_gives_glue_schemas_values_and_error_count(spark_sess
     assert len(rows) == 6
 
 
-# Glue Studio's shape: tests/glue_studio_job.py, run as written with its inputs as arguments.
-STUDIO_JOB = ROOT / "tests" / "glue_studio_job.py"
+# Glue Studio's shape: tests/glue_scripts/glue_studio_job.py, run as written with its inputs as arguments.
+STUDIO_JOB = ROOT / "tests" / "glue_scripts" / "glue_studio_job.py"
 STUDIO_TABLE = ("default", "studio_customer_totals")  # the script's setCatalogInfo
 
 

@@ -8,12 +8,16 @@ through the shim (``install()``), as a Glue script is written.
 import pytest
 
 from etl_framework.catalog import catalog_for
+from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.glue_compat import install
+from etl_framework.runtime.launcher import run_job
 
+from .conftest import ROOT
 from .glue_samples_data import HOUSE, SENATE, write_legislators, write_medicare
 
 install()
+SCRIPTS = ROOT / "tests" / "glue_scripts"
 
 # The fields of l_history as the walkthrough prints them (Glue prints them in its own order).
 HISTORY_FIELDS = {
@@ -59,15 +63,22 @@ def payments(crawl, tmp_path_factory):
     assert result.tables_created == ["medicare"]
 
 
+@pytest.fixture(scope="module")
+def legislators(crawl, tmp_path_factory):
+    """The legislators' files (one per shape, as everypolitician has them) crawled into ``legislators``."""
+    root = tmp_path_factory.mktemp("legislators") / "us-legislators"
+    write_legislators(root / "all")
+    return crawl("legislators", root, "legislators")
+
+
 def printed(frame, capsys) -> str:
     capsys.readouterr()
     frame.printSchema()
     return capsys.readouterr().out
 
 
-def test_join_and_relationalize(crawl, tmp_path, capsys):
-    write_legislators(tmp_path / "us-legislators" / "all")
-    result = crawl("legislators", tmp_path / "us-legislators", "legislators")
+def test_the_legislators_walkthrough_joins_the_crawled_tables(legislators, capsys):
+    result = legislators
     # Files of different shapes in one folder are tables named after the files, as the walkthrough lists.
     assert sorted(result.tables_created) == [
         "areas_json", "countries_r_json", "events_json", "memberships_json", "organizations_json", "persons_json",
@@ -100,38 +111,63 @@ def test_join_and_relationalize(crawl, tmp_path, capsys):
         ("Senate", 100, "upper house", n) for n in ["Ana Lima", "Cy Roy", "Eli Eng", "Gus Gray", "Mike Ross"]
     ]
 
-    out = tmp_path / "output-dir"
-    glueContext.write_dynamic_frame.from_options(
-        frame=l_history, connection_type="s3", connection_options={"path": str(out / "legislator_history")},
-        format="parquet",
-    )  # fmt: skip
-    l_history.toDF().repartition(1).write.parquet(str(out / "legislator_single"))
-    l_history.toDF().write.parquet(str(out / "legislator_part"), partitionBy=["org_name"])
-    assert glueContext.spark_session.read.parquet(str(out / "legislator_history")).count() == 20
-    assert sorted(p.name for p in (out / "legislator_part").glob("org_name=*")) == [
-        "org_name=House of Representatives",
-        "org_name=Senate",
-    ]
-
-    dfc = l_history.relationalize("hist_root", str(tmp_path / "temp-dir"))
-    assert sorted(dfc.keys()) == sorted(
-        ["hist_root", "hist_root_contact_details", "hist_root_links", "hist_root_other_names", "hist_root_images",
-         "hist_root_identifiers"]
-    )  # fmt: skip
     assert printed(l_history.select_fields("contact_details"), capsys) == (
         "root\n|-- contact_details: array\n|    |-- element: struct\n"
         "|    |    |-- type: string\n|    |    |-- value: string\n"
     )
-    contacts = dfc.select("hist_root_contact_details").toDF()
-    assert contacts.columns == ["id", "index", "contact_details.val.type", "contact_details.val.value"]
-    root = dfc.select("hist_root").toDF()
-    mike = root.where("given_name = 'Mike' AND legislative_period_id = 'term/113'").first()
-    mine = contacts.where(f"id = {mike.contact_details}").orderBy("index")
-    assert [tuple(r)[1:] for r in mine.collect()] == [
-        (0, "fax", "202-225-1000"),
-        (1, "phone", "202-225-2000"),
-        (2, "twitter", "MikeRoss"),
+
+
+def test_join_and_relationalize_script_writes_files_and_redshift_tables_to_postgresql(
+    legislators, spark_session, postgres, tmp_path, capfd
+):
+    """The sample script itself (tests/glue_scripts/join_and_relationalize.py) run as a job, its
+    Redshift connection ``redshift3`` a profile connection to PostgreSQL's database ``testdb``."""
+    postgres.psql("DROP DATABASE IF EXISTS testdb", database="postgres")
+    postgres.psql("CREATE DATABASE testdb", database="postgres")
+    profile = load_profile(
+        "local",
+        sets=[
+            f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state",
+            f"connections.redshift3.url={postgres.url}", f"connections.redshift3.user={postgres.user}",
+        ],
+    )  # fmt: skip
+    out, temp = tmp_path / "output-dir", tmp_path / "temp-dir"
+    args = ["--output_dir", str(out), "--temp_dir", str(temp)]
+    record = run_job(str(SCRIPTS / "join_and_relationalize.py"), args, profile, stop_session=False)
+    assert record.status == "SUCCEEDED", record.error
+
+    spark = spark_session
+    history = spark.read.parquet(str(out / "legislator_history"))
+    assert history.count() == 20 and set(history.columns) == HISTORY_FIELDS
+    assert len(list((out / "legislator_single").glob("part-*"))) == 1
+    assert sorted(p.name for p in (out / "legislator_part").glob("org_name=*")) == [
+        "org_name=House of Representatives",
+        "org_name=Senate",
     ]
+    tables = sorted(
+        ["hist_root", "hist_root_contact_details", "hist_root_links", "hist_root_other_names", "hist_root_images",
+         "hist_root_identifiers"]
+    )  # fmt: skip
+    printed_lines = capfd.readouterr().out
+    assert [f"Writing to Redshift table:  {t}  ..." in printed_lines for t in tables] == [True] * len(tables)
+    in_testdb = "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables"
+    assert postgres.psql(f"{in_testdb} WHERE table_schema = 'public'", database="testdb") == ",".join(tables)
+    assert postgres.psql("SELECT count(*) FROM hist_root", database="testdb") == "20"
+    columns = "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns"
+    assert postgres.psql(f"{columns} WHERE table_name = 'hist_root_contact_details'", database="testdb") == (
+        "id,index,contact_details.val.type,contact_details.val.value"
+    )
+    # Mike Ross's contact details in the 113th term, by the id hist_root keeps for them.
+    mike = postgres.psql(
+        "SELECT contact_details FROM hist_root WHERE given_name = 'Mike' AND legislative_period_id = 'term/113'",
+        database="testdb",
+    )
+    rows = postgres.psql(
+        "SELECT string_agg(index || ':' || \"contact_details.val.type\" || '=' || \"contact_details.val.value\", "
+        f"' ' ORDER BY index) FROM hist_root_contact_details WHERE id = {mike}",
+        database="testdb",
+    )
+    assert rows == "0:fax=202-225-1000 1:phone=202-225-2000 2:twitter=MikeRoss"
 
 
 def test_data_cleaning_and_lambda(payments, tmp_path, capsys):

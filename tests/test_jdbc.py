@@ -11,19 +11,8 @@ from etl_framework.bookmarks import BookmarkStore
 from etl_framework.config import ConfigError, load_profile
 from etl_framework.sinks import UnresolvedChoiceError
 
-from .postgres import PostgresServer
-
 ENABLE = "job-bookmark-enable"
 _tables = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
