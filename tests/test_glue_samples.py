@@ -298,6 +298,7 @@ def test_a_users_unit_tests_in_the_shape_of_glue_unit_testing_local_sample(pytes
         raw = glueContext.create_dynamic_frame.from_options(
             connection_type="s3", connection_options={"paths": ["s3://in-bucket/raw"]}, format="csv"
         )
+        glueContext.purge_s3_path("s3://out-bucket/raw", {"retentionPeriod": 0})
         glueContext.write_dynamic_frame.from_options(
             frame=raw, connection_type="s3", format="parquet", connection_options={"path": "s3://out-bucket/raw"},
             format_options={"useGlueParquetWriter": True},
@@ -320,8 +321,21 @@ def test_a_users_unit_tests_in_the_shape_of_glue_unit_testing_local_sample(pytes
 
         import pytest
         from awsglue import DynamicFrame
+        from awsglue.context import GlueContext
         from awsglue.dynamicframe import DynamicFrameReader, DynamicFrameWriter
-        from pyspark import SparkContext
+        from pyspark import SparkConf, SparkContext
+
+
+        @pytest.fixture(scope="session")
+        def spark_context():
+            if SparkContext._active_spark_context is None:
+                return SparkContext("local[2]", "GlueUnitTests", conf=SparkConf())
+            return SparkContext._active_spark_context
+
+
+        @pytest.fixture
+        def glue_context(spark_context):
+            return GlueContext(spark_context, minPartitions=2, targetPartitions=2)
 
 
         @pytest.fixture
@@ -346,20 +360,30 @@ def test_a_users_unit_tests_in_the_shape_of_glue_unit_testing_local_sample(pytes
             mock = MagicMock()
             monkeypatch.setattr(DynamicFrameWriter, "from_options", mock)
             return mock
+
+
+        @pytest.fixture
+        def purges(monkeypatch):
+            mock = MagicMock()
+            monkeypatch.setattr(GlueContext, "purge_s3_path", mock)
+            return mock
         """,
         test_glue_script="""
         import importlib
         from unittest.mock import patch
 
+        from pyspark import SparkContext
         from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
 
-        def test_glue_script(reads, writes, glueContext):
+        def test_glue_script(reads, writes, purges, glue_context):
+            assert glue_context.spark_session.sparkContext is SparkContext._active_spark_context
             by_table, in_order = reads
             in_order.append([{"id": 4545, "value": "1234"}])
             by_table["reporting.customers"] = [{"customerId": "1", "firstname": "John"}]
             with patch("sys.argv", ["", "--JOB_NAME", "myjob"]):
                 importlib.import_module("my_script")
+            purges.assert_called_with("s3://out-bucket/raw", {"retentionPeriod": 0})
             first, second = (call.kwargs for call in writes.call_args_list)
             assert first["connection_type"] == "s3"
             assert [tuple(r) for r in first["frame"].toDF().collect()] == [(4545, "1234")]
