@@ -294,6 +294,17 @@ def test_choice_nested_inside_an_array_of_structs(ctx, tmp_path, capsys):
     ) in printed(frame, capsys)
     items = {r.id: [(i.sku, i.qty["long"], i.qty["string"]) for i in r["items"]] for r in frame.toDF().collect()}
     assert items == {1: [("A", 2, None), ("B", None, "3")], 2: [("C", 1, None)], 3: []}
+    # Glue's paths into array elements: ``items[].qty``, or ``items.qty`` as Glue also takes it.
+    cast = {
+        r.id: [i.qty for i in r["items"]] for r in frame.resolveChoice([("items[].qty", "cast:long")]).toDF().collect()
+    }
+    assert cast == {1: [2, 3], 2: [1], 3: []}
+    cols = frame.resolveChoice([("items.qty", "make_cols")])
+    # The first type's column in the choice's place, the others after the struct's fields.
+    fields = cols.schema().field("items").dataType.elementType.fields
+    assert [f.name for f in fields] == ["qty_long", "sku", "qty_string"]
+    split = {r.id: [(i.qty_long, i.qty_string) for i in r["items"]] for r in cols.unnest().toDF().collect()}
+    assert split == {1: [(2, None), (None, "3")], 2: [(1, None)], 3: []}
 
 
 def test_array_mixing_element_types_in_one_record(ctx, tmp_path, capsys):
@@ -305,6 +316,9 @@ def test_array_mixing_element_types_in_one_record(ctx, tmp_path, capsys):
     )
     tags = frame.toDF().first().tags
     assert [(t["long"], t["string"]) for t in tags] == [(1, None), (None, "a")]
+    assert frame.resolveChoice([("tags[]", "cast:string")]).toDF().first().tags == ["1", "a"]
+    with pytest.raises(EtlError, match=r"make_cols on 'tags\[\]': an array element holds one value.*use make_struct"):
+        frame.resolveChoice([("tags[]", "make_cols")])
 
 
 def test_mixed_arrays_nested_in_arrays_are_resolved_to_the_leaves(ctx, tmp_path):

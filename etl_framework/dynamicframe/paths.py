@@ -210,7 +210,10 @@ def _rewrite_value(col: Column, t: DataType, steps, replace, full_path) -> tuple
             def element(e: Column) -> Column:
                 in_place, appended = replace(full_path[-2] if len(full_path) > 1 else "", e, t.elementType)
                 if len(in_place) != 1 or appended:
-                    raise EtlError(f"path {format_path(full_path)!r}: array elements can only be replaced one to one")
+                    raise EtlError(
+                        f"path {format_path(full_path)!r}: an array element holds one value; it can be replaced "
+                        "by one value, not removed or split into several fields"
+                    )
                 holder["t"] = in_place[0][2]
                 return in_place[0][1]
 

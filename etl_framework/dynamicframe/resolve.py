@@ -28,7 +28,16 @@ from pyspark.sql import functions as F
 
 from ..errors import EtlError
 from ..types import ChoiceType, DataType, Field, StructType, choice_paths, spark_ddl, type_from_name
-from .paths import Replacement, format_path, parse_path, rewrite, struct_or_null, type_at
+from .paths import (
+    ELEMENT,
+    Replacement,
+    format_path,
+    parse_path,
+    rewrite,
+    struct_or_null,
+    through_arrays,
+    type_at,
+)
 from .read_casts import Rescan, read_as_text
 from .variants import get_as, kind
 
@@ -188,9 +197,14 @@ def resolve_choice(
     for path, action in specs or []:
         if not isinstance(path, str) or not isinstance(action, str):
             raise EtlError(f"resolveChoice: each spec must be a (path, action) pair of strings, got {(path, action)!r}")
-        steps = parse_path(path)
-        if type_at(schema, steps) is None:
+        steps = through_arrays(schema, parse_path(path))  # ``items.price`` is ``items[].price``, as in Glue
+        if steps is None:
             raise EtlError(f"resolveChoice: no field {path!r} in the frame (top-level fields: {schema.names()})")
+        if action == "make_cols" and steps[-1] == ELEMENT:
+            raise EtlError(
+                f"resolveChoice: make_cols on {path!r}: an array element holds one value, so its types cannot "
+                "become columns; use make_struct, cast:TYPE or project:TYPE"
+            )
         columns, schema = rewrite(schema, steps, _replacement(path, action, catalog_schema))
         df = df.select(*columns)
     return df, schema
