@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import yaml
 
 from ..errors import ConfigError, EtlError
 from .options import add_actions
+
+if TYPE_CHECKING:
+    from ..scheduler.definitions import Trigger
 
 
 def cmd_triggers(ns: argparse.Namespace) -> int:
@@ -21,7 +25,7 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
     try:
         triggers = load_definitions().triggers
         if ns.action == "list":
-            _print_list(list(triggers.values()), _instant(ns.at))
+            _print_list([triggers[name] for name in sorted(triggers)], _instant(ns.at))
             return 0
         if ns.name not in triggers:
             raise ConfigError(
@@ -34,7 +38,7 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
         return 1
 
 
-def _print_list(triggers: list, at: datetime) -> None:
+def _print_list(triggers: list[Trigger], at: datetime) -> None:
     rows = [("NAME", "TYPE", "SCHEDULE", "NEXT FIRE (UTC)", "WORKFLOW")]
     for t in triggers:
         fire = t.cron.next_after(at) if t.cron else None
