@@ -3,6 +3,7 @@
 import bz2
 import gzip
 import json
+import logging
 from datetime import date
 from decimal import Decimal
 
@@ -307,7 +308,7 @@ def test_choice_nested_inside_an_array_of_structs(ctx, tmp_path, capsys):
     assert split == {1: [(2, None), (None, "3")], 2: [(1, None)], 3: []}
 
 
-def test_array_mixing_element_types_in_one_record(ctx, tmp_path, capsys):
+def test_array_mixing_element_types_in_one_record(ctx, tmp_path, capsys, caplog):
     frame = read(ctx, write(tmp_path / "tags.json", jsonl([{"id": 1, "tags": [1, "a"]}])))
     assert frame.schema() == StructType([Field("id", LongType()), Field("tags", ArrayType(LONG_OR_STRING))])
     assert choice_paths(frame.schema()) == ["tags[]"]
@@ -319,6 +320,11 @@ def test_array_mixing_element_types_in_one_record(ctx, tmp_path, capsys):
     assert frame.resolveChoice([("tags[]", "cast:string")]).toDF().first().tags == ["1", "a"]
     with pytest.raises(EtlError, match=r"make_cols on 'tags\[\]': an array element holds one value.*use make_struct"):
         frame.resolveChoice([("tags[]", "make_cols")])
+    # choice="make_cols" on every choice: an element's choice becomes a struct of its types, with a warning.
+    with caplog.at_level(logging.WARNING, logger="etl"):
+        split = frame.resolveChoice(choice="make_cols")
+    assert "make_cols keeps 'tags[]' as a struct of its types" in caplog.text
+    assert [(t.long, t.string) for t in split.unnest().toDF().first().tags] == [(1, None), (None, "a")]
 
 
 def test_mixed_arrays_nested_in_arrays_are_resolved_to_the_leaves(ctx, tmp_path):

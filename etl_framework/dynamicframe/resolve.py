@@ -27,6 +27,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
+from ..logs import get_logger
 from ..types import ChoiceType, DataType, Field, StructType, choice_paths, spark_ddl, type_from_name
 from .paths import (
     ELEMENT,
@@ -40,6 +41,8 @@ from .paths import (
 )
 from .read_casts import Rescan, read_as_text
 from .variants import get_as, kind
+
+log = get_logger("resolve")
 
 ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
 
@@ -130,6 +133,15 @@ def _replacement(
     return replace
 
 
+def _blanket(choice: str, path: str) -> str:
+    """The action ``choice=`` takes on ``path``: an array element's choice has no field to split into
+    columns, so ``make_cols`` keeps its types side by side in a struct there."""
+    if choice.strip().lower() == "make_cols" and path.endswith(ELEMENT):
+        log.warning("resolveChoice: make_cols keeps %r as a struct of its types: an array element is one value", path)
+        return "make_struct"
+    return choice
+
+
 def _cast_target(action: str, steps: list[str], catalog_schema: StructType | None) -> DataType | None:
     """The type a spec's action casts to (None when it does not cast)."""
     name, _, arg = action.partition(":")
@@ -191,7 +203,9 @@ def resolve_choice(
             paths = choice_paths(schema)
             if not paths:
                 break
-            columns, schema = rewrite(schema, parse_path(paths[0]), _replacement(paths[0], choice, catalog_schema))
+            columns, schema = rewrite(
+                schema, parse_path(paths[0]), _replacement(paths[0], _blanket(choice, paths[0]), catalog_schema)
+            )
             df = df.select(*columns)
         return df, schema
     for path, action in specs or []:
