@@ -32,6 +32,7 @@ from etl_framework.delta import (
     vacuum,
 )
 from etl_framework.errors import ConfigError
+from etl_framework.runtime.launcher import run_job
 from etl_framework.sinks import UnresolvedChoiceError
 from etl_framework.sinks import delta as delta_sink
 from etl_framework.sinks.delta import merge_delta
@@ -412,8 +413,9 @@ def main(ctx, args):
     ],
     indirect=["delta_engine"],
 )
-def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, delta_engine, point):
-    """``auto`` picks the engine: the delta-rs runs have no Delta JARs (spark.packages: [])."""
+def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, delta_engine, profile, point, capfd):
+    """``auto`` picks the engine: the delta-rs runs have no Delta JARs (spark.packages: []). The killed
+    run is an ``etl run`` process; the runs after it go on in this one, from what the first left on disk."""
     job = tmp_path / "killable.py"
     job.write_text(textwrap.dedent(KILLABLE))
     inbox, table = tmp_path / "inbox", str(tmp_path / "table")
@@ -422,21 +424,20 @@ def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, delta_en
     def drop_rows(name, ids):
         (inbox / name).write_text("".join(json.dumps({"id": i, "day": f"d{i % 2}"}) + "\n" for i in ids))
 
-    common = [
-        *("--set", f"state_dir={tmp_path}/state", "--set", f"warehouse_dir={tmp_path}/wh"),
-        *("--job-bookmark-option", "job-bookmark-enable", "--inbox", str(inbox), "--table", table),
-        *(["--set", "spark.packages=[]"] if delta_engine == "delta-rs" else []),
-    ]
+    job_args = ["--job-bookmark-option", "job-bookmark-enable", "--inbox", str(inbox), "--table", table]
     drop_rows("a.json", [1, 2, 3])
-    killed = run_etl("run", str(job), *common, "--die", point)
+    packages = ["--set", "spark.packages=[]"] if delta_engine == "delta-rs" else []
+    sets = ["--set", f"state_dir={tmp_path}/state", "--set", f"warehouse_dir={tmp_path}/wh", *packages]
+    killed = run_etl("run", str(job), *sets, *job_args, "--die", point)
     assert killed.code != 0
     drop_rows("b.json", [4, 5])  # new input arrives before the rerun
-    rerun = run_etl("run", str(job), *common)
-    assert rerun.code == 0, rerun.stderr[-3000:]
-    assert ("already holds this write" in rerun.stderr) == (point == "after_delta_commit")
+    capfd.readouterr()
+    rerun = run_job(str(job), job_args, profile, stop_session=False)
+    assert rerun.status == "SUCCEEDED", rerun.error
+    assert ("already holds this write" in capfd.readouterr().err) == (point == "after_delta_commit")
     if point == "after_delta_commit":  # the rerun committed the crashed run's bookmark: b.json comes next
-        last = run_etl("run", str(job), *common)
-        assert last.code == 0, last.stderr[-3000:]
+        last = run_job(str(job), job_args, profile, stop_session=False)
+        assert last.status == "SUCCEEDED", last.error
     ids = sorted(r["id"] for r in DeltaTable(table).to_pyarrow_table().to_pylist())
     assert ids == [1, 2, 3, 4, 5]
     parts = {r["day"] for r in DeltaTable(table).to_pyarrow_table().to_pylist()}
