@@ -149,7 +149,7 @@ def _start_trigger(workflow: str, triggers: list[Trigger]) -> Trigger:
 
 def _tasks(start: Trigger, conditional: list[Trigger]) -> list[_Task]:
     """The tasks in the order their triggers can fire (the start trigger first, then each trigger
-    once all it watches has a task); ties by trigger name."""
+    once every trigger starting what it watches is placed); ties by trigger name."""
     tasks: list[_Task] = []
     by_node: dict[str, list[str]] = {}  # "job X" / "crawler X" -> task ids
     used: set[str] = set()
@@ -167,10 +167,18 @@ def _tasks(start: Trigger, conditional: list[Trigger]) -> list[_Task]:
     add(start, [], None, f"{start.Name}: {start.Type}")
     pending = list(conditional)
     while pending:
-        ready = [t for t in pending if all(_node(c) in by_node for c in t.Predicate.Conditions)]  # type: ignore[union-attr]
+        later = {_node(a) for t in pending for a in t.Actions}  # started by a trigger not placed yet
+        ready = [
+            t for t in pending if all(_node(c) in by_node and _node(c) not in later for c in t.Predicate.Conditions)
+        ]  # type: ignore[union-attr]
         if not ready:  # a watched job or crawler no trigger of the workflow starts: it never runs there
-            trigger = pending[0]
-            missing = next(_node(c) for c in trigger.Predicate.Conditions if _node(c) not in by_node)  # type: ignore[union-attr]
+            # (the definitions have no cycle, so some pending trigger watches what nothing starts)
+            trigger, missing = next(
+                (t, _node(c))
+                for t in pending
+                for c in t.Predicate.Conditions  # type: ignore[union-attr]
+                if _node(c) not in by_node and _node(c) not in later
+            )
             raise AirflowExportError(
                 f"{trigger.path}: key 'Predicate': {missing} is started by no trigger of workflow"
                 f" {trigger.WorkflowName!r}, so this trigger never fires in its runs"
@@ -193,7 +201,8 @@ def _tasks(start: Trigger, conditional: list[Trigger]) -> list[_Task]:
         comment = f"{trigger.Name}: " + f" {logical} ".join(f"{_node(c)} {_state(c)}" for c in conditions)
         wanted: dict[str, list[str]] = {}
         for cond in conditions:
-            wanted.setdefault(by_node[_node(cond)][0], []).append(_airflow_state(cond))
+            accepted = wanted.setdefault(by_node[_node(cond)][0], [])
+            accepted += [] if _airflow_state(cond) in accepted else [_airflow_state(cond)]
         if states == {"success"}:
             add(trigger, upstream, f"{'one' if logical == 'ANY' else 'all'}_success", comment)
         elif states == {"failed"}:
