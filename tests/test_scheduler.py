@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import boto3
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
@@ -13,11 +15,13 @@ from croniter import croniter
 
 from etl_framework.cli import main
 from etl_framework.errors import ConfigError
+from etl_framework.runtime.submit import LAUNCHER
 from etl_framework.scheduler.airflow import AirflowExportError, airflow_cron
 from etl_framework.scheduler.cron import CronError, parse
 from etl_framework.scheduler.definitions import load_definitions
 
 from .conftest import run_etl
+from .moto_server import REGION, MotoServer
 
 
 def utc(text: str) -> datetime:
@@ -602,3 +606,125 @@ def test_export_airflow_refusals_name_the_file_and_the_reason(airflow_project, c
     err = capsys.readouterr().err
     assert err.startswith("etl: error: ") and message in err
     assert not (airflow_project / "dags").exists()
+
+
+def test_export_airflow_spark_submit_runs_the_launcher_with_the_profiles_command(airflow_project, capsys):
+    cluster = airflow_project / "conf/cluster.yaml"
+    cluster.write_text(
+        "spark:\n  master: spark://spark-host:7077\n  conf: {spark.executor.memory: 2g}\n"
+        "  submit_args: [--archives, env.tar.gz#env]\n"
+    )
+    (airflow_project / "conf/local.yaml").write_text("spark:\n  master: local[2]\n")
+    out = airflow_project / "dags/nightly.py"
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]) == 1
+    assert "--operator spark-submit: profile 'local' runs Spark in-process (master local[2]); give a cluster" in (
+        capsys.readouterr().err
+    )
+    assert (
+        main(
+            ["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]
+            + ["--env", "cluster"]
+        )
+        == 0
+    )
+    text = out.read_text()
+    assert "connection 'spark_default': point it at spark://spark-host:7077" in text
+    tasks = dag_graph(text)["tasks"]
+    kind, load = tasks["load"]
+    assert kind == "SparkSubmitOperator"
+    assert load["application"] == str(LAUNCHER)
+    assert load["application_args"] == [
+        "--env",
+        str(cluster),
+        str(airflow_project / "jobs/load.py"),
+        "--",
+        *("--mode", "full", "--day", "2026-01-01", "--n", "5", "--env", "prod"),
+        *("--WORKFLOW_NAME", "{{ dag.dag_id }}", "--WORKFLOW_RUN_ID", "{{ run_id }}"),
+    ]
+    assert load["py_files"].split(",")[1] == str(airflow_project / "jobs/load.py")
+    assert (load["name"], load["deploy_mode"], load["conn_id"], load["archives"]) == (
+        "load",
+        "client",
+        "spark_default",
+        "env.tar.gz#env",
+    )
+    assert load["conf"]["spark.executor.memory"] == "2g" and load["conf"]["spark.pyspark.python"] == sys.executable
+    assert (load["retries"], load["execution_timeout"], load["trigger_rule"]) == (
+        2,
+        "timedelta(minutes=30)",
+        "all_success",
+    )
+    assert tasks["crawl_orders"][0] == "BashOperator"  # crawlers run etl crawl in either case
+    # A spark-submit option SparkSubmitOperator has no argument for is refused, naming it.
+    cluster.write_text("spark:\n  master: spark://spark-host:7077\n  submit_args: [--supervise, 'true']\n")
+    assert (
+        main(
+            ["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]
+            + ["--env", "cluster"]
+        )
+        == 1
+    )
+    assert "job 'load': profile 'cluster' key 'spark.submit_args': --supervise has no SparkSubmitOperator argument" in (
+        capsys.readouterr().err
+    )
+
+
+# --- etl triggers push: the definitions in a Glue account (moto in server mode) ---------------------
+
+
+def test_etl_triggers_push_creates_then_updates_the_definitions_in_glue(project, capsys, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    (project / "conf/local.yaml").write_text("spark:\n  master: local[2]\n")
+    # moto's CreateTrigger needs Logical even with one condition (Glue does not): say it.
+    after_crawl = project / "conf/triggers/after_crawl.yaml"
+    after_crawl.write_text(
+        after_crawl.read_text().replace("Predicate: {Conditions", "Predicate: {Logical: AND, Conditions")
+    )
+    server = MotoServer().start()
+    try:
+        push = ["triggers", "push", "--endpoint-url", server.url, "--region", REGION]
+        glue = boto3.client("glue", endpoint_url=server.url, region_name=REGION)
+        assert main(push) == 0
+        names = ["after_crawl", "after_load", "landing", "report-now", "start"]
+        assert capsys.readouterr().out.splitlines() == [
+            "created workflow nightly",
+            *(f"created trigger {n}" for n in names),
+        ]
+        found = load_definitions()
+        for name in names:
+            api = found.triggers[name].to_api()
+            del api["StartOnCreation"]  # a creation option: Glue's Trigger has State instead
+            got = glue.get_trigger(Name=name)["Trigger"]
+            assert {key: got.get(key) for key in api} == api
+        workflow = glue.get_workflow(Name="nightly")["Workflow"]
+        assert (workflow["DefaultRunProperties"], workflow["MaxConcurrentRuns"]) == (
+            {"target": "s3://bucket/out", "days": "3"},
+            1,
+        )
+
+        # Pushed again: nothing to do, no AlreadyExists; a changed workflow is updated in place.
+        assert main(push) == 0
+        assert capsys.readouterr().out.splitlines() == [
+            "unchanged workflow nightly",
+            *(f"unchanged trigger {n}" for n in names),
+        ]
+        (project / "conf/workflows/nightly.yaml").write_text(
+            "DefaultRunProperties: {target: s3://bucket/v2}\nMaxConcurrentRuns: 2\n"
+        )
+        assert main(push) == 0
+        assert capsys.readouterr().out.splitlines()[0] == "updated workflow nightly"
+        workflow = glue.get_workflow(Name="nightly")["Workflow"]
+        assert (workflow["DefaultRunProperties"], workflow["MaxConcurrentRuns"]) == ({"target": "s3://bucket/v2"}, 2)
+
+        # What Glue cannot update is refused, naming the file and the key.
+        (project / "conf/triggers/adhoc.yaml").write_text(
+            "Name: report-now\nType: SCHEDULED\nSchedule: cron(0 3 * * ? *)\nActions: [{JobName: report}]\n"
+        )
+        assert main(push) == 1
+        assert (
+            f"etl: error: {project}/conf/triggers/adhoc.yaml: key 'Type': trigger 'report-now' is 'ON_DEMAND' in Glue"
+            " and 'SCHEDULED' here; Glue cannot change a trigger's Type: delete the trigger there first"
+        ) in capsys.readouterr().err
+    finally:
+        server.stop()
