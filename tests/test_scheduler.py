@@ -566,6 +566,14 @@ def test_export_airflow_writes_the_workflow_as_a_dag(airflow_project, capsys):
     # Deterministic: the same definitions give the same bytes.
     assert main(["workflows", "export-airflow", "nightly", "-o", str(airflow_project / "again.py")]) == 0
     assert (airflow_project / "again.py").read_text() == text
+    # An ON_DEMAND (or EVENT) start: no schedule; the workflow's Description, quotes and all.
+    (airflow_project / "conf/triggers/start.yaml").write_text(
+        "Type: ON_DEMAND\nWorkflowName: nightly\nActions: [{CrawlerName: orders}]\n"
+    )
+    (airflow_project / "conf/workflows/nightly.yaml").write_text("Description: 'the \"\"\" nightly ''run'''\n")
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(out)]) == 0
+    dag = dag_graph(out.read_text())["dag"]
+    assert (dag["schedule"], dag["description"], "max_active_runs" in dag) == (None, 'the """ nightly \'run\'', False)
 
 
 # (file, its new text, the error); each case changes one file of airflow_project

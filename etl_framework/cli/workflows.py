@@ -45,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     export.add_argument(
         "--operator",
-        choices=("bash", "spark-submit"),
         default="bash",
+        metavar="bash|spark-submit",  # checked by export_dag
         help="how job tasks run: `etl run` through BashOperator (default), or the launcher through"
         " SparkSubmitOperator (cluster profiles: --env standalone, emr, ...)",
     )
