@@ -13,7 +13,9 @@ none), each CONDITIONAL trigger the upstream tasks and trigger rule of the tasks
     success and failure mixed       all_done, after a generated check task
 
 "failed" is any of FAILED, TIMEOUT, STOPPED (CANCELLED for crawlers): Airflow ends a task that
-fails, times out or is killed in the one state ``failed``. The output depends only on the
+fails, times out or is killed in the one state ``failed``. Its failure rules also count a task that
+never ran (``upstream_failed``), where Glue fires only on a run that failed, so a task under one
+has a ``pre_execute`` guard that skips it unless the watched tasks really failed. The output depends only on the
 definitions (sorted, no dates of the export), so a re-export changes the file only when they change.
 """
 
@@ -30,7 +32,7 @@ from .cron import FIELDS, parse
 from .definitions import Action, Condition, Definitions, Trigger, Workflow, _node
 
 OPERATORS = ("bash", "spark-submit")
-_FULL_YEARS = (1970, 2199)
+_ALL_YEARS = tuple(range(1970, 2200))  # Glue's Year field, 1970-2199: what Airflow's cron means
 # spark-submit options of a profile's submit_args that SparkSubmitOperator takes as its own arguments.
 _SUBMIT_OPTIONS = {
     "--archives": "archives",
@@ -44,8 +46,6 @@ _SUBMIT_OPTIONS = {
     "--num-executors": "num_executors",
     "--queue": "yarn_queue",
 }
-
-
 _SPARK_CONN = "spark_default"  # SparkSubmitOperator takes the master from an Airflow connection
 
 
@@ -75,7 +75,7 @@ def airflow_cron(expression: str, where: str = "Schedule") -> str:
     """
     schedule = parse(expression)
     text = dict(zip(FIELDS, expression.strip()[5:-1].split(), strict=True))
-    if (schedule.years[0], schedule.years[-1], len(schedule.years)) != (*_FULL_YEARS, 2200 - 1970):
+    if schedule.years != _ALL_YEARS:
         raise AirflowExportError(
             f"{where}: {expression}: Year {text['Year']!r}: Airflow's cron has no Year field; export with Year *"
             " and pause or delete the DAG when its years are over"
