@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import boto3
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
+from croniter import croniter
 
 from etl_framework.cli import main
 from etl_framework.errors import ConfigError
+from etl_framework.runtime.submit import LAUNCHER
+from etl_framework.scheduler.airflow import AirflowExportError, airflow_cron
 from etl_framework.scheduler.cron import CronError, parse
 from etl_framework.scheduler.definitions import load_definitions
 
 from .conftest import run_etl
+from .moto_server import REGION, MotoServer
 
 
 def utc(text: str) -> datetime:
@@ -382,3 +389,350 @@ def test_etl_triggers_exits_1_naming_the_invalid_file(project):
     assert f"etl: error: {project}/conf/triggers/start.yaml: key 'Actions[0].JobName': job 'lode': no file" in (
         result.stderr
     )
+
+
+# --- Airflow export (etl workflows export-airflow) ---------------------------------------------------
+
+# (Glue cron, Airflow's five fields): day-of-week from 0 = Sunday, ? as *, L / nW / nL / # as croniter spells them
+AIRFLOW_CRON = [
+    ("cron(0 18 ? * MON-FRI *)", "0 18 * * 1,2,3,4,5"),
+    ("cron(0 0 ? * 1 *)", "0 0 * * 0"),
+    ("cron(0/15 * * * ? *)", "0,15,30,45 * * * *"),
+    ("cron(0 12 1 JAN,JUL ? *)", "0 12 1 1,7 *"),
+    ("cron(0 18 L * ? *)", "0 18 L * *"),
+    ("cron(0 9 15W * ? *)", "0 9 15W * *"),
+    ("cron(0 10 ? * 6L *)", "0 10 * * L5"),
+    ("cron(0 10 ? * 6#3 *)", "0 10 * * 5#3"),
+    ("cron(0 0 1 1 ? 1970-2199)", "0 0 1 1 *"),
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), AIRFLOW_CRON)
+def test_airflow_cron_fires_when_glue_does(expression, expected):
+    assert airflow_cron(expression) == expected
+    # Airflow's cron is croniter's: the same fire times as Glue's schedule.
+    glue, at = parse(expression), utc(FRI)
+    airflow = croniter(expected, at)
+    for _ in range(4):
+        at = glue.next_after(at)
+        assert airflow.get_next(datetime) == at
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("cron(0 0 1 1 ? 2027)", "cron(0 0 1 1 ? 2027): Year '2027': Airflow's cron has no Year field"),
+        ("cron(0 12 1 1 ? 2030/5)", "Year '2030/5': Airflow's cron has no Year field"),
+        ("cron(0 0 LW * ? *)", "cron(0 0 LW * ? *): Day-of-month 'LW': Airflow's cron (croniter) has no last weekday"),
+    ],
+)
+def test_airflow_cron_refuses_what_airflow_cannot_express(expression, message):
+    with pytest.raises(AirflowExportError) as err:
+        airflow_cron(expression)
+    assert message in str(err.value)
+
+
+# PROJECT's workflow nightly (crawl orders, then load; alert when load fails or times out) with
+# report when load succeeds and notify on a mixed predicate (report SUCCEEDED and alert FAILED).
+AIRFLOW_PROJECT = {
+    "jobs/notify.py": "print('notify')\n",
+    "conf/triggers/on_load.yaml": (
+        "Type: CONDITIONAL\nWorkflowName: nightly\nPredicate: {Conditions: [{JobName: load, State: SUCCEEDED}]}\n"
+        "Actions: [{JobName: report}]\n"
+    ),
+    "conf/triggers/mixed.yaml": (
+        "Type: CONDITIONAL\nWorkflowName: nightly\nPredicate:\n  Logical: AND\n  Conditions:\n"
+        "    - {JobName: report, State: SUCCEEDED}\n    - {JobName: alert, State: FAILED}\n"
+        "Actions: [{JobName: notify}]\n"
+    ),
+}
+
+
+@pytest.fixture
+def airflow_project(project) -> Path:
+    for name, text in AIRFLOW_PROJECT.items():
+        (project / name).write_text(text)
+    (project / "conf/triggers/landing.yaml").unlink()  # a second start trigger of nightly
+    return project
+
+
+def dag_graph(text: str) -> dict:
+    """What a DAG file says, read with ``ast``: the DAG's arguments, each task's operator and
+    arguments (literals as values, other expressions as their source) and the ``a >> b`` edges."""
+    tree = ast.parse(text)
+
+    def value(node: ast.expr):
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            return ast.get_source_segment(text, node)
+
+    (with_dag,) = [n for n in tree.body if isinstance(n, ast.With)]
+    dag_call = with_dag.items[0].context_expr
+    out = {"dag": {kw.arg: value(kw.value) for kw in dag_call.keywords}, "tasks": {}, "edges": set()}
+    out["functions"] = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    for stmt in with_dag.body:
+        if isinstance(stmt, ast.Assign):
+            call = stmt.value
+            out["tasks"][stmt.targets[0].id] = (call.func.id, {kw.arg: value(kw.value) for kw in call.keywords})
+        else:
+            out["edges"].add((stmt.value.left.id, stmt.value.right.id))
+    return out
+
+
+WORKFLOW_ARGS = "--WORKFLOW_NAME '{{ dag.dag_id }}' --WORKFLOW_RUN_ID '{{ run_id }}'"
+
+
+def test_export_airflow_writes_the_workflow_as_a_dag(airflow_project, capsys):
+    out = airflow_project / "dags/nightly.py"
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out}: the Airflow DAG 'nightly'\n"
+    text = out.read_text()
+    assert text.startswith(
+        "# Generated by `etl workflows export-airflow nightly` from the Glue-style definitions in\n"
+        "#   conf/workflows/nightly.yaml\n#   conf/triggers/after_crawl.yaml\n#   conf/triggers/after_load.yaml\n"
+        "#   conf/triggers/mixed.yaml\n#   conf/triggers/on_load.yaml\n#   conf/triggers/start.yaml\n"
+        "#   conf/jobs/load.yaml\n"
+    )
+    graph = dag_graph(text)
+    assert graph["dag"] == {
+        "dag_id": "nightly",
+        "schedule": "CronTriggerTimetable('0 2 * * 1,2,3,4,5', timezone='UTC')",  # cron(0 2 ? * MON-FRI *)
+        "start_date": "datetime(2020, 1, 1, tzinfo=timezone.utc)",
+        "catchup": False,
+        "max_active_runs": 1,
+        "params": {"days": "3", "target": "s3://bucket/out"},
+        "tags": ["glue-workflow"],
+    }
+    bash = {"cwd": "PROJECT"}
+    guard = "lambda context: glue_predicate('ANY', {'load': ['failed']}, context['ti'])"
+    assert graph["tasks"] == {
+        "crawl_orders": (
+            "BashOperator",
+            {"task_id": "crawl_orders", "bash_command": "etl crawl orders --env local", **bash},
+        ),
+        "load": (
+            "BashOperator",
+            {
+                "task_id": "load",
+                # defaults < the trigger's arguments < the non-overridable ones, after "--" for the job
+                "bash_command": "etl run load --env local -- --mode full --day 2026-01-01 --n 5 --env prod "
+                + WORKFLOW_ARGS,
+                **bash,
+                "retries": 2,  # MaxRetries
+                "execution_timeout": "timedelta(minutes=30)",  # the action's Timeout over the job's 60
+                "trigger_rule": "all_success",
+            },
+        ),
+        "alert": (  # ANY of load FAILED, TIMEOUT: both are Airflow's failed
+            "BashOperator",
+            {
+                "task_id": "alert",
+                "bash_command": f"etl run alert --env local -- {WORKFLOW_ARGS}",
+                **bash,
+                "trigger_rule": "one_failed",
+                "pre_execute": guard,  # load ran and failed: not upstream_failed after a failed crawl
+            },
+        ),
+        "report": (
+            "BashOperator",
+            {"task_id": "report", "bash_command": f"etl run report --env local -- {WORKFLOW_ARGS}", **bash}
+            | {"trigger_rule": "all_success"},
+        ),
+        "check_mixed": (
+            "PythonOperator",
+            {
+                "task_id": "check_mixed",
+                "python_callable": "glue_predicate",
+                "op_kwargs": {"logical": "AND", "wanted": {"report": ["success"], "alert": ["failed"]}},
+                "trigger_rule": "all_done",
+            },
+        ),
+        "notify": (
+            "BashOperator",
+            {"task_id": "notify", "bash_command": f"etl run notify --env local -- {WORKFLOW_ARGS}", **bash},
+        ),
+    }
+    assert graph["edges"] == {
+        ("crawl_orders", "load"),
+        ("load", "alert"),
+        ("load", "report"),
+        ("report", "check_mixed"),
+        ("alert", "check_mixed"),
+        ("check_mixed", "notify"),
+    }
+    assert graph["functions"] == ["glue_predicate"]
+    assert f"PROJECT = {str(airflow_project)!r}" in text
+    # Deterministic: the same definitions give the same bytes.
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(airflow_project / "again.py")]) == 0
+    assert (airflow_project / "again.py").read_text() == text
+    # An ON_DEMAND (or EVENT) start: no schedule; the workflow's Description, quotes and all.
+    (airflow_project / "conf/triggers/start.yaml").write_text(
+        "Type: ON_DEMAND\nWorkflowName: nightly\nActions: [{CrawlerName: orders}]\n"
+    )
+    (airflow_project / "conf/workflows/nightly.yaml").write_text("Description: 'the \"\"\" nightly ''run'''\n")
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(out)]) == 0
+    dag = dag_graph(out.read_text())["dag"]
+    assert (dag["schedule"], dag["description"], "max_active_runs" in dag) == (None, 'the """ nightly \'run\'', False)
+
+
+# (file, its new text, the error); each case changes one file of airflow_project
+EXPORT_REFUSALS = [
+    (
+        "conf/triggers/start.yaml",
+        "Type: SCHEDULED\nSchedule: cron(0 2 ? * MON-FRI 2027)\nWorkflowName: nightly\n"
+        "Actions: [{CrawlerName: orders}]\n",
+        "conf/triggers/start.yaml: key 'Schedule': cron(0 2 ? * MON-FRI 2027): Year '2027': Airflow's cron has no"
+        " Year field",
+    ),
+    (
+        "conf/triggers/landing.yaml",
+        "Type: EVENT\nWorkflowName: nightly\nActions: [{CrawlerName: orders}]\n",
+        "workflow 'nightly': a workflow has one start trigger (SCHEDULED, ON_DEMAND or EVENT) with WorkflowName "
+        "nightly; found 2: ",
+    ),
+    (
+        "conf/triggers/start.yaml",
+        "Type: ON_DEMAND\nWorkflowName: nightly\nActions: [{JobName: report}]\n",
+        "conf/triggers/after_crawl.yaml: key 'Predicate': crawler orders is started by no trigger of workflow"
+        " 'nightly', so this trigger never fires in its runs",
+    ),
+    (
+        "conf/triggers/again.yaml",
+        "Type: CONDITIONAL\nWorkflowName: nightly\nPredicate: {Conditions: [{JobName: alert, State: SUCCEEDED}]}\n"
+        "Actions: [{JobName: report}]\n",
+        "conf/triggers/mixed.yaml: key 'Predicate': job report is started by several triggers of the workflow"
+        " (report, report__on_load)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), EXPORT_REFUSALS)
+def test_export_airflow_refusals_name_the_file_and_the_reason(airflow_project, capsys, name, text, message):
+    (airflow_project / name).write_text(text)
+    assert main(["workflows", "export-airflow", "nightly", "-o", "dags/nightly.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("etl: error: ") and message in err
+    assert not (airflow_project / "dags").exists()
+
+
+def test_export_airflow_spark_submit_runs_the_launcher_with_the_profiles_command(airflow_project, capsys):
+    cluster = airflow_project / "conf/cluster.yaml"
+    cluster.write_text(
+        "spark:\n  master: spark://spark-host:7077\n  conf: {spark.executor.memory: 2g}\n"
+        "  submit_args: [--archives, env.tar.gz#env]\n"
+    )
+    (airflow_project / "conf/local.yaml").write_text("spark:\n  master: local[2]\n")
+    out = airflow_project / "dags/nightly.py"
+    assert main(["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]) == 1
+    assert "--operator spark-submit: profile 'local' runs Spark in-process (master local[2]); give a cluster" in (
+        capsys.readouterr().err
+    )
+    assert (
+        main(
+            ["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]
+            + ["--env", "cluster"]
+        )
+        == 0
+    )
+    text = out.read_text()
+    assert "connection 'spark_default': point it at spark://spark-host:7077" in text
+    tasks = dag_graph(text)["tasks"]
+    kind, load = tasks["load"]
+    assert kind == "SparkSubmitOperator"
+    assert load["application"] == str(LAUNCHER)
+    assert load["application_args"] == [
+        "--env",
+        str(cluster),
+        str(airflow_project / "jobs/load.py"),
+        "--",
+        *("--mode", "full", "--day", "2026-01-01", "--n", "5", "--env", "prod"),
+        *("--WORKFLOW_NAME", "{{ dag.dag_id }}", "--WORKFLOW_RUN_ID", "{{ run_id }}"),
+    ]
+    assert load["py_files"].split(",")[1] == str(airflow_project / "jobs/load.py")
+    assert (load["name"], load["deploy_mode"], load["conn_id"], load["archives"]) == (
+        "load",
+        "client",
+        "spark_default",
+        "env.tar.gz#env",
+    )
+    assert load["conf"]["spark.executor.memory"] == "2g" and load["conf"]["spark.pyspark.python"] == sys.executable
+    assert (load["retries"], load["execution_timeout"], load["trigger_rule"]) == (
+        2,
+        "timedelta(minutes=30)",
+        "all_success",
+    )
+    assert tasks["crawl_orders"][0] == "BashOperator"  # crawlers run etl crawl in either case
+    # A spark-submit option SparkSubmitOperator has no argument for is refused, naming it.
+    cluster.write_text("spark:\n  master: spark://spark-host:7077\n  submit_args: [--supervise, 'true']\n")
+    assert (
+        main(
+            ["workflows", "export-airflow", "nightly", "-o", str(out), "--operator", "spark-submit"]
+            + ["--env", "cluster"]
+        )
+        == 1
+    )
+    assert "job 'load': profile 'cluster' key 'spark.submit_args': --supervise has no SparkSubmitOperator argument" in (
+        capsys.readouterr().err
+    )
+
+
+# --- etl triggers push: the definitions in a Glue account (moto in server mode) ---------------------
+
+
+def test_etl_triggers_push_creates_then_updates_the_definitions_in_glue(project, capsys, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    (project / "conf/local.yaml").write_text("spark:\n  master: local[2]\n")
+    # moto's CreateTrigger needs Logical even with one condition (Glue does not): say it.
+    after_crawl = project / "conf/triggers/after_crawl.yaml"
+    after_crawl.write_text(
+        after_crawl.read_text().replace("Predicate: {Conditions", "Predicate: {Logical: AND, Conditions")
+    )
+    server = MotoServer().start()
+    try:
+        push = ["triggers", "push", "--endpoint-url", server.url, "--region", REGION]
+        glue = boto3.client("glue", endpoint_url=server.url, region_name=REGION)
+        assert main(push) == 0
+        names = ["after_crawl", "after_load", "landing", "report-now", "start"]
+        assert capsys.readouterr().out.splitlines() == [
+            "created workflow nightly",
+            *(f"created trigger {n}" for n in names),
+        ]
+        found = load_definitions()
+        for name in names:
+            api = found.triggers[name].to_api()
+            del api["StartOnCreation"]  # a creation option: Glue's Trigger has State instead
+            got = glue.get_trigger(Name=name)["Trigger"]
+            assert {key: got.get(key) for key in api} == api
+        workflow = glue.get_workflow(Name="nightly")["Workflow"]
+        assert (workflow["DefaultRunProperties"], workflow["MaxConcurrentRuns"]) == (
+            {"target": "s3://bucket/out", "days": "3"},
+            1,
+        )
+
+        # Pushed again: nothing to do, no AlreadyExists; a changed workflow is updated in place.
+        assert main(push) == 0
+        assert capsys.readouterr().out.splitlines() == [
+            "unchanged workflow nightly",
+            *(f"unchanged trigger {n}" for n in names),
+        ]
+        (project / "conf/workflows/nightly.yaml").write_text(
+            "DefaultRunProperties: {target: s3://bucket/v2}\nMaxConcurrentRuns: 2\n"
+        )
+        assert main(push) == 0
+        assert capsys.readouterr().out.splitlines()[0] == "updated workflow nightly"
+        workflow = glue.get_workflow(Name="nightly")["Workflow"]
+        assert (workflow["DefaultRunProperties"], workflow["MaxConcurrentRuns"]) == ({"target": "s3://bucket/v2"}, 2)
+
+        # What Glue cannot update is refused, naming the file and the key.
+        (project / "conf/triggers/adhoc.yaml").write_text(
+            "Name: report-now\nType: SCHEDULED\nSchedule: cron(0 3 * * ? *)\nActions: [{JobName: report}]\n"
+        )
+        assert main(push) == 1
+        assert (
+            f"etl: error: {project}/conf/triggers/adhoc.yaml: key 'Type': trigger 'report-now' is 'ON_DEMAND' in Glue"
+            " and 'SCHEDULED' here; Glue cannot change a trigger's Type: delete the trigger there first"
+        ) in capsys.readouterr().err
+    finally:
+        server.stop()

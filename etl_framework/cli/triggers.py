@@ -1,4 +1,5 @@
-"""``etl triggers list|show NAME``: the trigger definitions in ``conf/triggers/``, validated.
+"""``etl triggers list|show NAME|push``: the trigger definitions in ``conf/triggers/``, validated;
+``push`` creates or updates them and the workflows in AWS Glue (``scheduler/push.py``).
 
 An invalid definition (any trigger, workflow or job-settings file) exits 1 with the error.
 """
@@ -6,6 +7,7 @@ An invalid definition (any trigger, workflow or job-settings file) exits 1 with 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..errors import ConfigError, EtlError
-from .options import add_actions
+from .options import add_actions, profile_of
 
 if TYPE_CHECKING:
     from ..scheduler.definitions import Trigger
@@ -23,6 +25,8 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
     from ..scheduler.definitions import load_definitions
 
     try:
+        if ns.action == "push":
+            return _push(ns)
         triggers = load_definitions().triggers
         if ns.action == "list":
             _print_list([triggers[name] for name in sorted(triggers)], _instant(ns.at))
@@ -36,6 +40,22 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
     except EtlError as exc:
         print(f"etl: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _push(ns: argparse.Namespace) -> int:
+    from ..catalog.glue import GlueCatalog
+    from ..scheduler.definitions import load_definitions
+    from ..scheduler.push import push_definitions
+
+    definitions = load_definitions()
+    # The account of the profile's catalog section, unless the options say otherwise.
+    settings = profile_of(ns).catalog
+    settings = dataclasses.replace(
+        settings, endpoint_url=ns.endpoint_url or settings.endpoint_url, region=ns.region or settings.region
+    )
+    for done in push_definitions(definitions, GlueCatalog.from_settings(settings).client):
+        print(done)
+    return 0
 
 
 def _print_list(triggers: list[Trigger], at: datetime) -> None:
@@ -70,11 +90,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = add_actions(
         sub,
         "triggers",
-        "list or show the trigger definitions in conf/triggers/",
-        {"list": "name, type, schedule, next fire time and workflow of each trigger", "show": "one trigger, as YAML"},
+        "list, show or push the trigger definitions in conf/triggers/",
+        {
+            "list": "name, type, schedule, next fire time and workflow of each trigger",
+            "show": "one trigger, as YAML",
+            "push": "create or update the workflows and triggers in AWS Glue (create_workflow, create_trigger)",
+        },
         cmd_triggers,
     )
     actions["list"].add_argument(
         "--at", metavar="ISO_TIME", help="give the next fire times after this instant (UTC unless it says; default now)"
     )
     actions["show"].add_argument("name", help="the trigger's name (conf/triggers/NAME.yaml)")
+    push = actions["push"]
+    push.add_argument("--endpoint-url", metavar="URL", help="the Glue API endpoint (default: the profile's catalog's)")
+    push.add_argument("--region", metavar="R", help="the AWS region (default: the profile catalog's, then AWS_REGION)")
