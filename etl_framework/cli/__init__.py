@@ -8,7 +8,8 @@
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
     etl jars [--env PROFILE]
-    etl triggers list [--at ISO_TIME] | show NAME
+    etl triggers list [--at ISO_TIME] | show|start|stop NAME
+    etl scheduler [--once [--at ISO_TIME]]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -20,9 +21,9 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, run, triggers
+from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers
 
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers)  # each adds its subcommands to the parser
+COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, scheduler)  # each adds its subcommands to the parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,9 @@
-"""``etl triggers list|show NAME``: the trigger definitions in ``conf/triggers/``, validated.
+"""``etl triggers list|show|start|stop NAME``: the trigger definitions in ``conf/triggers/``, validated.
 
-An invalid definition (any trigger, workflow or job-settings file) exits 1 with the error.
+``start`` fires an ON_DEMAND trigger (the scheduler starts its actions at its next tick: ``etl
+scheduler``, or ``etl scheduler --once``) or activates a SCHEDULED or CONDITIONAL one; ``stop``
+deactivates one. An invalid definition (any trigger, workflow or job-settings file) exits 1 with
+the error.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..errors import ConfigError, EtlError
-from .options import add_actions
+from .options import add_actions, profile_of
 
 if TYPE_CHECKING:
     from ..scheduler.definitions import Trigger
@@ -25,12 +28,15 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
     try:
         triggers = load_definitions().triggers
         if ns.action == "list":
-            _print_list([triggers[name] for name in sorted(triggers)], _instant(ns.at))
+            _print_list([triggers[name] for name in sorted(triggers)], instant(ns.at))
             return 0
         if ns.name not in triggers:
             raise ConfigError(
                 f"no trigger {ns.name!r} in conf/triggers/ (triggers: {', '.join(sorted(triggers)) or 'none'})"
             )
+        if ns.action in ("start", "stop"):
+            print(_start_or_stop(triggers[ns.name], ns.action == "start", profile_of(ns).state_dir))
+            return 0
         print(yaml.safe_dump(triggers[ns.name].to_api(), sort_keys=False), end="")
         return 0
     except EtlError as exc:
@@ -56,7 +62,26 @@ def _print_list(triggers: list[Trigger], at: datetime) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
 
 
-def _instant(text: str | None) -> datetime:
+def _start_or_stop(trigger: Trigger, start: bool, state_dir: str) -> str:
+    """Glue's StartTrigger / StopTrigger, kept in the scheduler's state."""
+    from ..scheduler.state import SchedulerState, utc_now
+
+    if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
+        raise ConfigError(f"trigger {trigger.Name}: triggers of workflows are started with their workflow")
+    state = SchedulerState(state_dir)
+    if trigger.Type == "ON_DEMAND":
+        if not start:
+            raise ConfigError(
+                f"trigger {trigger.Name} is ON_DEMAND: it is never activated, so there is nothing to stop"
+            )
+        state.request(trigger.Name)
+        return f"trigger {trigger.Name}: fire requested; the scheduler starts its actions (etl scheduler [--once])"
+    state.set_active(trigger.Name, start, utc_now())
+    return f"trigger {trigger.Name}: {'ACTIVATED' if start else 'DEACTIVATED'}"
+
+
+def instant(text: str | None) -> datetime:
+    """``--at``: an ISO date-time, UTC unless it says; None is now."""
     if text is None:
         return datetime.now(timezone.utc)
     try:
@@ -71,10 +96,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub,
         "triggers",
         "list or show the trigger definitions in conf/triggers/",
-        {"list": "name, type, schedule, next fire time and workflow of each trigger", "show": "one trigger, as YAML"},
+        {
+            "list": "name, type, schedule, next fire time and workflow of each trigger",
+            "show": "one trigger, as YAML",
+            "start": "fire an ON_DEMAND trigger, or activate a SCHEDULED or CONDITIONAL one",
+            "stop": "deactivate a SCHEDULED or CONDITIONAL trigger",
+        },
         cmd_triggers,
     )
     actions["list"].add_argument(
         "--at", metavar="ISO_TIME", help="give the next fire times after this instant (UTC unless it says; default now)"
     )
-    actions["show"].add_argument("name", help="the trigger's name (conf/triggers/NAME.yaml)")
+    for action in ("show", "start", "stop"):
+        actions[action].add_argument("name", help="the trigger's name (conf/triggers/NAME.yaml)")

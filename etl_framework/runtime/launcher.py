@@ -42,7 +42,7 @@ from etl_framework.glue_compat import attached_spark_context, install
 from etl_framework.logs import get_logger, setup_logging
 from etl_framework.redaction import mask_argv, redact, secret_values
 from etl_framework.runtime.active import ActiveRun, activate
-from etl_framework.runtime.history import RUN_ID_VARIABLE, RunHistory, RunRecord, new_run_id
+from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id, scheduled_run_id
 from etl_framework.runtime.modules import JobModule, execute, resolve_job
 
 if TYPE_CHECKING:
@@ -163,8 +163,7 @@ def run_job(
 
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
-    # The scheduler's STARTING record (popped: the job's own child processes are other runs).
-    run_id = os.environ.pop(RUN_ID_VARIABLE, None) or new_run_id()
+    run_id = scheduled_run_id() or new_run_id()
     job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
     names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)
     history = RunHistory(profile.state_dir)
