@@ -55,6 +55,7 @@ FILES = {
         "Type: CONDITIONAL\nStartOnCreation: true\nPredicate:\n  Logical: ANY\n  Conditions:\n"
         "    - {JobName: j1, State: FAILED}\n    - {JobName: j2, State: FAILED}\nActions: [{JobName: j3}]\n"
     ),
+    "conf/triggers/paused.yaml": "Type: SCHEDULED\nSchedule: cron(0 9 * * ? *)\nActions: [{JobName: sleepy}]\n",
     "conf/triggers/manual.yaml": "Type: ON_DEMAND\nActions: [{JobName: j1, Arguments: {--exit: '1'}}]\n",
     "conf/triggers/go.yaml": (
         "Type: ON_DEMAND\nActions:\n  - {JobName: slow, Arguments: {--sleep: '30'}}\n"
@@ -108,10 +109,10 @@ def wait_for(check, what: str, timeout: float = 30):
 
 def test_scheduled_and_conditional_triggers_fire_jobs_with_merged_arguments(project, capsys):
     opts, history = project["opts"], project["history"]
-    assert main(["scheduler", "--once", "--at", "2027-01-04T11:59", *opts]) == 0
+    assert main(["scheduler", "--once", "--at", "2090-01-04T11:59", *opts]) == 0
     assert runs(history) == []  # cron(0 12 ...) is not due at 11:59
 
-    assert main(["scheduler", "--once", "--at", "2027-01-04T12:00", *opts]) == 0
+    assert main(["scheduler", "--once", "--at", "2090-01-04T12:00", *opts]) == 0
     assert runs(history) == [("j1", "SUCCEEDED", "nightly", 0), ("j2", "SUCCEEDED", "after_j1", 0)]
     j1 = history.list("j1")[0]
     # DefaultArguments < the action's Arguments < NonOverridableArguments
@@ -126,15 +127,27 @@ def test_scheduled_and_conditional_triggers_fire_jobs_with_merged_arguments(proj
     assert "trigger manual: fire requested" in capsys.readouterr().out
     # The same instant again: nightly has fired for 12:00 already; manual's j1 fails, so the ANY
     # trigger starts j3 and the AND one (j1 SUCCEEDED) does not start j2.
-    assert main(["scheduler", "--once", "--at", "2027-01-04T12:00", *opts]) == 0
+    assert main(["scheduler", "--once", "--at", "2090-01-04T12:00", *opts]) == 0
     assert runs(history)[2:] == [("j1", "FAILED", "manual", 0), ("j3", "SUCCEEDED", "on_failure", 0)]
     assert history.list("j1")[0].error == "SystemExit: 1"
+
+    # Without StartOnCreation, paused waited for `etl triggers start`; nightly is stopped. Days of
+    # fire times have passed since: paused fires once, nightly not at all.
+    assert main(["triggers", "stop", "nightly", *opts]) == main(["triggers", "start", "paused", *opts]) == 0
+    assert capsys.readouterr().out.splitlines() == ["trigger nightly: DEACTIVATED", "trigger paused: ACTIVATED"]
+    assert main(["scheduler", "--once", "--at", "2090-01-07T09:00", *opts]) == 0
+    assert runs(history)[4:] == [("sleepy", "SUCCEEDED", "paused", 0)]
+
+    assert main(["triggers", "stop", "manual", *opts]) == 1
+    assert "trigger manual is ON_DEMAND: it is never activated, so there is nothing to stop" in capsys.readouterr().err
+    assert main(["triggers", "start", "nope", *opts]) == 1
+    assert "no trigger 'nope' in conf/triggers/" in capsys.readouterr().err
 
     assert main(["runs", *opts]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[-3:] == ["TRIGGER", "ATTEMPT", "ERROR"]
-    assert [line.split()[0] for line in lines[1:]] == [r.run_id for r in history.list()]
-    assert "on_failure" in lines[1].split() and lines[1].split()[-1] == "0"
+    shown = {row[0]: (row[9], row[10]) for row in (line.split() for line in lines[1:])}  # the error is last
+    assert shown == {r.run_id: (r.trigger_name, "0") for r in history.list()}
 
 
 def test_concurrency_refusal_timeout_and_retry(project, capsys):

@@ -215,8 +215,9 @@ class RunHistory:
             )
         return self.get(run_id)
 
-    def get(self, run_id: str) -> RunRecord:
-        records = self._select("WHERE run_id = ?", (run_id,))
+    def get(self, run_id: str, settle: bool = True) -> RunRecord:
+        """The run ``run_id``; ``settle=False`` as recorded, a RUNNING run of a dead process included."""
+        records = self._select("WHERE run_id = ?", (run_id,), settle)
         if not records:
             raise KeyError(f"no run {run_id!r} in {self.path}")
         return records[0]
@@ -237,10 +238,10 @@ class RunHistory:
         found = self._select("WHERE job = ? AND status != 'ERROR' ORDER BY started_at DESC LIMIT 1", (job,))
         return found[0] if found else None
 
-    def _select(self, clause: str, params: tuple) -> list[RunRecord]:
+    def _select(self, clause: str, params: tuple, settle: bool = True) -> list[RunRecord]:
         with self._db() as db:
             records = [_record(r) for r in db.execute(f"SELECT {_COLUMNS} FROM runs {clause}", params).fetchall()]
-            return [self._settle(db, r) for r in records]
+            return [self._settle(db, r) for r in records] if settle else records
 
     @staticmethod
     def _settle(db: sqlite3.Connection, record: RunRecord) -> RunRecord:

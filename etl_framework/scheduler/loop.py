@@ -15,7 +15,6 @@ import socket
 import time
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from types import FrameType
 
 from ..config import Profile
@@ -40,7 +39,7 @@ class Scheduler:
         self.history = RunHistory(profile.state_dir)
         self.state = SchedulerState(profile.state_dir)
         self.lock = SchedulerLock(profile.state_dir)
-        self.log_dir = Path(profile.state_dir.removeprefix("file://")) / "scheduler-logs"
+        self.log_dir = self.history.path.parent / "scheduler-logs"
         self.children: dict[str, Child] = {}
         self.stopping = False
 
@@ -48,6 +47,13 @@ class Scheduler:
         """Fire triggers until SIGTERM; with ``once``, what is due at ``at`` (default now) and what
         fires as those runs end, then return when no run is left."""
         self.lock.acquire()
+        for trigger in self.definitions.triggers.values():
+            if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
+                log.warning(
+                    "trigger %s belongs to workflow %s: workflows are not run by this scheduler yet",
+                    trigger.Name,
+                    trigger.WorkflowName,
+                )
         saved = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             self._resume()
@@ -183,7 +189,7 @@ class Scheduler:
 
     def _record_end(self, child: Child, code: int) -> RunRecord:
         """The run's end state: the scheduler's when it stopped the run, the job's own otherwise."""
-        record = self.history.get(child.run_id)
+        record = self.history.get(child.run_id, settle=False)  # its exit code says more than "abandoned"
         minutes = child.launch.timeout
         crawl = child.launch.kind == "crawler"
         if child.stop_reason == "TIMEOUT":

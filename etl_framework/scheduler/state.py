@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO
 
 from ..errors import EtlError
+from ..runtime.history import RunHistory
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS triggers (name TEXT PRIMARY KEY, active INTEGER NOT NULL, "
@@ -54,7 +54,7 @@ class SchedulerState:
     """``scheduler.db`` under a (local) state dir."""
 
     def __init__(self, state_dir: str):
-        self.path = Path(state_dir.removeprefix("file://")) / "scheduler.db"
+        self.path = RunHistory(state_dir).path.parent / "scheduler.db"  # a local state dir, as the history's
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -120,7 +120,7 @@ class SchedulerLock:
     which process holds it. The lock ends with the process, however it ends."""
 
     def __init__(self, state_dir: str):
-        self.path = Path(state_dir.removeprefix("file://")) / "scheduler.lock"
+        self.path = RunHistory(state_dir).path.parent / "scheduler.lock"
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
