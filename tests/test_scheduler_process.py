@@ -23,14 +23,18 @@ from etl_framework.runtime.history import RunHistory, RunRecord, process_alive
 from .conftest import ETL, ROOT
 
 # One script for every job: --exit N exits N, --sleep S sleeps, --fail-once PATH fails the first
-# time (creating PATH); every run writes its arguments to out/RUN_ID.json.
+# time (creating PATH); every run writes its arguments, and whether a SparkContext exists, to
+# out/RUN_ID.json.
 JOB = """\
 import json, sys, time
 from pathlib import Path
 
+from pyspark import SparkContext
+
 opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 Path("out").mkdir(exist_ok=True)
-Path("out", opts["--JOB_RUN_ID"] + ".json").write_text(json.dumps(opts))
+spark = SparkContext._active_spark_context is not None
+Path("out", opts["--JOB_RUN_ID"] + ".json").write_text(json.dumps({**opts, "spark started": spark}))
 time.sleep(float(opts.get("--sleep", 0)))
 marker = opts.get("--fail-once")
 if marker and not Path(marker).exists():
@@ -61,7 +65,7 @@ FILES = {
         "Type: ON_DEMAND\nActions:\n  - {JobName: slow, Arguments: {--sleep: '30'}}\n"
         "  - {JobName: slow, Arguments: {--sleep: '30'}}\n  - {JobName: flaky, Arguments: {--fail-once: marker}}\n"
     ),
-    "conf/triggers/long.yaml": "Type: ON_DEMAND\nActions: [{JobName: sleepy, Arguments: {--sleep: '4'}}]\n",
+    "conf/triggers/long.yaml": "Type: ON_DEMAND\nActions: [{JobName: sleepy, Arguments: {--sleep: '3'}}]\n",
     "conf/triggers/forever.yaml": "Type: ON_DEMAND\nActions: [{JobName: sleepy, Arguments: {--sleep: '60'}}]\n",
 }
 
@@ -122,6 +126,7 @@ def test_scheduled_and_conditional_triggers_fire_jobs_with_merged_arguments(proj
         "--target": "prod",
     }
     assert job_args(project, j1)["--JOB_RUN_ID"] == j1.run_id  # the scheduler's record is the run's
+    assert job_args(project, j1)["spark started"] is False  # etl run starts no JVM for a job without Spark
 
     assert main(["triggers", "start", "manual", *opts]) == 0
     assert "trigger manual: fire requested" in capsys.readouterr().out
@@ -197,6 +202,13 @@ def test_restarted_scheduler_adopts_its_runs_and_one_scheduler_per_state_dir(pro
 
     assert main(["scheduler", "--once", *opts]) == 0  # waits for the run it found, starts nothing
     assert [(r.run_id, r.status) for r in history.list("sleepy")] == [(run.run_id, "SUCCEEDED")]
+
+    # A scheduler killed after recording a run and before starting its process: the next starts it.
+    history.intend(
+        RunRecord("jr_recorded", "sleepy", {}, time.time(), None, "STARTING", None, {}, trigger_name="paused")
+    )
+    assert main(["scheduler", "--once", *opts]) == 0
+    assert (history.get("jr_recorded").status, len(history.list("sleepy"))) == ("SUCCEEDED", 2)
 
 
 def test_sigterm_stops_the_runs_and_records_them_stopped(project):

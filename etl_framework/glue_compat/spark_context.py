@@ -24,7 +24,7 @@ def attached_spark_context(make_session: Callable[[], Any] | None = None) -> Ite
     """Within the block, ``SparkContext(...)`` returns the active SparkContext when there is one
     (its arguments are ignored, with a warning: the profile made the context), or the one
     ``make_session()`` builds when there is none yet."""
-    from pyspark import SparkContext  # pyspark is imported only when a job runs
+    from pyspark import SparkConf, SparkContext  # pyspark is imported only when a job runs
 
     saved_new = SparkContext.__dict__.get("__new__")
     saved_init = SparkContext.__init__
@@ -40,11 +40,13 @@ def attached_spark_context(make_session: Callable[[], Any] | None = None) -> Ite
                 building = False
         active = SparkContext._active_spark_context
         if cls is SparkContext and active is not None:
-            if args or kwargs:
+            # An empty SparkConf (SparkContext.getOrCreate()'s, the builder's) asks for nothing.
+            given = [*((None, a) for a in args), *kwargs.items()]
+            given = [(k, v) for k, v in given if not (isinstance(v, SparkConf) and not v.getAll())]
+            if given:
                 log.warning(
-                    "SparkContext(%s): the run's SparkContext exists already (made from the profile); "
-                    "these arguments are ignored",
-                    ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]),
+                    "SparkContext(%s): the run's SparkContext is made from the profile; these arguments are ignored",
+                    ", ".join(f"{k}={_shown(v)}" if k else _shown(v) for k, v in given),
                 )
             return active
         return object.__new__(cls)
@@ -63,3 +65,10 @@ def attached_spark_context(make_session: Callable[[], Any] | None = None) -> Ite
             del SparkContext.__new__
         else:
             SparkContext.__new__ = saved_new  # type: ignore[method-assign]
+
+
+def _shown(value: Any) -> str:
+    """A SparkConf by its settings (its repr is an object address), anything else by its repr."""
+    if hasattr(value, "getAll"):
+        return "SparkConf(" + ", ".join(f"{k}={v}" for k, v in sorted(value.getAll())) + ")"
+    return repr(value)

@@ -69,7 +69,8 @@ _COLUMNS = (
     "trigger_name, attempt, previous_run_id, workflow_run_id"
 )
 RUN_ID_VARIABLE = "ETL_RUN_ID"  # the scheduler's STARTING record an `etl run` or `etl crawl` child takes over
-ACTIVE = ("STARTING", "RUNNING")
+ACTIVE = ("STARTING", "RUNNING")  # a run not ended yet
+_ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE) + ")"
 
 
 class RunHistoryError(EtlError):
@@ -163,7 +164,8 @@ class RunHistory:
         return run_id
 
     def intend(self, record: RunRecord) -> None:
-        """Record a run the scheduler is about to start (status STARTING, no process yet)."""
+        """Record a run the scheduler is about to start (status STARTING, no process yet), or one
+        whose start it refused (status ERROR, ended)."""
         with self._db() as db:
             db.execute(
                 "INSERT INTO runs (run_id, job, args, started_at, ended_at, status, error, trigger_name, attempt, "
@@ -230,7 +232,7 @@ class RunHistory:
     def active(self, job: str | None = None) -> list[RunRecord]:
         """The runs (of ``job``) STARTING or RUNNING, oldest first."""
         where, params = ("AND job = ? ", (job,)) if job else ("", ())
-        records = self._select(f"WHERE status IN {ACTIVE} {where}ORDER BY started_at", params)
+        records = self._select(f"WHERE status IN {_ACTIVE_SQL} {where}ORDER BY started_at", params)
         return [r for r in records if r.status in ACTIVE]
 
     def latest(self, job: str) -> RunRecord | None:
@@ -253,7 +255,7 @@ class RunHistory:
             return record
         error = f"abandoned: process {record.pid} on {record.host} ended without recording the run's end (killed?)"
         db.execute(
-            f"UPDATE runs SET status = 'FAILED', error = ?, ended_at = ? WHERE run_id = ? AND status IN {ACTIVE}",
+            f"UPDATE runs SET status = 'FAILED', error = ?, ended_at = ? WHERE run_id = ? AND status IN {_ACTIVE_SQL}",
             (error, ended := time.time(), record.run_id),
         )
         return replace(record, status="FAILED", error=error, ended_at=ended)

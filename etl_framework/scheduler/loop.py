@@ -41,25 +41,27 @@ class Scheduler:
         self.lock = SchedulerLock(profile.state_dir)
         self.log_dir = self.history.path.parent / "scheduler-logs"
         self.children: dict[str, Child] = {}
-        self.stopping = False
+        self.stopping = 0  # the signal that stops the scheduler
 
     def run(self, once: bool = False, at: datetime | None = None) -> None:
         """Fire triggers until SIGTERM; with ``once``, what is due at ``at`` (default now) and what
         fires as those runs end, then return when no run is left."""
         self.lock.acquire()
-        for trigger in self.definitions.triggers.values():
-            if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
-                log.warning(
-                    "trigger %s belongs to workflow %s: workflows are not run by this scheduler yet",
-                    trigger.Name,
-                    trigger.WorkflowName,
-                )
-        saved = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        saved = {}
         try:
+            saved = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+            for trigger in self.definitions.triggers.values():
+                if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
+                    log.warning(
+                        "trigger %s belongs to workflow %s: workflows are not run by this scheduler yet",
+                        trigger.Name,
+                        trigger.WorkflowName,
+                    )
             self._resume()
             while True:
                 self._reap()
                 if self.stopping:
+                    log.info("scheduler: %s received, stopping its runs", signal.Signals(self.stopping).name)
                     break
                 fired = self._fire_due(at or utc_now())
                 if once and not fired and not self.children:
@@ -72,8 +74,7 @@ class Scheduler:
             self.lock.release()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        log.info("scheduler: %s received, stopping its runs", signal.Signals(signum).name)
-        self.stopping = True
+        self.stopping = signum  # the loop stops at its next tick (no logging inside a signal handler)
 
     # -- firing ---------------------------------------------------------------------------------
 
@@ -111,34 +112,35 @@ class Scheduler:
             self._start(launch)
         return True
 
-    def _start(self, launch: Launch, run_id: str | None = None) -> None:
-        """Record the run STARTING (or refused), then start its process."""
-        run_id = run_id or new_run_id()
-        if not self._resuming(run_id):
-            record = RunRecord(
-                run_id,
-                launch.name,
-                {"job": launch.target, "argv": mask_argv(launch.argv(), self.profile.secret_names)},
-                time.time(),
-                None,
-                "STARTING",
-                None,
-                {},
-                trigger_name=launch.trigger,
-                attempt=launch.attempt,
-                previous_run_id=launch.previous_run_id,
-                workflow_run_id=launch.workflow_run_id,
-            )
-            refusal = self._refusal(launch)
-            if refusal:
-                log.warning("%s %s not started: %s", launch.kind, launch.name, refusal)
-                self.history.intend(replace(record, status="ERROR", ended_at=record.started_at, error=refusal))
-                return
-            self.history.intend(record)
+    def _start(self, launch: Launch) -> None:
+        """Record the run STARTING (or its start refused), then start its process."""
+        record = RunRecord(
+            new_run_id(),
+            launch.name,
+            {"job": launch.target, "argv": mask_argv(launch.argv(), self.profile.secret_names)},
+            time.time(),
+            None,
+            "STARTING",
+            None,
+            {},
+            trigger_name=launch.trigger,
+            attempt=launch.attempt,
+            previous_run_id=launch.previous_run_id,
+            workflow_run_id=launch.workflow_run_id,
+        )
+        refusal = self._refusal(launch)
+        if refusal:
+            log.warning("%s %s not started: %s", launch.kind, launch.name, refusal)
+            self.history.intend(replace(record, status="ERROR", ended_at=record.started_at, error=refusal))
+            return
+        self.history.intend(record)
+        self._spawn(launch, record.run_id)
+
+    def _spawn(self, launch: Launch, run_id: str) -> None:
+        """Start the process of a run recorded STARTING."""
         popen = spawn(launch, run_id, self.options, self.log_dir)
         self.history.started(run_id, popen.pid)
-        timeout = launch.timeout
-        deadline = time.time() + timeout * 60 if timeout else None
+        deadline = time.time() + launch.timeout * 60 if launch.timeout else None
         self.children[run_id] = Child(run_id, launch, popen.pid, deadline, popen)
         log.info(
             "%s %s run %s started (attempt %d, log %s)",
@@ -148,13 +150,6 @@ class Scheduler:
             launch.attempt,
             self.log_dir / f"{run_id}.log",
         )
-
-    def _resuming(self, run_id: str) -> bool:
-        try:
-            self.history.get(run_id)
-        except KeyError:
-            return False
-        return True
 
     def _refusal(self, launch: Launch) -> str | None:
         """Glue's error when the run may not start now."""
@@ -196,7 +191,8 @@ class Scheduler:
             message = f"Timeout: the run exceeded its timeout of {minutes:g} minutes and was stopped"
             return self.history.finish(child.run_id, "TIMEOUT", message, record.metrics, code)
         if child.stop_reason == "STOPPED":
-            message = "stopped: the scheduler was stopped (SIGTERM) while the run was running"
+            cause = signal.Signals(self.stopping).name if self.stopping else "an error"
+            message = f"stopped: the scheduler was stopped ({cause}) while the run was running"
             return self.history.finish(child.run_id, "CANCELLED" if crawl else "STOPPED", message, record.metrics, code)
         if record.status in ("STARTING", "RUNNING"):  # ended before `etl run` / `etl crawl` recorded the end
             message = (
@@ -215,11 +211,11 @@ class Scheduler:
             launch = self._launch_of(record)
             if record.pid is None and launch is not None:
                 log.info("run %s was recorded but not started by the previous scheduler: starting it", record.run_id)
-                self._start(launch, record.run_id)
+                self._spawn(launch, record.run_id)
             elif record.pid is not None:
                 timeout = launch.timeout if launch else None
                 deadline = record.started_at + timeout * 60 if timeout else None
-                child = Child(record.run_id, launch or _unknown(record), record.pid, deadline)
+                child = Child(record.run_id, launch or _unknown(record), record.pid, deadline, started=record.pid_start)
                 self.children[record.run_id] = child
                 log.info("run %s (pid %d) is still running: waiting for it", record.run_id, record.pid)
             else:

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..runtime.history import RUN_ID_VARIABLE, process_alive, process_start
@@ -40,7 +40,7 @@ class Child:
     popen: subprocess.Popen | None = None
     stop_reason: str | None = None  # TIMEOUT or STOPPED once the scheduler stops it
     signalled_at: float | None = None
-    started: str | None = field(init=False)  # its process's start time: a later process may reuse the pid
+    started: str | None = None  # its process's start time: a later process may reuse the pid
 
     def exit_code(self) -> int | None:
         """Its exit code once it has ended (an adopted child's is unknown: -1), else None."""
@@ -49,7 +49,7 @@ class Child:
         return None if process_alive(self.pid, self.started) else -1
 
     def __post_init__(self) -> None:
-        self.started = process_start(self.pid)
+        self.started = self.started or process_start(self.pid)
 
     def stop(self, reason: str) -> None:
         """SIGTERM to its process group now, SIGKILL once the grace time is over (``escalate``)."""
