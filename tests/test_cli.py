@@ -160,3 +160,27 @@ def test_run_without_job_shows_usage():
     result = run_etl("run")
     assert result.code == 2
     assert "usage: etl run JOB" in result.stderr
+
+
+def test_run_history_of_an_older_release_gains_the_scheduler_columns(dirs, capsys):
+    from etl_framework.cli import main
+
+    dirs["state"].mkdir(parents=True)
+    with sqlite3.connect(dirs["state"] / "runs.db") as conn:  # the first release's table
+        conn.execute(
+            "CREATE TABLE runs (run_id TEXT PRIMARY KEY, job TEXT NOT NULL, args TEXT NOT NULL, started_at REAL "
+            "NOT NULL, ended_at REAL, status TEXT NOT NULL, error TEXT, metrics TEXT)"
+        )
+        conn.execute("INSERT INTO runs VALUES ('jr_old', 'orders', '{}', 1.0, 3.5, 'SUCCEEDED', NULL, '{}')")
+    old = RunHistory(str(dirs["state"])).get("jr_old")
+    assert (old.status, old.duration, old.trigger_name, old.attempt, old.previous_run_id) == (
+        "SUCCEEDED",
+        2.5,
+        None,
+        0,
+        None,
+    )
+    assert main(["runs", *set_args(dirs)]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-3:] == ["TRIGGER", "ATTEMPT", "ERROR"]
+    assert row.split()[0] == "jr_old" and row.split()[-2:] == ["-", "0"]

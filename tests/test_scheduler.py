@@ -267,7 +267,7 @@ INVALID = [
     (
         "conf/triggers/adhoc.yaml",
         "Type: ON_DEMAND\nActions: [{JobName: report, Timeout: 0}]\n",
-        "adhoc.yaml: key 'Actions[0].Timeout' must be 1 or more, got 0",
+        "adhoc.yaml: key 'Actions[0].Timeout' must be more than 0 (minutes), got 0",
     ),
     (
         "conf/triggers/adhoc.yaml",
@@ -345,7 +345,7 @@ INVALID = [
         "ExecutionProperty: {MaxConcurentRuns: 2}\n",
         "load.yaml: unknown key 'ExecutionProperty.MaxConcurentRuns' (allowed here: ExecutionProperty.MaxConcurrent",
     ),
-    ("conf/jobs/load.yaml", "Timeout: ten\n", "load.yaml: key 'Timeout' must be int, got str ('ten')"),
+    ("conf/jobs/load.yaml", "Timeout: ten\n", "load.yaml: key 'Timeout' must be int/float, got str ('ten')"),
 ]
 
 

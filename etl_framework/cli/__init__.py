@@ -8,8 +8,9 @@
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
     etl jars [--env PROFILE]
-    etl triggers list [--at ISO_TIME] | show NAME | push [--endpoint-url URL] [--region R]
+    etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
     etl workflows export-airflow NAME -o FILE [--operator bash|spark-submit]
+    etl scheduler [--once [--at ISO_TIME]]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -21,9 +22,9 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, run, triggers, workflows
+from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers, workflows
 
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows)  # each adds its subcommands to the parser
+COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)  # each adds its subcommands to the parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,7 +40,7 @@ def cmd_runs(ns: argparse.Namespace) -> int:
         return 0
     print(
         f"{'RUN ID':<34} {'JOB':<20} {'STATUS':<10} {'STARTED':<19} {'DURATION':>9} {'READ':>8} {'WRITTEN':>8} "
-        f"{'ERRORS':>7}  ERROR"
+        f"{'ERRORS':>7} {'TRIGGER':<16} {'ATTEMPT':>7}  ERROR"
     )
     for r in records:
         started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M:%S")
@@ -48,7 +48,8 @@ def cmd_runs(ns: argparse.Namespace) -> int:
         m = r.metrics
         print(
             f"{r.run_id:<34} {r.job:<20} {r.status:<10} {started:<19} {duration:>9} {m.get('read', 0):>8} "
-            f"{m.get('written', 0):>8} {m.get('errors', 0):>7}  {r.error or ''}"
+            f"{m.get('written', 0):>8} {m.get('errors', 0):>7} {r.trigger_name or '-':<16} {r.attempt:>7}  "
+            f"{r.error or ''}"
         )
     return 0
 

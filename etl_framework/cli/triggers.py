@@ -1,7 +1,10 @@
-"""``etl triggers list|show NAME|push``: the trigger definitions in ``conf/triggers/``, validated;
+"""``etl triggers list|show|start|stop NAME|push``: the trigger definitions in ``conf/triggers/``, validated;
 ``push`` creates or updates them and the workflows in AWS Glue (``scheduler/push.py``).
 
-An invalid definition (any trigger, workflow or job-settings file) exits 1 with the error.
+``start`` fires an ON_DEMAND trigger (the scheduler starts its actions at its next tick: ``etl
+scheduler``, or ``etl scheduler --once``) or activates a SCHEDULED or CONDITIONAL one; ``stop``
+deactivates one. An invalid definition (any trigger, workflow or job-settings file) exits 1 with
+the error.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ def cmd_triggers(ns: argparse.Namespace) -> int:
             return _push(ns)
         triggers = load_definitions().triggers
         if ns.action == "list":
-            _print_list([triggers[name] for name in sorted(triggers)], _instant(ns.at))
+            _print_list([triggers[name] for name in sorted(triggers)], instant(ns.at))
             return 0
         if ns.name not in triggers:
             raise ConfigError(
                 f"no trigger {ns.name!r} in conf/triggers/ (triggers: {', '.join(sorted(triggers)) or 'none'})"
             )
+        if ns.action in ("start", "stop"):
+            print(_start_or_stop(triggers[ns.name], ns.action == "start", profile_of(ns).state_dir))
+            return 0
         print(yaml.safe_dump(triggers[ns.name].to_api(), sort_keys=False), end="")
         return 0
     except EtlError as exc:
@@ -76,7 +82,26 @@ def _print_list(triggers: list[Trigger], at: datetime) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
 
 
-def _instant(text: str | None) -> datetime:
+def _start_or_stop(trigger: Trigger, start: bool, state_dir: str) -> str:
+    """Glue's StartTrigger / StopTrigger, kept in the scheduler's state."""
+    from ..scheduler.state import SchedulerState, utc_now
+
+    if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
+        raise ConfigError(f"trigger {trigger.Name}: triggers of workflows are started with their workflow")
+    state = SchedulerState(state_dir)
+    if trigger.Type == "ON_DEMAND":
+        if not start:
+            raise ConfigError(
+                f"trigger {trigger.Name} is ON_DEMAND: it is never activated, so there is nothing to stop"
+            )
+        state.request(trigger.Name)
+        return f"trigger {trigger.Name}: fire requested; the scheduler starts its actions (etl scheduler [--once])"
+    state.set_active(trigger.Name, start, utc_now())
+    return f"trigger {trigger.Name}: {'ACTIVATED' if start else 'DEACTIVATED'}"
+
+
+def instant(text: str | None) -> datetime:
+    """``--at``: an ISO date-time, UTC unless it says; None is now."""
     if text is None:
         return datetime.now(timezone.utc)
     try:
@@ -90,10 +115,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = add_actions(
         sub,
         "triggers",
-        "list, show or push the trigger definitions in conf/triggers/",
+        "list, show, start, stop or push the trigger definitions in conf/triggers/",
         {
             "list": "name, type, schedule, next fire time and workflow of each trigger",
             "show": "one trigger, as YAML",
+            "start": "fire an ON_DEMAND trigger, or activate a SCHEDULED or CONDITIONAL one",
+            "stop": "deactivate a SCHEDULED or CONDITIONAL trigger",
             "push": "create or update the workflows and triggers in AWS Glue (create_workflow, create_trigger)",
         },
         cmd_triggers,
@@ -101,7 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions["list"].add_argument(
         "--at", metavar="ISO_TIME", help="give the next fire times after this instant (UTC unless it says; default now)"
     )
-    actions["show"].add_argument("name", help="the trigger's name (conf/triggers/NAME.yaml)")
+    for action in ("show", "start", "stop"):
+        actions[action].add_argument("name", help="the trigger's name (conf/triggers/NAME.yaml)")
     push = actions["push"]
     push.add_argument("--endpoint-url", metavar="URL", help="the Glue API endpoint (default: the profile's catalog's)")
     push.add_argument("--region", metavar="R", help="the AWS region (default: the profile catalog's, then AWS_REGION)")

@@ -30,7 +30,7 @@ from ..errors import EtlError
 from ..jvm import hadoop_path, java_class
 from ..listing import FileInfo, list_files
 from ..logs import get_logger
-from ..runtime.history import RunHistory
+from ..runtime.history import RunHistory, scheduled_run_id
 from ..sources import read_from_options
 from ..sources.readers import FileSource
 from ..types import DataType, NullType, StructType, merge_types
@@ -114,7 +114,7 @@ class Crawler:
         ``crawler:<name>``. Raises ``CrawlerError`` (after recording the failure) on bad input."""
         d = self.definition
         started = time.time()
-        run_id = self.history.start(f"crawler:{d.name}", {"crawler": d.name, "source": d.source})
+        run_id = self.history.start(f"crawler:{d.name}", {"crawler": d.name, "source": d.source}, scheduled_run_id())
         result = CrawlResult(d.name, run_id)
         try:
             self._crawl(result)

@@ -25,6 +25,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 if __name__ == "__main__":
     # spark-submit runs this file as a script, which puts its folder (etl_framework/runtime/) first on
@@ -41,8 +42,11 @@ from etl_framework.glue_compat import attached_spark_context, install
 from etl_framework.logs import get_logger, setup_logging
 from etl_framework.redaction import mask_argv, redact, secret_values
 from etl_framework.runtime.active import ActiveRun, activate
-from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id
+from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id, scheduled_run_id
 from etl_framework.runtime.modules import JobModule, execute, resolve_job
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 log = get_logger("launcher")
 
@@ -153,11 +157,13 @@ def run_job(
     >>> record.status  # doctest: +SKIP
     'SUCCEEDED'
     """
-    from etl_framework.runtime.session import build_session, under_spark_submit  # pyspark: only when a job runs
+    from pyspark import SparkContext  # pyspark: only when a job runs
+
+    from etl_framework.runtime.session import build_session, under_spark_submit
 
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
-    run_id = new_run_id()
+    run_id = scheduled_run_id() or new_run_id()
     job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
     names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)
     history = RunHistory(profile.state_dir)
@@ -165,13 +171,23 @@ def run_job(
     run = ActiveRun(job_name, run_id, profile, {})
     log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
     status, error, code, spark = "SUCCEEDED", None, 0, None
+
+    def session() -> SparkSession:
+        # Built on the job's first use (its context, or a Glue script's SparkContext()): a job that
+        # never uses Spark, such as a script a scheduler test runs, starts no JVM.
+        nonlocal spark
+        if spark is None:
+            spark = build_session(profile, job_name)
+            # Under spark-submit the command's --py-files carry the shim to the executors already.
+            install(None if under_spark_submit() else spark.sparkContext)
+        return spark
+
     try:
-        spark = build_session(profile, job_name)
-        # Glue scripts as written: `import awsglue` and `sc = SparkContext()`. Under spark-submit the
-        # command's --py-files carry the shim to the executors already.
-        install(None if under_spark_submit() else spark.sparkContext)
-        with activate(run), attached_spark_context():
-            execute(job, argv, lambda: EtlContext(spark))
+        if SparkContext._active_spark_context is not None:  # a notebook's or a test's: no JVM to spare
+            session()
+        install()  # Glue scripts as written: `import awsglue`, then `sc = SparkContext()`
+        with activate(run), attached_spark_context(session):
+            execute(job, argv, lambda: EtlContext(session()))
     except SystemExit as exc:  # a Glue script may call sys.exit()
         if exc.code not in (None, 0):
             # sys.exit("message") exits 1, as Python does

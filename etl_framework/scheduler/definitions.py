@@ -54,7 +54,8 @@ _CONDITION = {
     "CrawlerName": Key(str),
     "CrawlState": Key(str, None, WATCHED_CRAWL_STATES),
 }
-_ACTION = {"JobName": Key(str), "CrawlerName": Key(str), "Arguments": Key(dict), "Timeout": Key(int)}
+# Timeout is in minutes as in Glue; a fraction (0.05: 3 s) is ours, for tests and short local jobs.
+_ACTION = {"JobName": Key(str), "CrawlerName": Key(str), "Arguments": Key(dict), "Timeout": Key((int, float))}
 _BATCHING = {"BatchSize": Key(int), "BatchWindow": Key(int)}
 _WORKFLOW = {
     "Name": Key(str),
@@ -67,7 +68,7 @@ _JOB = {
     "DefaultArguments": Key(dict, {}),
     "NonOverridableArguments": Key(dict, {}),
     "MaxRetries": Key(int, 0),
-    "Timeout": Key(int),
+    "Timeout": Key((int, float)),
     "ExecutionProperty": {"MaxConcurrentRuns": Key(int, 1)},
 }
 
@@ -107,7 +108,7 @@ class Action(_Api):
     JobName: str | None = None
     CrawlerName: str | None = None
     Arguments: dict[str, str] | None = None
-    Timeout: int | None = None
+    Timeout: float | None = None  # minutes
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class JobSettings(_Api):
     DefaultArguments: dict[str, str] = field(default_factory=dict)
     NonOverridableArguments: dict[str, str] = field(default_factory=dict)
     MaxRetries: int = 0
-    Timeout: int | None = None
+    Timeout: float | None = None  # minutes
     ExecutionProperty: ExecutionProperty = field(default_factory=ExecutionProperty)
     path: Path | None = field(default=None, compare=False)
 
@@ -222,7 +223,7 @@ def _load_workflow(path: Path) -> Workflow:
 def _load_job(path: Path) -> JobSettings:
     where = str(path)
     data = validate(read_yaml_mapping(path, "job settings"), _JOB, where)
-    _positive(data, "Timeout", where)
+    _minutes(data, "Timeout", where)
     _positive(data["ExecutionProperty"], "MaxConcurrentRuns", where, "ExecutionProperty.")
     if data["MaxRetries"] < 0:
         raise ConfigError(f"{where}: key 'MaxRetries' must be 0 or more, got {data['MaxRetries']}")
@@ -288,7 +289,7 @@ def _actions(items: list[Any] | None, where: str) -> tuple[Action, ...]:
         _one_target(data, where, key)
         if data["CrawlerName"] is not None and (data["Arguments"] is not None or data["Timeout"] is not None):
             raise ConfigError(f"{where}: key '{key}': Arguments and Timeout are for job actions, not crawlers")
-        _positive(data, "Timeout", where, f"{key}.")
+        _minutes(data, "Timeout", where, f"{key}.")
         arguments = None if data["Arguments"] is None else _strings(data["Arguments"], where, f"{key}.Arguments")
         actions.append(Action(data["JobName"], data["CrawlerName"], arguments, data["Timeout"]))
     if sum(a.CrawlerName is not None for a in actions) > MAX_CRAWLER_ACTIONS:
@@ -403,6 +404,11 @@ def _strings(value: dict[Any, Any], where: str, key: str) -> dict[str, str]:
 def _positive(data: dict[str, Any], name: str, where: str, prefix: str = "") -> None:
     if data[name] is not None and data[name] < 1:
         raise ConfigError(f"{where}: key '{prefix}{name}' must be 1 or more, got {data[name]}")
+
+
+def _minutes(data: dict[str, Any], name: str, where: str, prefix: str = "") -> None:
+    if data[name] is not None and data[name] <= 0:
+        raise ConfigError(f"{where}: key '{prefix}{name}' must be more than 0 (minutes), got {data[name]}")
 
 
 def _api(value: Any) -> Any:
