@@ -24,7 +24,8 @@ import sys
 from ..errors import EtlError
 from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers, workflows
 
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)  # each adds its subcommands to the parser
+# Each adds its subcommands to the parser.
+COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:
