@@ -22,7 +22,6 @@ the traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyErr
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -119,7 +118,7 @@ def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
         records = [row(r) for r in rows]
         if text:
             for rec, value in zip(records, batch.column(count).to_pylist(), strict=True):
-                rec.update(json.loads(value, object_pairs_hook=DynamicRecord))
+                rec.update(DynamicRecord.from_json(value))
         return records
 
     return columns, decode
@@ -221,7 +220,9 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
         F.col("stackTrace"),
         F.col("input"),
     )
-    data = records.select(*[parsed.getField(f.name).alias(f.name) for f in schema])
+    # Parsed once, then split: fields taken from from_json directly would parse the text once each.
+    record = records.select(parsed.alias("r"))
+    data = record.select(*[F.col("r").getField(f.name).alias(f.name) for f in schema])
     return frame.derive(data, schema, step.with_errors(errors))
 
 
