@@ -47,6 +47,17 @@ class Limit:
     """Prepares, times the step alone, checks what it did and returns the seconds it took."""
 
 
+@dataclass(frozen=True)
+class Reference:
+    """Another way of doing the benchmark's work (the cost of the user's function alone, the best
+    hand-written code), timed in the same alternating repetitions as the two ways and reported as a
+    row of its own: the framework's median against this way's, held to ``target`` when one is set."""
+
+    name: str
+    run: Callable[[Env], None]
+    target: float | None = None
+
+
 class Benchmark(ABC):
     """The framework's way of doing something against a baseline's way, on the same data.
 
@@ -76,6 +87,10 @@ class Benchmark(ABC):
 
     def limits(self) -> list[Limit]:
         """Steps timed on their own after the comparison, each against a limit in seconds."""
+        return []
+
+    def references(self) -> list[Reference]:
+        """Further ways timed with the two, each reported against the framework's."""
         return []
 
     def once(self, env: Env, build: Callable[[], T]) -> T:
@@ -120,17 +135,18 @@ def _summary(times: list[float]) -> dict[str, Any]:
 
 
 def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
-    """One warm-up of each way (unless the benchmark needs none), then ``reps(env.scale, bench)`` repetitions
-    of each, alternating which goes first; then as many timings of each of the benchmark's limits."""
+    """One warm-up of each way and reference (unless the benchmark needs none), then
+    ``reps(env.scale, bench)`` repetitions of each, alternating the order; then as many timings of
+    each of the benchmark's limits."""
+    ways = {"framework": bench.framework, "baseline": bench.baseline, **{r.name: r.run for r in bench.references()}}
     if bench.warm_up:
-        bench.framework(env)
-        bench.baseline(env)
+        for run in ways.values():
+            run(env)
     bench.verify(env)
-    times: dict[str, list[float]] = {"framework": [], "baseline": []}
+    times: dict[str, list[float]] = {way: [] for way in ways}
     for rep in range(reps(env.scale, bench)):
-        order = ["framework", "baseline"] if rep % 2 == 0 else ["baseline", "framework"]
-        for way in order:
-            times[way].append(_timed(getattr(bench, way), env))
+        for way in list(ways) if rep % 2 == 0 else reversed(ways):
+            times[way].append(_timed(ways[way], env))
     framework, baseline = _summary(times["framework"]), _summary(times["baseline"])
     ratio = framework["median"] / baseline["median"]
     compared = {
@@ -142,6 +158,21 @@ def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]
         "target": bench.target,
         "passed": ratio <= bench.target,
     }
+    referenced = []
+    for ref in bench.references():
+        other = _summary(times[ref.name])
+        ref_ratio = framework["median"] / other["median"]
+        referenced.append(
+            {
+                "benchmark": ref.name,
+                "size": size,
+                "framework": framework,
+                "baseline": other,
+                "ratio": ref_ratio,
+                "target": ref.target,
+                "passed": None if ref.target is None else ref_ratio <= ref.target,
+            }
+        )
     limited = []
     for limit in bench.limits():
         step = _summary([limit.run(env) for _ in range(reps(env.scale, bench))])
@@ -154,7 +185,7 @@ def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]
                 "passed": step["median"] <= limit.seconds,
             }
         )
-    return [compared, *limited]
+    return [compared, *referenced, *limited]
 
 
 def slope(sizes: list[int], times: list[float]) -> float:

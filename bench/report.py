@@ -51,12 +51,13 @@ def rows(run: dict[str, Any]) -> list[list[str]]:
         if "error" in r:
             out.append([r["benchmark"], size, "", "", "", "", "", "", "CRASHED"])
             continue
-        fw, verdict = r["framework"], "pass" if r["passed"] else "FAIL"
+        fw, verdict = r["framework"], {True: "pass", False: "FAIL", None: "–"}[r["passed"]]
         if "limit" in r:  # a step held to a time in seconds, with no baseline
             compared = ["–", _spread(fw), "–", "–", f"≤ {r['limit']:.2f} s"]
         else:
             bl = r["baseline"]
-            compared = [_seconds(bl["median"]), _spread(fw), _spread(bl), f"{r['ratio']:.2f}", f"≤ {r['target']:.2f}"]
+            target = "–" if r["target"] is None else f"≤ {r['target']:.2f}"  # a reference may only be shown
+            compared = [_seconds(bl["median"]), _spread(fw), _spread(bl), f"{r['ratio']:.2f}", target]
         out.append([r["benchmark"], size, _seconds(fw["median"]), *compared, verdict])
     return out
 

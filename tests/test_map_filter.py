@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from etl_framework import ErrorThresholdExceeded, EtlContext
+from etl_framework import DynamicFrame, ErrorThresholdExceeded, EtlContext
 from etl_framework.dynamicframe.records import DynamicRecord, MissingField
 from etl_framework.types import ChoiceType, DoubleType, LongType, StringType
 
@@ -119,6 +119,7 @@ def test_records_are_dicts_with_nested_records_and_lists(medicare):
             "zip": rec["address"].get("zip", 0),
             "keys": sorted(rec.keys()) == sorted(rec) and len(rec) == len(list(rec.keys())),
             "city": rec.address.city,
+            "provider_id": type(rec["provider id"]).__name__,  # a choice's value as its Python value
         }
         return rec
 
@@ -137,6 +138,39 @@ def test_records_are_dicts_with_nested_records_and_lists(medicare):
         "Mobile",
     )
     assert got["MARSHALL MEDICAL CENTER SOUTH"].checks.zip == 35957
+    assert (checks.provider_id, got["MARSHALL MEDICAL CENTER SOUTH"].checks.provider_id) == ("str", "int")
+
+
+def test_every_column_type_reaches_the_function_as_a_json_record_holds_it(ctx, spark_session):
+    # Arrow-native columns and those sent as JSON text (decimal, date, float, map, binary) alike.
+    df = spark_session.sql(
+        "select 1.50bd paid, date'2024-01-02' day, float(0.1) f, map('k', 1) m, binary('ab') b, "
+        "named_struct('Zip.Code', 35957, 'none', null) address, array(named_struct('a', 1), null) items, "
+        "cast(null as string) gone"
+    )
+
+    def look(rec):
+        return {"types": {k: type(v).__name__ for k, v in rec.items()}, "values": json.dumps(rec, sort_keys=True)}
+
+    (row,) = DynamicFrame.fromDF(df, ctx, "all").map(look).toDF().collect()
+    assert row.types.asDict() == {
+        "paid": "float",
+        "day": "str",
+        "f": "float",
+        "m": "DynamicRecord",
+        "b": "str",
+        "address": "DynamicRecord",
+        "items": "list",
+    }
+    assert json.loads(row["values"]) == {
+        "address": {"Zip.Code": 35957},
+        "b": "YWI=",
+        "day": "2024-01-02",
+        "f": 0.1,
+        "items": [{"a": 1}, None],
+        "m": {"k": 1},
+        "paid": 1.5,
+    }
 
 
 def test_a_record_whose_function_raises_becomes_an_error_record(medicare):

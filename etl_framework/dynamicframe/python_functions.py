@@ -1,13 +1,21 @@
 """Glue's Python-function transforms, ``map`` and ``filter``, run in Arrow batches.
 
-Spark encodes each row as one JSON text (``to_json``; a choice's VARIANT writes its value). On the
-executors a batch of those texts is decoded into :class:`DynamicRecord` objects and the user's
-function is called once per record; no row is sent one at a time and none reaches the driver.
+The records reach the executors as Arrow columns: a batch becomes Python dicts in one
+``to_pylist`` and each dict a :class:`DynamicRecord` (null fields left out, as in Glue's records).
+Columns whose Arrow values are not what a JSON record holds (a choice's VARIANT, decimals, dates,
+timestamps, binary, maps, floats) travel as one JSON text per row instead (Spark's ``to_json``),
+so ``f`` sees the same values either way: a choice's value as its Python value, a date as ISO text.
+The user's function is called once per record; no row is sent one at a time and none reaches the
+driver.
+
+``map``'s results go back as JSON text, persisted: one Spark pass infers their schema over all of
+them (the JSON reader's inference), and one reads them with it (``from_json``), so ``f`` never runs
+twice.
 
 As in Glue (``awsglue/dynamicframe.py``): a record whose function raises, or whose ``map`` function
-returns nothing, becomes an error record (the input JSON, the exception text as ``msg``, the
-traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyError``, ``ValueError`` and
-``TypeError`` as "no" (so ``rec["zip"] > 100`` just drops records without a zip).
+returns nothing, becomes an error record (the input record as JSON, the exception text as ``msg``,
+the traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyError``,
+``ValueError`` and ``TypeError`` as "no" (so ``rec["zip"] > 100`` just drops records without a zip).
 
 ``DynamicFrame.map`` and ``DynamicFrame.filter`` show both at work (an error record included).
 """
@@ -18,25 +26,31 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
-from ..types import quote
+from ..types import NullType, StructType, quote, to_spark
 from .errors import Step, error_records
-from .inference import infer_variant_schema, variant_columns
+from .inference import observed_json
 from .records import DynamicRecord, record_to_json
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
 
 RecordFunction = Callable[[DynamicRecord], Any]
+Decode = Callable[[pa.RecordBatch], list[DynamicRecord]]
 
 # Glue's message for a map function that returns None (or any false value, such as {}).
 NONE_RETURNED = "User-specified function returned None instead of DynamicRecord"
-_MAP_COLUMNS = ["input", "output", "msg", "stackTrace"]
+_MAP_COLUMNS = ["output", "msg", "stackTrace", "input"]
 _DECISION = "keep boolean, msg string, stackTrace string"
+# Spark types whose Arrow values are the Python values a JSON record would hold: these columns
+# travel as Arrow columns, any other as JSON text.
+_NATIVE = (T.StringType, T.LongType, T.IntegerType, T.ShortType, T.ByteType, T.DoubleType, T.BooleanType, T.NullType)
+# Jackson's default limit on one string (20 MB) would make a long text field of f's an error.
+_JSON_OPTIONS = {"maxStringLen": str(2**31 - 1)}
 
 
 def record_json(df: DataFrame) -> Column:
@@ -51,21 +65,80 @@ def _failure(e: Exception) -> tuple[str, str]:
     return str(e) or type(e).__name__, "".join(traceback.format_exception(e))
 
 
+# --- records in Arrow batches -------------------------------------------------------------------
+
+
+def _native(t: T.DataType) -> bool:
+    if isinstance(t, T.StructType):
+        return all(_native(f.dataType) for f in t.fields)
+    if isinstance(t, T.ArrayType):
+        return _native(t.elementType)
+    return isinstance(t, _NATIVE)
+
+
+def _converter(t: T.DataType) -> Callable[[Any], Any] | None:
+    """What turns a ``to_pylist`` value of Spark type ``t`` into a record's value (None: nothing
+    to do): every struct a DynamicRecord without its null fields."""
+    if isinstance(t, T.StructType):
+        nested = [(f.name, c) for f in t.fields if (c := _converter(f.dataType))]
+
+        def struct(d: dict) -> DynamicRecord:
+            rec = DynamicRecord(d if None not in d.values() else {k: v for k, v in d.items() if v is not None})
+            for name, convert in nested:
+                if (value := rec.get(name)) is not None:
+                    rec[name] = convert(value)
+            return rec
+
+        return struct
+    if isinstance(t, T.ArrayType) and (element := _converter(t.elementType)):
+        return lambda values: [None if v is None else element(v) for v in values]
+    return None
+
+
+def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
+    """The columns that carry ``df``'s records to the Python workers, and what decodes an Arrow
+    batch of them into one DynamicRecord per row.
+
+    >>> df = spark.sql("select 'Ana' name, named_struct('id', 1, 'x', null) s, 1.5bd d")
+    >>> columns, decode = record_batches(df)
+    >>> decode(df.select(*columns).toArrow().to_batches()[0])
+    [{'name': 'Ana', 's': {'id': 1}, 'd': 1.5}]
+    """
+    native = [f for f in df.schema.fields if _native(f.dataType)]
+    texts = [f.name for f in df.schema.fields if not _native(f.dataType)]
+    row = _converter(T.StructType(native))
+    columns = [F.col(quote(f.name)) for f in native]
+    text = bool(texts) or not native  # a frame without fields still needs a column, one "{}" per row
+    if text:
+        columns.append(F.to_json(F.struct(*[F.col(quote(n)) for n in texts])) if texts else F.lit("{}"))
+    count = len(native)
+
+    def decode(batch: pa.RecordBatch) -> list[DynamicRecord]:
+        rows = batch.select(range(count)).to_pylist() if count else [{}] * batch.num_rows
+        records = [row(r) for r in rows]
+        if text:
+            for rec, value in zip(records, batch.column(count).to_pylist(), strict=True):
+                rec.update(DynamicRecord.from_json(value))
+        return records
+
+    return columns, decode
+
+
 # --- executor side: one record ------------------------------------------------------------------
 
 
-def map_one(f: RecordFunction, text: str) -> tuple[str | None, str | None, str | None]:
-    """(output JSON, msg, stackTrace) of ``f`` on one JSON record; msg is set for an error.
+def map_one(f: RecordFunction, record: DynamicRecord) -> tuple[str | None, str | None, str | None]:
+    """(output JSON, msg, stackTrace) of ``f`` on one record; msg is set for an error.
 
-    >>> map_one(lambda r: {**r, "b": r["a"] * 2}, '{"a": 1}')
+    >>> map_one(lambda r: {**r, "b": r["a"] * 2}, DynamicRecord(a=1))
     ('{"a": 1, "b": 2}', None, None)
-    >>> map_one(lambda r: None, '{"a": 1}')[1]
+    >>> map_one(lambda r: None, DynamicRecord(a=1))[1]
     'User-specified function returned None instead of DynamicRecord'
-    >>> map_one(lambda r: r["x"], '{"a": 1}')[1]
+    >>> map_one(lambda r: r["x"], DynamicRecord(a=1))[1]
     "'x'"
     """
     try:
-        result = f(DynamicRecord.from_json(text))
+        result = f(record)
         if not result:  # Glue's test is truthiness: None and {} are both errors
             return None, NONE_RETURNED, None
         if not isinstance(result, dict):
@@ -75,16 +148,16 @@ def map_one(f: RecordFunction, text: str) -> tuple[str | None, str | None, str |
         return (None, *_failure(e))
 
 
-def filter_one(f: RecordFunction, text: str) -> tuple[bool, str | None, str | None]:
-    """(keep, msg, stackTrace) of predicate ``f`` on one JSON record.
+def filter_one(f: RecordFunction, record: DynamicRecord) -> tuple[bool, str | None, str | None]:
+    """(keep, msg, stackTrace) of predicate ``f`` on one record.
 
-    >>> filter_one(lambda r: r["a"] > 1, '{"a": 2}'), filter_one(lambda r: r["zip"] > 1, '{"a": 2}')
+    >>> filter_one(lambda r: r["a"] > 1, DynamicRecord(a=2)), filter_one(lambda r: r["zip"] > 1, DynamicRecord(a=2))
     ((True, None, None), (False, None, None))
-    >>> filter_one(lambda r: 1 / 0, '{"a": 2}')[:2]
+    >>> filter_one(lambda r: 1 / 0, DynamicRecord(a=2))[:2]
     (False, 'division by zero')
     """
     try:
-        return bool(f(DynamicRecord.from_json(text))), None, None
+        return bool(f(record)), None, None
     except (KeyError, ValueError, TypeError):  # Glue reads these as "no", not as errors
         return False, None, None
     except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
@@ -94,24 +167,23 @@ def filter_one(f: RecordFunction, text: str) -> tuple[bool, str | None, str | No
 # --- executor side: Arrow batches ---------------------------------------------------------------
 
 
-def _map_batches(f: RecordFunction) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+def _map_batches(f: RecordFunction, decode: Decode) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            texts = batch.column(0).to_pylist()
-            results = [map_one(f, text) for text in texts]
-            columns = [
-                [text if msg else None for text, (_, msg, _) in zip(texts, results, strict=True)],  # errors' input
-                *([r[i] for r in results] for i in range(3)),  # output, msg, stackTrace
-            ]
-            string = batch.schema.field(0).type  # string or large_string, as Spark sends them
-            yield pa.RecordBatch.from_arrays([pa.array(c, string) for c in columns], names=_MAP_COLUMNS)
+            results = [map_one(f, rec) for rec in decode(batch)]
+            # An error's input is the record as it came (f may have changed it before it failed).
+            inputs = [record_to_json(decode(batch.slice(i, 1))[0]) if r[1] else None for i, r in enumerate(results)]
+            columns = [*([r[i] for r in results] for i in range(3)), inputs]  # output, msg, stackTrace, input
+            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=_MAP_COLUMNS)
 
     return run
 
 
-def _filter_udf(f: RecordFunction) -> Callable[[pd.Series], pd.DataFrame]:
-    def decide(texts: pd.Series) -> pd.DataFrame:
-        return pd.DataFrame([filter_one(f, t) for t in texts], columns=["keep", "msg", "stackTrace"])
+def _filter_udf(f: RecordFunction, decode: Decode) -> Callable[[pa.Array], pa.Array]:
+    def decide(records: pa.Array) -> pa.Array:  # pa.Array: the hint Spark reads as an Arrow UDF
+        decided = [filter_one(f, rec) for rec in decode(pa.RecordBatch.from_struct_array(records))]
+        columns = [pa.array([d[i] for d in decided], t) for i, t in enumerate((pa.bool_(), pa.string(), pa.string()))]
+        return pa.StructArray.from_arrays(columns, names=["keep", "msg", "stackTrace"])
 
     return decide
 
@@ -123,12 +195,19 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     """Glue's ``DynamicFrame.map``: ``f(record)`` returns the new record. The result's schema is
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
-    df = frame.dataframe
-    encoded = df.select(record_json(df).alias("input"))
-    # Read three times (inference, data, errors); persisted so that f runs once per record.
-    results = encoded.mapInArrow(_map_batches(f), ", ".join(f"{c} string" for c in _MAP_COLUMNS)).persist()
-    records = results.where(F.col("msg").isNull()).select(F.parse_json("output").alias("v"))
-    schema = infer_variant_schema(records, "v")
+    columns, decode = record_batches(frame.dataframe)
+    # Read twice or three times (inference, data, errors): persisted so that f runs once per record.
+    results = (
+        frame.dataframe.select(*columns)
+        .mapInArrow(_map_batches(f, decode), ", ".join(f"{c} string" for c in _MAP_COLUMNS))
+        .persist()
+    )
+    records = results.where(F.col("msg").isNull())
+    observed = observed_json(records.select(F.col("output").cast("binary")), _JSON_OPTIONS).type
+    if not isinstance(observed, StructType | NullType):
+        raise ValueError(f"records are not objects (their type is {observed.simple_string()})")
+    schema = observed if isinstance(observed, StructType) else StructType()
+    parsed = F.from_json("output", to_spark(schema), _JSON_OPTIONS)
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
         failed,
@@ -141,21 +220,25 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
         F.col("stackTrace"),
         F.col("input"),
     )
-    return frame.derive(records.select(*variant_columns(schema, "v")), schema, step.with_errors(errors))
+    # Parsed once, then split: fields taken from from_json directly would parse the text once each.
+    record = records.select(parsed.alias("r"))
+    data = record.select(*[F.col("r").getField(f.name).alias(f.name) for f in schema])
+    return frame.derive(data, schema, step.with_errors(errors))
 
 
 def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
     """Glue's ``DynamicFrame.filter``: the records (typed as before, same schema) for which
     ``f(record)`` is true."""
     df = frame.dataframe
-    columns = [F.col("`" + n.replace("`", "``") + "`") for n in df.columns]
+    columns = [F.col(quote(n)) for n in df.columns]
     decision = "_decision"
     while decision in df.columns:
         decision = "_" + decision
+    carried, decode = record_batches(df)
     # Non-deterministic, so the optimizer never copies the call into a second expression.
-    decide = F.pandas_udf(_filter_udf(f), _DECISION).asNondeterministic()
+    decide = F.arrow_udf(_filter_udf(f, decode), _DECISION).asNondeterministic()
     # Read twice (data, errors); persisted so that f runs once per record.
-    decided = df.select(*columns, decide(record_json(df)).alias(decision)).persist()
+    decided = df.select(*columns, decide(F.struct(*carried)).alias(decision)).persist()
     kept = decided.where(F.col(f"{decision}.keep")).select(*columns)
     failed = decided.where(F.col(f"{decision}.msg").isNotNull())
     errors = error_records(

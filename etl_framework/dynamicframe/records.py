@@ -53,14 +53,18 @@ class DynamicRecord(dict):
     @classmethod
     def from_json(cls, text: str) -> DynamicRecord:
         """Decode one JSON object; every nested object becomes a DynamicRecord."""
-        record = json.loads(text, object_pairs_hook=cls)
-        if not isinstance(record, cls):
+        record = _DECODER.decode(text)
+        if not isinstance(record, DynamicRecord):
             raise ValueError(f"a record must be a JSON object, got {type(record).__name__}")
         return record
 
     def to_json(self) -> str:
         """Encode as JSON (see :func:`record_to_json`)."""
         return record_to_json(self)
+
+
+# Built once: json.loads with a hook builds a decoder on every call, a cost per record.
+_DECODER = json.JSONDecoder(object_pairs_hook=DynamicRecord)
 
 
 def _json_default(value: Any) -> Any:
@@ -77,10 +81,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"a record field cannot hold a {type(value).__name__} value: {value!r}")
 
 
+# Built once: json.dumps with options builds an encoder on every call, a cost per record.
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False, ensure_ascii=False)
+
+
 def record_to_json(record: dict) -> str:
     """One record as JSON text; NaN and infinity are refused (JSON has no such numbers).
 
     >>> record_to_json({"paid": decimal.Decimal("1.50"), "day": datetime.date(2024, 1, 2)})
     '{"paid": 1.5, "day": "2024-01-02"}'
     """
-    return json.dumps(record, default=_json_default, allow_nan=False, ensure_ascii=False)
+    return _ENCODER.encode(record)
