@@ -209,6 +209,10 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         EtlError, match=r"rule 'Sum \"id\" > 0 where \"nope >\"': where clause 'nope >' is not valid SQL"
     ):
         outcomes(dyf, 'Rules = [ Sum "id" > 0 where "nope >" ]')
+    with pytest.raises(EtlError, match=r"rule 'RowCount > \"many\"': expected a number in '>'"):
+        outcomes(dyf, 'Rules = [ RowCount > "many" ]')
+    with pytest.raises(EtlError, match=r"rule 'ColumnValues \"id\" > avg\(last\(2\)\)': .* cannot be compared with"):
+        outcomes(dyf, 'Rules = [ ColumnValues "id" > avg(last(2)) ]')
     with pytest.raises(EtlError, match=r"unknown publishing_options key\(s\) resultsPrefix"):
         outcomes(dyf, "Rules = [ RowCount > 0 ]", publishing_options={"resultsPrefix": "s3://x"})
 

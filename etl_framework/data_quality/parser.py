@@ -310,8 +310,10 @@ class _Parser:
         return Rule(kind, args, constraint, where, threshold, self._source(start))
 
     def constraint(self) -> Constraint:
-        negated = bool(self.at("not")) and self.next() is not None
-        if self.at(*COMPARISONS) and not negated:
+        negated = self.at("not")
+        if negated:
+            self.next()
+        elif self.at(*COMPARISONS):
             return Constraint(self.next().text, (self.value(),))
         if self.at("between"):
             self.next()

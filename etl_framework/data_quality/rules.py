@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
@@ -66,7 +67,7 @@ class Plan:
             keep = F.lit(True) if where is None else F.coalesce(where, F.lit(False))
             for name in names:
                 keep = keep & col(name).isNotNull()
-            counted = F.count(F.when(keep, 1)).over(_window(names))
+            counted = F.count(F.when(keep, 1)).over(Window.partitionBy(*[col(n) for n in names]))
             self.df = self.df.withColumn(alias, F.when(keep, counted))
             self._freqs[(names, key)] = alias
         return F.col(self._freqs[(names, key)])
@@ -76,12 +77,6 @@ class Plan:
             return {}
         row = self.df.agg(*self.aggs.values()).first()
         return {k: (None if v is None else float(v)) for k, v in row.asDict().items()}
-
-
-def _window(names: tuple[str, ...]):
-    from pyspark.sql import Window
-
-    return Window.partitionBy(*[col(n) for n in names])
 
 
 @dataclass
@@ -151,7 +146,15 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
         except Exception as exc:  # Spark parse and analysis errors alike
             first = str(exc).strip().splitlines()[0]
             raise EtlError(f"DQDL: rule {rule.text!r}: where clause {rule.where!r} is not valid SQL: {first}") from exc
-    return build(rule, plan, where)
+    for c in (rule.threshold, None if rule.type in _VALUE_RULES else rule.constraint):
+        if c is not None and not all(isinstance(v, (Num, Duration, BinOp, Call, Last)) for v in c.values):
+            raise EtlError(f"DQDL: rule {rule.text!r}: expected a number in {c.op!r}, not a string or keyword")
+    try:
+        return build(rule, plan, where)
+    except EtlError as exc:
+        if str(exc).startswith("DQDL: rule "):
+            raise
+        raise EtlError(f"DQDL: rule {rule.text!r}: {str(exc).removeprefix('DQDL: ')}") from exc
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -310,8 +313,6 @@ def _column_exists(rule: Rule, plan: Plan, where: Column | None) -> Check:
 
 
 def _names_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
-    import re
-
     name, names = "Dataset.*.ColumnNamesPatternMatchRatio", plan.columns
     pattern = re.compile(rule.args[0])
     ratio = sum(1 for c in names if pattern.fullmatch(c)) / len(names) if names else None
@@ -460,7 +461,8 @@ def _custom_sql(rule: Rule, plan: Plan, where: Column | None) -> Check:
     return Check(rule.text, {name: float(rows[0][0])}, decide=_metric_rule(name, rule.constraint))
 
 
-# type -> builder; _SPECS: (quoted arguments (negative: at least), needs an expression, columns among them)
+# type -> builder; _SPECS: (quoted arguments (negative: at least), needs an expression, how many of the
+# arguments are columns (None: all))
 _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "RowCount": _row_count,
     "ColumnCount": _column_count,
@@ -485,14 +487,15 @@ _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "DataFreshness": _data_freshness,
 }
 _COLUMN = (1, True, 1)
-_SPECS: dict[str, tuple[int, bool, int]] = {
+_VALUE_RULES = ("ColumnValues", "ColumnDataType")  # constraints on values, not numbers
+_SPECS: dict[str, tuple[int, bool, int | None]] = {
     "RowCount": (0, True, 0),
     "ColumnCount": (0, True, 0),
     "ColumnExists": (1, False, 1),
     "ColumnNamesMatchPattern": (1, False, 0),
     "IsComplete": (1, False, 1),
     "IsUnique": (1, False, 1),
-    "IsPrimaryKey": (-1, False, 99),
+    "IsPrimaryKey": (-1, False, None),
     "ColumnCorrelation": (2, True, 2),
     "CustomSql": (1, True, 0),
     **{t: _COLUMN for t in ("ColumnDataType", "ColumnLength", "ColumnValues", "Completeness", "Uniqueness")},
