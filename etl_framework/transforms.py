@@ -507,5 +507,6 @@ class EvaluateDataQuality(GlueTransform):
         ruleset: str,
         publishing_options: Mapping[str, Any] | None = None,
         additional_options: Mapping[str, Any] | None = None,
+        additional_data_sources: Mapping[str, DynamicFrame] | None = None,
     ) -> DynamicFrameCollection:
-        return evaluate(frame, ruleset, publishing_options, additional_options)
+        return evaluate(frame, ruleset, publishing_options, additional_options, additional_data_sources)

@@ -217,6 +217,39 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         outcomes(dyf, "Rules = [ RowCount > 0 ]", publishing_options={"resultsPrefix": "s3://x"})
 
 
+def test_rules_on_additional_data_sources(ctx):
+    dyf, reference = frame(ctx), frame(ctx, rows=[(1, "a"), (2, "b"), (3, "c")], ddl="id long, code string")
+    results = {
+        r.Rule: (r.Outcome, r.FailureReason, dict(r.EvaluatedMetrics))
+        for r in EvaluateDataQuality()
+        .process_rows(
+            frame=dyf,
+            ruleset="""Rules = [ RowCountMatch "reference" >= 1.3, RowCountMatch "reference" = 1.0,
+                ReferentialIntegrity "id" "reference.id" = 0.75,
+                ReferentialIntegrity "id,code" "reference.{id,code}" = 0,
+                SchemaMatch "reference" = 1.0 ]""",
+            additional_data_sources={"reference": reference},
+        )["ruleOutcomes"]
+        .toDF()
+        .collect()
+    }
+    assert results['RowCountMatch "reference" >= 1.3'] == ("Passed", None, {"Dataset.*.RowCountMatch": 4 / 3})
+    assert results['RowCountMatch "reference" = 1.0'][0] == "Failed"
+    assert results['ReferentialIntegrity "id" "reference.id" = 0.75'] == (
+        "Passed",
+        None,
+        {"Column.reference.id.ReferentialIntegrity": 0.75},
+    )
+    assert results['ReferentialIntegrity "id,code" "reference.{id,code}" = 0'][0] == "Passed"  # no (id, code) pair
+    assert results['SchemaMatch "reference" = 1.0'] == (
+        "Failed",
+        "Columns differ (name, type): [('größe', 'string'), ('status', 'string'), ('unit.price', 'double')]",
+        {"Dataset.*.SchemaMatch": 0.0},
+    )
+    with pytest.raises(EtlError, match=r"no data source 'other' in additional_data_sources \(given: none\)"):
+        outcomes(dyf, 'Rules = [ RowCountMatch "other" = 1 ]')
+
+
 def test_empty_frame(ctx):
     empty = frame(ctx, rows=[])
     # Glue Studio's default ruleset shape: a comment with rules in it, then the rules

@@ -150,7 +150,7 @@ def test_a_glue_studio_script_runs_as_written(spark_session, tmp_path, monkeypat
     totals = ctx.create_dynamic_frame.from_catalog(*STUDIO_TABLE).toDF()
     assert sorted(tuple(r) for r in totals.collect()) == [("Ann", 17.75, 2), ("Bob", 4.0, 1), ("Cid", 1.0, 1)]
     # each data quality node's results are kept under its evaluation context
-    kept = tmp_path / "state" / "data_quality" / "glue_studio_job" / "EvaluateDataQuality_node1733000000021.jsonl"
+    kept = tmp_path / "state" / "data_quality" / "studio" / "EvaluateDataQuality_node1733000000021.jsonl"
     [result] = [json.loads(line) for line in kept.read_text().splitlines()]
     assert (result["rule"], result["outcome"], result["metrics"]) == (
         "ColumnCount > 0",

@@ -40,9 +40,12 @@ def evaluate(
     ruleset: str,
     publishing_options: Mapping[str, Any] | None = None,
     additional_options: Mapping[str, Any] | None = None,
+    additional_data_sources: Mapping[str, DynamicFrame] | None = None,
 ) -> DynamicFrameCollection:
     """``ruleOutcomes`` (one row per rule), ``rowLevelOutcomes`` (the records with the rules each
-    passed, failed or skipped, and ``DataQualityEvaluationResult``) and ``originalData`` (``frame``)."""
+    passed, failed or skipped, and ``DataQualityEvaluationResult``) and ``originalData`` (``frame``).
+    Rules comparing with other data (RowCountMatch, SchemaMatch, ReferentialIntegrity) name them
+    by their alias in ``additional_data_sources``."""
     publishing = _options(publishing_options, PUBLISHING_OPTIONS, "publishing_options")
     additional = _options(additional_options, ADDITIONAL_OPTIONS, "additional_options")
     log = get_logger("data_quality")
@@ -59,7 +62,8 @@ def evaluate(
     df = frame.toDF()
     if additional.get("performanceTuning.caching") == "CACHE_INPUT":
         df = df.cache()
-    plan = Plan(df, row_composites=method == "ROW")
+    sources = {alias: other.toDF() for alias, other in (additional_data_sources or {}).items()}
+    plan = Plan(df, row_composites=method == "ROW", sources=sources)
     checks = [compile_rule(rule, plan) for rule in rules]
     values = plan.run()  # every aggregate metric of the ruleset, in one pass
 

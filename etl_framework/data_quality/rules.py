@@ -26,7 +26,7 @@ History = Callable[[str], list[float]]  # metric name -> its stored values, olde
 SERVICE_RULES = {
     "DetectAnomalies": "its anomaly model is trained by the AWS Glue Data Quality service",
 }
-NEEDS_OTHER_DATA = ("ReferentialIntegrity", "DatasetMatch", "AggregateMatch", "RowCountMatch", "SchemaMatch")
+NOT_YET = ("DatasetMatch", "AggregateMatch")
 DATA_TYPES = {
     "BOOLEAN": "boolean",
     "DATE": "date",
@@ -48,8 +48,9 @@ def col(name: str) -> Column:
 class Plan:
     """The frame with the window counts rules need, and the aggregates of one ``agg`` over it."""
 
-    def __init__(self, df: DataFrame, row_composites: bool = False):
+    def __init__(self, df: DataFrame, row_composites: bool = False, sources: dict[str, DataFrame] | None = None):
         self.df = df
+        self.sources = sources or {}  # Glue's additional_data_sources, by alias
         self.columns = list(df.columns)  # the frame's own columns (the window counts come after)
         self.row_composites = row_composites  # Glue's compositeRuleEvaluation.method ROW
         self.aggs: dict[str, Column] = {}
@@ -116,11 +117,8 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
         return Check(rule.text, row=row, parts=parts, op=rule.op)
     if rule.type in SERVICE_RULES:
         raise EtlError(f"DQDL: rule {rule.text!r}: {rule.type} is not available here: {SERVICE_RULES[rule.type]}")
-    if rule.type in NEEDS_OTHER_DATA:
-        raise EtlError(
-            f"DQDL: rule {rule.text!r}: {rule.type} compares with other data sources (Glue's "
-            "additional_data_sources), which are not supported yet"
-        )
+    if rule.type in NOT_YET:
+        raise EtlError(f"DQDL: rule {rule.text!r}: {rule.type} is not supported yet")
     build = _RULES.get(rule.type)
     if build is None:
         raise EtlError(
@@ -419,6 +417,8 @@ def _column_length(rule: Rule, plan: Plan, where: Column | None) -> Check:
 def _data_freshness(rule: Rule, plan: Plan, where: Column | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
+    if not all(isinstance(v, Duration) for v in rule.constraint.values):
+        raise EtlError(f"DQDL: rule {rule.text!r}: expected a duration with its unit (24 hours, 3 days, 30 minutes)")
     age = F.unix_timestamp(F.current_timestamp()) - F.unix_timestamp(col(c).cast("timestamp"))
     return _compliance(rule, plan, where, _predicate(age, rule.constraint), f"Column.{c}.DataFreshness.Compliance")
 
@@ -461,6 +461,61 @@ def _custom_sql(rule: Rule, plan: Plan, where: Column | None) -> Check:
     return Check(rule.text, {name: float(rows[0][0])}, decide=_metric_rule(name, rule.constraint))
 
 
+def _source(rule: Rule, plan: Plan, alias: str) -> DataFrame:
+    if alias not in plan.sources:
+        given = ", ".join(sorted(plan.sources)) or "none"
+        raise EtlError(
+            f"DQDL: rule {rule.text!r}: no data source {alias!r} in additional_data_sources (given: {given})"
+        )
+    return plan.sources[alias]
+
+
+def _row_count_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+    # the reference's count is a job of its own; the frame's count joins the one aggregation
+    name, other = "Dataset.*.RowCountMatch", _source(rule, plan, rule.args[0]).count()
+    ratio = plan.agg(F.try_divide(_rows(where), F.lit(other)))
+    return Check(rule.text, {name: ratio}, decide=_metric_rule(name, rule.constraint))
+
+
+def _schema_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+    name, other = "Dataset.*.SchemaMatch", _source(rule, plan, rule.args[0])
+    mine = [(c, t) for c, t in plan.df.dtypes if c in plan.columns]
+    missing = sorted(set(other.dtypes) ^ set(mine))
+    reason = f"Columns differ (name, type): {missing}" if missing else None
+
+    def decide(m: Metrics, h: History) -> str | None:
+        failed = _metric_rule(name, rule.constraint)(m, h)
+        return (reason or failed) if failed else None
+
+    return Check(rule.text, {name: 0.0 if missing else 1.0}, decide=decide)
+
+
+def _referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Check:
+    # "c1,c2" "reference.{r1,r2}": the share of the frame's (non-null) keys found in the reference
+    mine = [c.strip() for c in rule.args[0].split(",")]
+    alias, _, theirs_text = rule.args[1].partition(".")
+    theirs = [c.strip() for c in theirs_text.strip("{}").split(",")]
+    if len(mine) != len(theirs) or not theirs_text:
+        raise EtlError(f'DQDL: rule {rule.text!r}: expected "col1,col2" "reference.{{col1,col2}}" with as many columns')
+    other = _source(rule, plan, alias)
+    unknown = [m for m in mine if m not in plan.columns] + [f"{alias}.{t}" for t in theirs if t not in other.columns]
+    if unknown:
+        raise EtlError(f"DQDL: rule {rule.text!r}: no column {unknown[0]!r}")
+    keys = plan.df.select(*[col(m).alias(f"_k{i}") for i, m in enumerate(mine)]).dropna()
+    found = (
+        other.select(*[col(t).alias(f"_k{i}") for i, t in enumerate(theirs)]).distinct().withColumn("_found", F.lit(1))
+    )
+    row = (
+        keys.join(found, [f"_k{i}" for i in range(len(mine))], "left")
+        .agg(F.try_divide(F.count("_found"), F.count(F.lit(1))))
+        .first()
+    )
+    name = f"Column.{rule.args[1]}.ReferentialIntegrity"
+    return Check(
+        rule.text, {name: None if row[0] is None else float(row[0])}, decide=_metric_rule(name, rule.constraint)
+    )
+
+
 # type -> builder; _SPECS: (quoted arguments (negative: at least), needs an expression, how many of the
 # arguments are columns (None: all))
 _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
@@ -485,6 +540,9 @@ _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "ColumnCorrelation": _correlation,
     "CustomSql": _custom_sql,
     "DataFreshness": _data_freshness,
+    "RowCountMatch": _row_count_match,
+    "SchemaMatch": _schema_match,
+    "ReferentialIntegrity": _referential_integrity,
 }
 _COLUMN = (1, True, 1)
 _VALUE_RULES = ("ColumnValues", "ColumnDataType")  # constraints on values, not numbers
@@ -501,4 +559,7 @@ _SPECS: dict[str, tuple[int, bool, int | None]] = {
     **{t: _COLUMN for t in ("ColumnDataType", "ColumnLength", "ColumnValues", "Completeness", "Uniqueness")},
     **{t: _COLUMN for t in ("UniqueValueRatio", "DistinctValuesCount", "Entropy", "Mean", "Sum", "StandardDeviation")},
     "DataFreshness": _COLUMN,
+    "RowCountMatch": (1, True, 0),
+    "SchemaMatch": (1, True, 0),
+    "ReferentialIntegrity": (2, True, 0),
 }
