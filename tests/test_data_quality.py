@@ -84,7 +84,7 @@ def test_rule_types_on_known_data(ctx):
         ColumnValues "unit.price" between 5 and 50,
         ColumnValues "code" matches "[a-z]+[0-9]",
         Completeness "unit.price" >= 0.75, IsComplete "größe", IsComplete "id",
-        Uniqueness "status" = 0, IsUnique "id", IsPrimaryKey "id", UniqueValueRatio "code" = 1,
+        Uniqueness "status" = 0, IsUnique "id", IsPrimaryKey "id", UniqueValueRatio "id" = 1,
         DistinctValuesCount "status" = 2, Entropy "status" > 0.69,
         Mean "unit.price" = 70 / 3, Sum "unit.price" = 70, StandardDeviation "id" > 1.1,
         ColumnCorrelation "id" "unit.price" > 0.99
@@ -136,7 +136,7 @@ def test_rule_types_on_known_data(ctx):
     }
     assert results["RowCount = 4"][2] == {"Dataset.*.RowCount": 4.0}
     assert results['Uniqueness "status" = 0'][2] == {"Column.status.Uniqueness": 0.0}
-    assert results['UniqueValueRatio "code" = 1'][2] == {"Column.code.UniqueValueRatio": 1.0}
+    assert results['UniqueValueRatio "id" = 1'][2] == {"Column.id.UniqueValueRatio": 1.0}
     assert results['Mean "unit.price" = 70 / 3'][2] == {"Column.unit.price.Mean": pytest.approx(70 / 3)}
 
 
@@ -227,7 +227,8 @@ def test_rules_on_additional_data_sources(ctx):
             ruleset="""Rules = [ RowCountMatch "reference" >= 1.3, RowCountMatch "reference" = 1.0,
                 ReferentialIntegrity "id" "reference.id" = 0.75,
                 ReferentialIntegrity "id,code" "reference.{id,code}" = 0,
-                SchemaMatch "reference" = 1.0 ]""",
+                SchemaMatch "reference" = 1.0, AggregateMatch "sum(id)" "sum(reference.id)" = 10 / 6,
+                AggregateMatch "count(id)" "count(unit.price)" > 1 ]""",
             additional_data_sources={"reference": reference},
         )["ruleOutcomes"]
         .toDF()
@@ -245,6 +246,16 @@ def test_rules_on_additional_data_sources(ctx):
         "Failed",
         "Columns differ (name, type): [('größe', 'string'), ('status', 'string'), ('unit.price', 'double')]",
         {"Dataset.*.SchemaMatch": 0.0},
+    )
+    assert results['AggregateMatch "sum(id)" "sum(reference.id)" = 10 / 6'] == (
+        "Passed",
+        None,
+        {"Column.id.AggregateMatch": 10 / 6},
+    )
+    assert results['AggregateMatch "count(id)" "count(unit.price)" > 1'] == (
+        "Passed",
+        None,
+        {"Column.id,unit.price.AggregateMatch": 4 / 3},
     )
     with pytest.raises(EtlError, match=r"no data source 'other' in additional_data_sources \(given: none\)"):
         outcomes(dyf, 'Rules = [ RowCountMatch "other" = 1 ]')

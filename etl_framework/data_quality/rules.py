@@ -26,7 +26,7 @@ History = Callable[[str], list[float]]  # metric name -> its stored values, olde
 SERVICE_RULES = {
     "DetectAnomalies": "its anomaly model is trained by the AWS Glue Data Quality service",
 }
-NOT_YET = ("DatasetMatch", "AggregateMatch")
+NOT_YET = ("DatasetMatch",)
 DATA_TYPES = {
     "BOOLEAN": "boolean",
     "DATE": "date",
@@ -516,6 +516,35 @@ def _referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Chec
     )
 
 
+_AGGREGATE = re.compile(r"\s*(sum|avg|count|min|max)\s*\(\s*(.+?)\s*\)\s*", re.IGNORECASE)
+_AGGREGATES = {"sum": F.sum, "avg": F.avg, "count": F.count, "min": F.min, "max": F.max}
+
+
+def _aggregate(rule: Rule, plan: Plan, arg: str) -> tuple[Callable[[Column], Column], str | None, str]:
+    """``"sum(total)"`` or ``"sum(reference.total)"``: (the function, the data source or None, the column)."""
+    match = _AGGREGATE.fullmatch(arg)
+    if match is None:
+        raise EtlError(f'DQDL: rule {rule.text!r}: expected an aggregate such as "sum(col)", got {arg!r}')
+    alias, _, name = match[2].partition(".")
+    if alias not in plan.sources:  # a column of the frame (its name may hold a dot)
+        alias, name = "", match[2]
+    columns = _source(rule, plan, alias).columns if alias else plan.columns
+    if name not in columns:
+        raise EtlError(f"DQDL: rule {rule.text!r}: no column {match[2]!r}")
+    return _AGGREGATES[match[1].lower()], alias or None, name
+
+
+def _aggregate_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+    # the frame's aggregate over the other's; a data source's aggregate is a job of its own
+    (fa, sa, ca), (fb, sb, cb) = (_aggregate(rule, plan, arg) for arg in rule.args)
+    if sa is not None:
+        raise EtlError(f"DQDL: rule {rule.text!r}: the first aggregate is the frame's, not {sa!r}'s")
+    theirs = F.lit(plan.sources[sb].agg(fb(col(cb))).first()[0]) if sb else fb(_filtered(where, col(cb)))
+    ratio = plan.agg(F.try_divide(fa(_filtered(where, col(ca))), theirs))
+    name = f"Column.{ca}.AggregateMatch" if ca == cb else f"Column.{ca},{cb}.AggregateMatch"
+    return Check(rule.text, {name: ratio}, decide=_metric_rule(name, rule.constraint))
+
+
 # type -> builder; _SPECS: (quoted arguments (negative: at least), needs an expression, how many of the
 # arguments are columns (None: all))
 _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
@@ -543,6 +572,7 @@ _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "RowCountMatch": _row_count_match,
     "SchemaMatch": _schema_match,
     "ReferentialIntegrity": _referential_integrity,
+    "AggregateMatch": _aggregate_match,
 }
 _COLUMN = (1, True, 1)
 _VALUE_RULES = ("ColumnValues", "ColumnDataType")  # constraints on values, not numbers
@@ -562,4 +592,5 @@ _SPECS: dict[str, tuple[int, bool, int | None]] = {
     "RowCountMatch": (1, True, 0),
     "SchemaMatch": (1, True, 0),
     "ReferentialIntegrity": (2, True, 0),
+    "AggregateMatch": (2, True, 0),
 }
