@@ -16,7 +16,7 @@ within it:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import EtlError
 
@@ -112,7 +112,6 @@ class Rule:
     where: str | None
     threshold: Constraint | None
     text: str
-    options: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.text
