@@ -31,6 +31,8 @@ class Services(Protocol):
     bookmarks: BookmarkSession | None  # set by ``Job.init``; None outside a job
     metrics: RunMetrics  # counts of records read, written and in error, for the run summary
     profile: Profile | None
+    job_name: str | None  # the run's job and run id; None outside ``etl run``
+    run_id: str | None
 
     @property
     def catalog(self) -> Catalog:

@@ -483,13 +483,13 @@ class FillMissingValues(_NeedsAwsService):
 
 
 class EvaluateDataQuality(GlueTransform):
-    """Glue Data Quality's rule evaluation, for Glue Studio's default ruleset ``Rules = [ ColumnCount > 0 ]``
-    only: any other rule raises an EtlError naming it (see ``etl_framework.data_quality``).
+    """Glue Data Quality's rule evaluation: a DQDL ruleset on a frame (see ``etl_framework.data_quality``).
 
     ``EvaluateDataQuality.apply(frame=..., ruleset=...)`` returns the rule outcomes (``Rule``,
     ``Outcome``, ``FailureReason``, ``EvaluatedMetrics``); ``EvaluateDataQuality().process_rows(...)``
-    the collection of ``ruleOutcomes``, ``rowLevelOutcomes`` and ``originalData``. The publishing
-    options (CloudWatch metrics, results in Glue Studio) have nothing to publish to here and are ignored.
+    the collection of ``ruleOutcomes``, ``rowLevelOutcomes`` and ``originalData``. Results are kept in
+    the state dir under ``publishing_options["dataQualityEvaluationContext"]``; CloudWatch metrics
+    have nothing to publish to here. ``additional_options={"stopJobOnFailure": True}`` raises when a rule fails.
     """
 
     def __call__(
@@ -507,5 +507,6 @@ class EvaluateDataQuality(GlueTransform):
         ruleset: str,
         publishing_options: Mapping[str, Any] | None = None,
         additional_options: Mapping[str, Any] | None = None,
+        additional_data_sources: Mapping[str, DynamicFrame] | None = None,
     ) -> DynamicFrameCollection:
-        return evaluate(frame, ruleset)
+        return evaluate(frame, ruleset, publishing_options, additional_options, additional_data_sources)

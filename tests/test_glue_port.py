@@ -1,6 +1,7 @@
 """Glue scripts on etl_framework: AWS's resolveChoice walkthrough (medicare data) ported by changing
 imports, and a script in Glue Studio's generated shape run as written."""
 
+import json
 import site
 import textwrap
 from pathlib import Path
@@ -148,6 +149,14 @@ def test_a_glue_studio_script_runs_as_written(spark_session, tmp_path, monkeypat
     assert table.location.endswith(f"{tmp_path}/out/customer_totals")
     totals = ctx.create_dynamic_frame.from_catalog(*STUDIO_TABLE).toDF()
     assert sorted(tuple(r) for r in totals.collect()) == [("Ann", 17.75, 2), ("Bob", 4.0, 1), ("Cid", 1.0, 1)]
+    # each data quality node's results are kept under its evaluation context
+    kept = tmp_path / "state" / "data_quality" / "studio" / "EvaluateDataQuality_node1733000000021.jsonl"
+    [result] = [json.loads(line) for line in kept.read_text().splitlines()]
+    assert (result["rule"], result["outcome"], result["metrics"]) == (
+        "ColumnCount > 0",
+        "Passed",
+        {"Dataset.*.ColumnCount": 3.0},
+    )
 
 
 def test_etl_run_gives_a_glue_studio_script_awsglue_and_its_spark_context(spark_session, tmp_path, dirs):

@@ -11,7 +11,6 @@ from etl_framework.transforms import (
     ALL_TRANSFORMS,
     ApplyMapping,
     DropNullFields,
-    EvaluateDataQuality,
     FindMatches,
     FlatMap,
     GlueTransform,
@@ -199,56 +198,6 @@ def test_transform_classes_match_methods_and_aws_only_ones_refuse(read):
     assert [r["key"] for r in collect(mapped, "key")] == [7, 8]
     with pytest.raises(EtlError, match="FindMatches runs on AWS Glue's machine-learning transforms"):
         FindMatches.apply(frame=frame)
-
-
-# Glue Studio's default ruleset, as it writes it before a target with data quality on.
-STUDIO_RULESET = """
-    # Example rules: Completeness "colA" between 0.4 and 0.8, ColumnCount > 10
-    Rules = [
-        ColumnCount > 0
-    ]
-"""
-
-
-def test_evaluate_data_quality_checks_studios_default_ruleset_and_refuses_other_rules(read):
-    frame = read("dq", [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])
-    results = EvaluateDataQuality().process_rows(
-        frame=frame,
-        ruleset=STUDIO_RULESET,
-        publishing_options={
-            "dataQualityEvaluationContext": "EvaluateDataQuality_node1",
-            "enableDataQualityResultsPublishing": True,
-        },
-        additional_options={"dataQualityResultsPublishing.strategy": "BEST_EFFORT", "observations.scope": "ALL"},
-    )
-    assert sorted(results.keys()) == ["originalData", "rowLevelOutcomes", "ruleOutcomes"]
-    assert results.select("originalData") is frame
-    outcome = SelectFromCollection.apply(dfc=results, key="ruleOutcomes").toDF().collect()
-    assert [r.asDict() for r in outcome] == [
-        {
-            "Rule": "ColumnCount > 0",
-            "Outcome": "Passed",
-            "FailureReason": None,
-            "EvaluatedMetrics": {"Dataset.*.ColumnCount": 2.0},
-        }
-    ]
-    rows = collect(results.select("rowLevelOutcomes"), "id")
-    assert rows[0] == {
-        "id": 1,
-        "v": "a",
-        "DataQualityRulesPass": [],
-        "DataQualityRulesFail": [],
-        "DataQualityRulesSkip": ["ColumnCount > 0"],
-        "DataQualityEvaluationResult": "Passed",
-    }
-    # apply() returns the rule outcomes, as Glue's EvaluateDataQuality.apply does
-    assert (
-        EvaluateDataQuality.apply(frame=frame, ruleset="Rules = [ColumnCount > 0]").toDF().first().Outcome == "Passed"
-    )
-    with pytest.raises(EtlError, match=r"rule 'IsComplete \"id\"' is not supported yet; only Glue Studio's default"):
-        EvaluateDataQuality.apply(frame=frame, ruleset='Rules = [ ColumnCount > 0, IsComplete "id" ]')
-    with pytest.raises(EtlError, match="expected a ruleset 'Rules = \\[ ... \\]', got 'ColumnCount > 0'"):
-        EvaluateDataQuality.apply(frame=frame, ruleset="ColumnCount > 0")
 
 
 def test_registry_holds_every_transform_class_and_describes_it_by_its_doc():

@@ -1,0 +1,124 @@
+"""A DQDL ruleset evaluated on a DynamicFrame: rule outcomes, row-level outcomes, stored results."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from ..dynamicframe import DynamicFrame, DynamicFrameCollection, Step
+from ..errors import EtlError
+from ..logs import get_logger
+from ..types import ArrayType, Field, StringType, StructType
+from .parser import parse
+from .results import ResultStore
+from .rules import Check, Plan, compile_rule
+
+RULE_OUTCOMES_DDL = "Rule string, Outcome string, FailureReason string, EvaluatedMetrics map<string,double>"
+PUBLISHING_OPTIONS = (
+    "dataQualityEvaluationContext",
+    "enableDataQualityCloudWatchMetrics",
+    "enableDataQualityResultsPublishing",
+    "resultsS3Prefix",
+)
+# Glue's additional_options, plus ours: stopJobOnFailure raises when a rule fails (Glue scripts assert instead).
+ADDITIONAL_OPTIONS = (
+    "performanceTuning.caching",
+    "observations.scope",
+    "dataQualityResultsPublishing.strategy",
+    "compositeRuleEvaluation.method",
+    "stopJobOnFailure",
+)
+DEFAULT_CONTEXT = "EvaluateDataQuality"
+
+
+def evaluate(
+    frame: DynamicFrame,
+    ruleset: str,
+    publishing_options: Mapping[str, Any] | None = None,
+    additional_options: Mapping[str, Any] | None = None,
+    additional_data_sources: Mapping[str, DynamicFrame] | None = None,
+) -> DynamicFrameCollection:
+    """``ruleOutcomes`` (one row per rule), ``rowLevelOutcomes`` (the records with the rules each
+    passed, failed or skipped, and ``DataQualityEvaluationResult``) and ``originalData`` (``frame``).
+    Rules comparing with other data (RowCountMatch, SchemaMatch, ReferentialIntegrity) name them
+    by their alias in ``additional_data_sources``."""
+    publishing = _options(publishing_options, PUBLISHING_OPTIONS, "publishing_options")
+    additional = _options(additional_options, ADDITIONAL_OPTIONS, "additional_options")
+    log = get_logger("data_quality")
+    if publishing.get("enableDataQualityCloudWatchMetrics"):
+        log.info("EvaluateDataQuality: CloudWatch metrics are not available here; results go to the state dir")
+    method = str(additional.get("compositeRuleEvaluation.method", "COLUMN")).upper()
+    if method not in ("COLUMN", "ROW"):
+        raise EtlError(
+            f"EvaluateDataQuality: additional_options compositeRuleEvaluation.method {method!r}: use COLUMN or ROW"
+        )
+    context = str(publishing.get("dataQualityEvaluationContext") or DEFAULT_CONTEXT)
+
+    rules = parse(ruleset).rules
+    df = frame.toDF()
+    if additional.get("performanceTuning.caching") == "CACHE_INPUT":
+        df = df.cache()
+    sources = {alias: other.toDF() for alias, other in (additional_data_sources or {}).items()}
+    plan = Plan(df, row_composites=method == "ROW", sources=sources)
+    checks = [compile_rule(rule, plan) for rule in rules]
+    values = plan.run()  # every aggregate metric of the ruleset, in one pass
+
+    services = frame.glue_ctx
+    profile = services.profile if services is not None else None
+    store = ResultStore(profile.state_dir, services.job_name, context) if profile is not None else None
+    history = store.history if store is not None else (lambda metric: [])
+    outcomes = []
+    for check in checks:
+        reason, metrics = check.outcome(values, history)
+        kept = {k: float(v) for k, v in metrics.items() if v is not None}
+        outcomes.append((check.text, "Failed" if reason else "Passed", reason, kept))
+    if store is not None:
+        store.add(uuid.uuid4().hex, services.run_id, outcomes)
+
+    failed = [o for o in outcomes if o[1] == "Failed"]
+    log.info("EvaluateDataQuality %s: %d of %d rules passed", context, len(outcomes) - len(failed), len(outcomes))
+    if failed and additional.get("stopJobOnFailure"):
+        listed = "; ".join(f"{rule}: {reason}" for rule, _, reason, _ in failed)
+        raise EtlError(f"data quality {context}: {len(failed)} of {len(outcomes)} rules failed: {listed}")
+
+    spark = df.sparkSession
+    rule_outcomes = DynamicFrame.fromDF(spark.createDataFrame(outcomes, RULE_OUTCOMES_DDL), services, "ruleOutcomes")
+    row_level = _row_level(frame, plan, checks, [o[1] == "Passed" for o in outcomes])
+    return DynamicFrameCollection(
+        {"ruleOutcomes": rule_outcomes, "rowLevelOutcomes": row_level, "originalData": frame}, services
+    )
+
+
+def _options(given: Mapping[str, Any] | None, known: tuple[str, ...], what: str) -> dict[str, Any]:
+    unknown = sorted(set(given or {}) - set(known))
+    if unknown:
+        raise EtlError(f"EvaluateDataQuality: unknown {what} key(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    return dict(given or {})
+
+
+def _row_level(frame: DynamicFrame, plan: Plan, checks: list[Check], passed: list[bool]) -> DynamicFrame:
+    """The records with the rules each passed, failed or skipped: a row-level rule judges each record
+    (those outside its ``where`` skip it); any other rule lists its dataset outcome on every record."""
+    lists: dict[str, list[Column]] = {"Pass": [], "Fail": [], "Skip": []}
+    for check, ok in zip(checks, passed, strict=True):
+        text = F.lit(check.text)
+        if check.row is None:
+            lists["Pass" if ok else "Fail"].append(text)
+            continue
+        inside = F.lit(True) if check.where is None else F.coalesce(check.where, F.lit(False))
+        lists["Pass"].append(F.when(inside & check.row, text))
+        lists["Fail"].append(F.when(inside & ~check.row, text))
+        lists["Skip"].append(F.when(~inside, text))
+    strings = "array<string>"
+    added = {f"DataQualityRules{k}": F.array_compact(F.array(*v)).cast(strings) for k, v in lists.items()}
+    added["DataQualityEvaluationResult"] = F.when(F.size(added["DataQualityRulesFail"]) > 0, F.lit("Failed")).otherwise(
+        F.lit("Passed")
+    )
+    internal = [c for c in plan.df.columns if c not in plan.columns]  # the window counts
+    df = plan.df.withColumns(added).drop(*internal)
+    fields = [Field(n, StringType() if n == "DataQualityEvaluationResult" else ArrayType(StringType())) for n in added]
+    return frame.derive(df, StructType([*frame.schema().fields, *fields]), Step("EvaluateDataQuality"))
