@@ -68,7 +68,8 @@ def attached_spark_context(make_session: Callable[[], Any] | None = None) -> Ite
 
 
 def _shown(value: Any) -> str:
-    """A SparkConf by its settings (its repr is an object address), anything else by its repr."""
+    """A SparkConf by its keys (its repr is an object address; its values may be secrets), anything
+    else by its repr."""
     if hasattr(value, "getAll"):
-        return "SparkConf(" + ", ".join(f"{k}={v}" for k, v in sorted(value.getAll())) + ")"
+        return "SparkConf(" + ", ".join(sorted(k for k, _ in value.getAll())) + ")"
     return repr(value)

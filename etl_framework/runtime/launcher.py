@@ -172,12 +172,19 @@ def run_job(
     log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
     status, error, code, spark = "SUCCEEDED", None, 0, None
 
+    building = False
+
     def session() -> SparkSession:
         # Built on the job's first use (its context, or a Glue script's SparkContext()): a job that
-        # never uses Spark, such as a script a scheduler test runs, starts no JVM.
-        nonlocal spark
-        if spark is None:
-            spark = build_session(profile, job_name)
+        # never uses Spark, such as a script a scheduler test runs, starts no JVM. The builder's own
+        # SparkContext(conf) comes back here while it builds: that one is left to make the context.
+        nonlocal spark, building
+        if spark is None and not building:
+            building = True
+            try:
+                spark = build_session(profile, job_name)
+            finally:
+                building = False
             # Under spark-submit the command's --py-files carry the shim to the executors already.
             install(None if under_spark_submit() else spark.sparkContext)
         return spark
