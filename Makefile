@@ -50,9 +50,13 @@ services:
 	    postgresql libpostgresql-jdbc-java; \
 	fi
 
+# Two workers, each with its own Spark session, Derby metastore and servers; a test file stays on
+# one worker (its module fixtures are shared). PYTEST_WORKERS= runs the suite in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
+
 test: java services $(STAMP)
 	@$(JARS_OR_WARN)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check etl_framework jobs tests bench
