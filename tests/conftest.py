@@ -116,6 +116,18 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+def use_project(root: Path, files: dict[str, str], monkeypatch) -> Path:
+    """Write ``files`` (relative path: text) under ``root`` and make it the working project: the
+    current folder, with bare job and definition names resolving in its ``jobs/`` and ``conf/``."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("ETL_CONF_DIR", str(root / "conf"))
+    monkeypatch.setenv("ETL_JOBS_DIR", str(root / "jobs"))
+    return root
+
+
 def set_args(dirs: dict) -> list[str]:
     out: list[str] = []
     for item in dirs["sets"]:

@@ -20,7 +20,7 @@ from etl_framework.scheduler.airflow import AirflowExportError, airflow_cron
 from etl_framework.scheduler.cron import CronError, parse
 from etl_framework.scheduler.definitions import load_definitions
 
-from .conftest import run_etl
+from .conftest import run_etl, use_project
 from .moto_server import REGION, MotoServer
 
 
@@ -170,13 +170,7 @@ PROJECT = {
 def project(tmp_path, monkeypatch) -> Path:
     """A project folder with jobs, a crawler, a workflow, job settings and triggers; bare job and
     crawler names resolve in it."""
-    for name, text in PROJECT.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ETL_CONF_DIR", str(tmp_path / "conf"))
-    monkeypatch.setenv("ETL_JOBS_DIR", str(tmp_path / "jobs"))
-    return tmp_path
+    return use_project(tmp_path, PROJECT, monkeypatch)
 
 
 def test_definitions_load_in_glue_shapes_and_are_valid_glue_requests(project):

@@ -20,7 +20,7 @@ import pytest
 from etl_framework.cli import main
 from etl_framework.runtime.history import RunHistory, RunRecord, process_alive
 
-from .conftest import ETL, ROOT
+from .conftest import ETL, ROOT, use_project
 
 # One script for every job: --exit N exits N, --sleep S sleeps, --fail-once PATH fails the first
 # time (creating PATH); every run writes its arguments, and whether a SparkContext exists, to
@@ -74,15 +74,8 @@ FILES = {
 def project(tmp_path, monkeypatch) -> dict:
     """A project folder (jobs/, conf/) as the working directory, and the profile options of a
     private state dir."""
-    for name in ("j1", "j2", "j3", "slow", "flaky", "sleepy"):
-        (tmp_path / "jobs").mkdir(exist_ok=True)
-        (tmp_path / "jobs" / f"{name}.py").write_text(JOB)
-    for path, text in FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ETL_CONF_DIR", str(tmp_path / "conf"))
-    monkeypatch.setenv("ETL_JOBS_DIR", str(tmp_path / "jobs"))
+    jobs = {f"jobs/{name}.py": JOB for name in ("j1", "j2", "j3", "slow", "flaky", "sleepy")}
+    use_project(tmp_path, {**jobs, **FILES}, monkeypatch)
     state = tmp_path / "state"
     opts = ["--env", str(ROOT / "conf" / "local.yaml"), "--set", f"state_dir={state}"]
     return {
