@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("name", ["local", "standalone", "emr"])
+@pytest.mark.parametrize("name", ["local", "standalone", "emr", "emr-serverless"])
 def test_bundled_profiles_are_valid(name):
     profile = load_profile(name)
     assert profile.name == name
