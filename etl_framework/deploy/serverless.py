@@ -4,7 +4,6 @@ are ``sparkSubmitParameters``."""
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from ..config import Profile
@@ -44,7 +43,8 @@ class ServerlessTarget:
                 "sparkSubmit": {
                     "entryPoint": cmd.entry_point,
                     "entryPointArguments": cmd.arguments,
-                    "sparkSubmitParameters": shlex.join(cmd.options),
+                    # Split at spaces by the service, not by a shell: no quoting
+                    "sparkSubmitParameters": " ".join(cmd.options),
                 }
             },
         }
