@@ -89,7 +89,8 @@ def test_bad_choice_names_key():
 
 def test_missing_file_names_file():
     with pytest.raises(
-        ConfigError, match=r"nope\.yaml: profile file not found \(profiles in .*: emr, local, standalone\)"
+        ConfigError,
+        match=r"nope\.yaml: profile file not found \(profiles in .*: emr, emr-serverless, local, standalone\)",
     ):
         load_profile("nope")
 

@@ -21,6 +21,7 @@ from etl_framework.cli import main
 from etl_framework.config import load_profile
 from etl_framework.deploy import build
 from etl_framework.deploy.package import cache_dir
+from etl_framework.runtime import launcher
 from etl_framework.runtime.history import RunHistory
 
 from .conftest import use_project
@@ -29,7 +30,14 @@ from .moto_server import REGION, MotoServer
 BUCKET = "deploy-bucket"
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/etl-job"  # moto refuses another account's role
 REQUIREMENTS = "six==1.17.0\n"  # one small pure package: what pip reaches here, and quick to install
-JOB = "import six\n\ndef main(ctx, args):\n    print('hello', six.__name__, args['day'])\n"
+# A Glue-style script that needs no Spark: the launcher runs it without starting a JVM.
+JOB = """import sys
+import six
+from etl_framework import getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["day"])
+print("hello", six.__name__, args["day"])
+"""
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "moto-secret"}
 
 
@@ -156,7 +164,7 @@ def test_package_rebuilds_byte_identical_with_content_names(project, tmp_path, e
     assert "moto-secret" not in capsys.readouterr().out
 
 
-def test_emr_step_runs_from_s3_and_a_second_run_uploads_nothing(project, aws, capsys):
+def test_emr_step_runs_from_s3_and_a_second_run_uploads_nothing(project, aws, moto, capsys, monkeypatch):
     cluster, prefix = project["cluster"], project["prefix"]
     _end_step(cluster, "COMPLETED")
     code = main(["run", "hello", "--env", "emr", "--day", "2026-11-01", "--api_token", "t0p-s3cr3t"])
@@ -219,6 +227,26 @@ def test_emr_step_runs_from_s3_and_a_second_run_uploads_nothing(project, aws, ca
     failed = aws["emr"].list_steps(ClusterId=cluster)["Steps"][0]["Id"]
     assert f"EMR step {failed} on {cluster} FAILED: Step failed with exitCode 1" in err
     assert f"logs: s3://deploy-logs/emr/{cluster}/steps/{failed}/" in err
+
+    # What the step runs, from what is in the bucket: the launcher with the step's own arguments
+    # reads the profile from S3 and finds the job in the staged zip (on the path, as --py-files puts it)
+    zipped = project["root"] / names["etl_framework"]
+    zipped.write_bytes(
+        aws["s3"].get_object(Bucket=BUCKET, Key=f"{project['key']}/{names['etl_framework']}")["Body"].read()
+    )
+    monkeypatch.syspath_prepend(str(zipped))
+    cluster_env = {
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_DEFAULT_REGION": REGION,
+        **{k.upper(): v for k, v in KEYS.items()},
+    }
+    for name, value in cluster_env.items():  # the cluster's role and endpoint, for boto3 in the launcher
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ETL_JOBS_DIR", str(project["root"] / "no-jobs-here"))
+    args = step["Config"]["Args"]
+    assert launcher.main(args[args.index(f"{prefix}{names['launcher']}") + 1 :]) == 0
+    out = capsys.readouterr().out
+    assert "hello six 2026-11-01" in out and "job=hello" in out and "status=SUCCEEDED" in out
 
 
 def test_emr_serverless_job_run_carries_the_package(project, aws, capsys):
