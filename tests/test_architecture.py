@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
-    ("runtime", ("runtime", "glue_compat", "scheduler")),
+    ("runtime", ("runtime", "glue_compat", "scheduler", "deploy")),
     ("interface", ("cli", "__main__", "")),
 ]
 INDEPENDENT = {"sources", "transforms", "sinks"}  # side by side on the data path

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("name", ["local", "standalone", "emr"])
+@pytest.mark.parametrize("name", ["local", "standalone", "emr", "emr-serverless"])
 def test_bundled_profiles_are_valid(name):
     profile = load_profile(name)
     assert profile.name == name
@@ -89,7 +89,8 @@ def test_bad_choice_names_key():
 
 def test_missing_file_names_file():
     with pytest.raises(
-        ConfigError, match=r"nope\.yaml: profile file not found \(profiles in .*: emr, local, standalone\)"
+        ConfigError,
+        match=r"nope\.yaml: profile file not found \(profiles in .*: emr, emr-serverless, local, standalone\)",
     ):
         load_profile("nope")
 

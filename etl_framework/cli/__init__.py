@@ -8,6 +8,7 @@
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
     etl jars [--env PROFILE]
+    etl package [--env PROFILE] [-o DIR]
     etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
     etl workflows export-airflow NAME -o FILE [--operator bash|spark-submit]
     etl scheduler [--once [--at ISO_TIME]]
@@ -22,10 +23,10 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers, workflows
+from . import bookmarks, catalog, crawl, delta, jars, package, run, scheduler, triggers, workflows
 
 # Each adds its subcommands to the parser.
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)
+COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, package, triggers, workflows, scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,6 +43,20 @@ Schema (every key optional except ``spark.master``)::
     connections:                         # JDBC connections jobs name (from_jdbc_conf, extract_jdbc_conf)
       NAME: {url: jdbc:postgresql://host:5432/db, user: etl, password: "${DB_PASSWORD}",
              driver: null, enforce_ssl: false}
+    deploy:                              # etl package, and etl run on EMR (see etl_framework.deploy)
+      target: null | emr | emr-serverless # null: spark-submit to spark.master
+      s3_prefix: s3://bucket/prefix      # where the artefacts are staged
+      endpoint_url: null                 # S3 and EMR endpoint (moto, MinIO); default: AWS
+      region: null                       # default: the AWS environment's
+      requirements: null                 # pip requirements file (beside the profile) of the job's packages
+      poll_seconds: 15                   # how often a run is polled
+      timeout_minutes: null              # stop following after this long (status TIMEOUT)
+      log_uri: null                      # where the service writes logs (EMR: a new cluster's LogUri)
+      cluster_id: null                   # emr: j-...; null: make one from `cluster`, terminate it after
+      cluster: {}                        # emr: run_job_flow keys (Name, ReleaseLabel, Instances, roles)
+      action_on_failure: CONTINUE        # emr: CONTINUE | CANCEL_AND_WAIT | TERMINATE_CLUSTER
+      application_id: null               # emr-serverless: the application
+      execution_role_arn: null           # emr-serverless: the job run's role
 """
 
 from .profile import (
@@ -50,6 +64,7 @@ from .profile import (
     CatalogSettings,
     ConnectionSettings,
     DeltaSettings,
+    DeploySettings,
     Profile,
     S3Settings,
     SparkSettings,
@@ -75,6 +90,7 @@ __all__ = [
     "ConfigError",
     "ConnectionSettings",
     "DeltaSettings",
+    "DeploySettings",
     "DuplicateKeyError",
     "Key",
     "Profile",

@@ -15,6 +15,8 @@ from ..redaction import SECRET_NAMES
 from .schema import Key, load_yaml, read_yaml_mapping, validate
 
 _SCALARS = (str, int, float, bool)
+DEPLOY_TARGETS = ("emr", "emr-serverless")
+ACTIONS_ON_FAILURE = ("CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW")
 
 
 # The profile schema: nested dicts of Key. Keys not listed here are rejected.
@@ -53,6 +55,21 @@ SCHEMA: dict[str, Any] = {
     },
     "secret_names": Key(list, []),
     "connections": Key(dict, {}),  # NAME -> CONNECTION, checked entry by entry
+    "deploy": {
+        "target": Key(str, None, DEPLOY_TARGETS),
+        "s3_prefix": Key(str),
+        "endpoint_url": Key(str),
+        "region": Key(str),
+        "requirements": Key(str),
+        "poll_seconds": Key((int, float), 15),
+        "timeout_minutes": Key((int, float)),
+        "log_uri": Key(str),
+        "cluster_id": Key(str),
+        "cluster": Key(dict, {}),
+        "action_on_failure": Key(str, "CONTINUE", ACTIONS_ON_FAILURE),
+        "application_id": Key(str),
+        "execution_role_arn": Key(str),
+    },
 }
 
 # One entry of ``connections``: a JDBC connection a job names (``from_jdbc_conf``, ``extract_jdbc_conf``),
@@ -109,6 +126,25 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class DeploySettings:
+    """The ``deploy`` section: where ``etl package`` artefacts go and which service runs them."""
+
+    target: str | None = None  # emr | emr-serverless; None: spark-submit to spark.master
+    s3_prefix: str | None = None  # s3://bucket/prefix the artefacts are staged under
+    endpoint_url: str | None = None  # S3 and EMR API endpoint (moto, MinIO); default: AWS
+    region: str | None = None
+    requirements: str | None = None  # pip requirements file of the job's own dependencies
+    poll_seconds: float = 15
+    timeout_minutes: float | None = None  # stop following (status TIMEOUT) after this long
+    log_uri: str | None = None  # EMR Serverless: s3MonitoringConfiguration.logUri; EMR: the new cluster's
+    cluster_id: str | None = None  # EMR: the cluster the step runs on; None: one made from ``cluster``
+    cluster: dict[str, Any] = field(default_factory=dict)  # EMR: run_job_flow keys of the cluster to make
+    action_on_failure: str = "CONTINUE"
+    application_id: str | None = None  # EMR Serverless
+    execution_role_arn: str | None = None  # EMR Serverless
+
+
+@dataclass(frozen=True)
 class ConnectionSettings:
     """A JDBC connection of the profile's ``connections`` section."""
 
@@ -136,6 +172,7 @@ class Profile:
     s3: S3Settings = field(default_factory=S3Settings)
     secret_names: tuple[str, ...] = SECRET_NAMES  # the built-in fragments and the profile's own
     connections: dict[str, ConnectionSettings] = field(default_factory=dict)
+    deploy: DeploySettings = field(default_factory=DeploySettings)
 
     def to_yaml(self) -> str:
         """The resolved profile as YAML (interpolated, overrides applied)."""
@@ -203,7 +240,16 @@ def load_profile(env: str = "local", sets: list[str] | None = None, confs: list[
         s3=S3Settings(**resolved["s3"]),
         secret_names=SECRET_NAMES + tuple(n.strip() for n in extra),
         connections=_connections(resolved["connections"], where),
+        deploy=_deploy(resolved["deploy"], path),
     )
+
+
+def _deploy(section: dict[str, Any], path: Path) -> DeploySettings:
+    """The ``deploy`` section; a relative ``requirements`` file is the profile folder's."""
+    requirements = section["requirements"]
+    if requirements:
+        section = {**section, "requirements": str((path.parent / requirements).resolve())}
+    return DeploySettings(**section)
 
 
 def _connections(section: dict[str, Any], where: str) -> dict[str, ConnectionSettings]:

@@ -14,16 +14,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def content_zip(stem: str, files: Iterable[tuple[str, Path]]) -> Path:
-    """Zip ``(name in the archive, file)`` pairs into ``<tmp>/etl_framework-submit/<stem>-<hash>.zip``."""
+def content_zip(stem: str, files: Iterable[tuple[str, Path]], folder: Path | None = None) -> Path:
+    """Zip ``(name in the archive, file)`` pairs into ``<folder>/<stem>-<hash>.zip`` (default folder:
+    ``<tmp>/etl_framework-submit``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, path in sorted(files):
             # A fixed timestamp: the same content gives the same bytes, hence the same name.
             zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), path.read_bytes())
-    data = buffer.getvalue()
-    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.zip"
-    target = Path(tempfile.gettempdir()) / "etl_framework-submit" / name
+    return content_file(stem, ".zip", buffer.getvalue(), folder)
+
+
+def content_file(stem: str, suffix: str, data: bytes, folder: Path | None = None) -> Path:
+    """``data`` written once to ``<folder>/<stem>-<hash of data><suffix>``; its path."""
+    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    target = (folder or Path(tempfile.gettempdir()) / "etl_framework-submit") / name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")

@@ -2,8 +2,9 @@
 
 The one entry point for everything that starts jobs (``etl run``, and the scheduler and the
 Studio to come): a local profile (``spark.master: local[...]``) runs the job in this process, a
-cluster profile submits it with spark-submit and waits for it. Either way the exit code is the
-job's.
+cluster profile submits it with spark-submit and waits for it, a profile with a ``deploy.target``
+(EMR, EMR Serverless) runs it there through ``etl_framework.deploy``. Either way the exit code is
+the job's.
 
 >>> from etl_framework.runtime.launcher import RunRequest
 >>> launch(RunRequest(job="jobs/sample_orders.py", dry_run=True))
@@ -31,11 +32,19 @@ log = get_logger("launcher")
 def launch(request: RunRequest, profile: Profile | None = None) -> int:
     """Run ``request.job`` with ``profile`` (default: the one ``request.env`` names); the exit code.
 
-    With ``request.dry_run`` a cluster run prints its spark-submit command instead."""
+    With ``request.dry_run`` a cluster run prints its spark-submit command instead, and a run on
+    a ``deploy.target`` the API requests it would send."""
     if request.job is None:
         raise EtlError("no job to run: give a job file, a name under jobs/, or --module NAME")
     profile = profile or load_profile(request.env, request.sets, request.confs)
     setup_logging(profile.log_level)
+    if profile.deploy.target:  # EMR, EMR Serverless: packaged, staged on S3, submitted through their API
+        from ..deploy import deploy_run, dry_run
+
+        if request.dry_run:
+            print(dry_run(request, profile))
+            return 0
+        return deploy_run(request, profile)
     if profile.spark.is_local:
         if request.dry_run:
             raise EtlError(

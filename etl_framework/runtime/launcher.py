@@ -22,9 +22,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if __name__ == "__main__":
@@ -44,6 +46,7 @@ from etl_framework.redaction import mask_argv, redact, secret_values
 from etl_framework.runtime.active import ActiveRun, activate
 from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id, scheduled_run_id
 from etl_framework.runtime.modules import JobModule, execute, resolve_job
+from etl_framework.s3 import is_s3
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -225,7 +228,8 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(lines)}"
 
 
-def summary_line(record: RunRecord) -> str:
+def summary_line(record: RunRecord, extra: dict[str, str] | None = None) -> str:
+    """The one line every run ends with; ``extra`` adds ``key=value`` items (a deployed run's ids)."""
     m = record.metrics
     parts = [
         f"job={record.job}",
@@ -236,6 +240,7 @@ def summary_line(record: RunRecord) -> str:
         f"written={m.get('written', 0)}",
         f"errors={m.get('errors', 0)}",
     ]
+    parts += [f"{key}={value}" for key, value in (extra or {}).items()]
     if record.error:
         parts.append(f"error={record.error!r}")
     return "etl run summary: " + " ".join(parts)
@@ -249,7 +254,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if req.help else 2
     started = time.time()
     try:
-        profile = load_profile(req.env, req.sets, req.confs)
+        env = req.env
+        if is_s3(env):  # a deployed run (etl_framework.deploy): the profile staged beside the package
+            from etl_framework.deploy.staging import download
+
+            env = str(download(env, Path(tempfile.mkdtemp(prefix="etl-profile-"))))
+        profile = load_profile(env, req.sets, req.confs)
         record = run_job(req.job, req.job_argv, profile, module=req.module)
     except EtlError as exc:
         print(f"etl: job {req.job}: {exc} ({time.time() - started:.1f}s)", file=sys.stderr)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import Profile, profile_path
@@ -21,17 +22,23 @@ from ..jvm import spark_home
 from ..packages import session_conf
 from .archive import content_zip
 from .launcher import RunRequest
-from .modules import resolve_job
+from .modules import JobModule, resolve_job
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the etl_framework package
 LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 
 
+def framework_files() -> Iterator[tuple[str, Path]]:
+    """(name in a zip, file) of the ``etl_framework`` package: its sources and the Java it compiles
+    at run time (jvm.py reads it as a package resource)."""
+    for path in PACKAGE_DIR.rglob("*"):
+        if path.suffix in (".py", ".java"):
+            yield path.relative_to(PACKAGE_DIR.parent).as_posix(), path
+
+
 def package_zip() -> Path:
     """Zip the ``etl_framework`` package for ``--py-files``; the name carries a content hash."""
-    # Sources and the Java the package compiles at run time (jvm.py reads it as a package resource).
-    files = (p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".java"))
-    return content_zip("etl_framework", ((str(p.relative_to(PACKAGE_DIR.parent)), p) for p in files))
+    return content_zip("etl_framework", framework_files())
 
 
 def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
@@ -41,7 +48,7 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     conf = {**spark.conf, **session_conf(spark.packages, spark.conf, local=False)[0]}
     # The driver in client mode is this machine: use this interpreter (it has our dependencies).
     # Executors default to it as well, which is right for a cluster on this machine; on a real
-    # cluster the profile names the executors' Python (see conf/emr.yaml).
+    # cluster the profile names the executors' Python, or deploys with a package (etl_framework.deploy).
     conf.setdefault("spark.pyspark.driver.python", sys.executable)
     conf.setdefault("spark.pyspark.python", sys.executable)
     cmd = [
@@ -62,19 +69,22 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     py_files.append(str(shim_zip()))
     cmd += ["--py-files", ",".join(py_files)]
     # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
-    if job.path and spark.deploy_mode == "client":
-        job_ref = [str(job.path)]
-    else:
-        job_ref = ["--module", job.module or job.path.stem]  # type: ignore[union-attr]
+    on_disk = bool(job.path) and spark.deploy_mode == "client"
     profile_ref = str(profile_path(req.env).resolve())
-    cmd += [str(LAUNCHER), "--env", profile_ref]
+    return [*cmd, str(LAUNCHER), *launcher_arguments(req, job, profile_ref, job_on_disk=on_disk)]
+
+
+def launcher_arguments(req: RunRequest, job: JobModule, profile_ref: str, job_on_disk: bool) -> list[str]:
+    """The launcher's arguments for ``req``: the profile, its overrides, the job (its file when
+    ``job_on_disk``, else its module name, found on the ``--py-files`` path) and its arguments."""
+    out = ["--env", profile_ref]
     for item in req.sets:
-        cmd += ["--set", item]
+        out += ["--set", item]
     for item in req.confs:
-        cmd += ["--conf", item]
+        out += ["--conf", item]
+    job_ref = [str(job.path)] if job.path and job_on_disk else ["--module", job.module or job.path.stem]  # type: ignore[union-attr]
     # After "--" the launcher passes everything on, so a job's own --env or --conf reaches it.
-    cmd += [*job_ref, "--", *req.job_argv]
-    return cmd
+    return [*out, *job_ref, "--", *req.job_argv]
 
 
 def shell_command(cmd: list[str]) -> str:

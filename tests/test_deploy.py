@@ -1,0 +1,382 @@
+"""Deploying to EMR and EMR Serverless (etl_framework.deploy): ``etl package`` and ``etl run --env``
+against moto in server mode, in this process so that a test can move a step to its end (moto
+never runs one: its steps stay RUNNING, its serverless job runs are SUCCESS at once)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.emr.models import emr_backends
+
+from etl_framework.cli import main
+from etl_framework.config import load_profile
+from etl_framework.deploy import build
+from etl_framework.deploy.package import cache_dir
+from etl_framework.runtime import launcher
+from etl_framework.runtime.history import RunHistory
+
+from .conftest import use_project
+from .moto_server import REGION, MotoServer
+
+BUCKET = "deploy-bucket"
+ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/etl-job"  # moto refuses another account's role
+REQUIREMENTS = "six==1.17.0\n"  # one small pure package: what pip reaches here, and quick to install
+# A Glue-style script that needs no Spark: the launcher runs it without starting a JVM.
+JOB = """import sys
+import six
+from etl_framework import getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["day"])
+print("hello", six.__name__, args["day"])
+"""
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "moto-secret"}
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()  # in this process: the tests reach moto's EMR backend
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def aws(moto):
+    clients = {name: boto3.client(name, endpoint_url=moto.url, region_name=REGION, **KEYS) for name in ("s3", "emr")}
+    clients["emr-serverless"] = boto3.client("emr-serverless", endpoint_url=moto.url, region_name=REGION, **KEYS)
+    clients["s3"].create_bucket(Bucket=BUCKET)
+    return clients
+
+
+@pytest.fixture(scope="session")
+def env_cache(tmp_path_factory) -> Path:
+    """One cache of built environments for the module: the venv is built once."""
+    return tmp_path_factory.mktemp("etl-cache")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, moto, aws, env_cache):
+    """A project with one job, its requirements and a profile per target, all pointed at moto."""
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
+    cluster = aws["emr"].run_job_flow(
+        Name="etl-tests",
+        ReleaseLabel="emr-7.5.0",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+        LogUri="s3://deploy-logs/emr/",
+    )["JobFlowId"]
+    app = aws["emr-serverless"].create_application(name="etl", releaseLabel="emr-7.5.0", type="SPARK")
+    prefix = f"s3://{BUCKET}/{tmp_path.name}/"
+    common = {
+        "spark": {"master": "yarn", "deploy_mode": "cluster", "conf": {"spark.sql.session.timeZone": "UTC"}},
+        "state_dir": str(tmp_path / "state"),
+        "s3": {"access_key_id": "testing", "secret_access_key": "moto-secret"},
+    }
+    deploy = {"s3_prefix": prefix, "endpoint_url": moto.url, "region": REGION, "requirements": "requirements.txt"}
+    deploy["poll_seconds"] = 0.05
+    emr = {**common, "deploy": {**deploy, "target": "emr", "cluster_id": cluster, "action_on_failure": "CONTINUE"}}
+    serverless = {
+        **common,
+        "deploy": {
+            **deploy,
+            "target": "emr-serverless",
+            "application_id": app["applicationId"],
+            "execution_role_arn": ROLE,
+        },
+    }
+    root = use_project(
+        tmp_path,
+        {
+            "jobs/hello.py": JOB,
+            "conf/requirements.txt": REQUIREMENTS,
+            "conf/emr.yaml": yaml.safe_dump(emr),
+            "conf/serverless.yaml": yaml.safe_dump(serverless),
+        },
+        monkeypatch,
+    )
+    return {"root": root, "cluster": cluster, "app": app["applicationId"], "prefix": prefix, "key": tmp_path.name}
+
+
+def _objects(aws, key: str) -> dict[str, bytes]:
+    found = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"{key}/").get("Contents", [])
+    return {o["Key"].split("/", 1)[1]: aws["s3"].get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in found}
+
+
+def _end_step(cluster: str, state: str, reason: str | None = None) -> threading.Thread:
+    """Move the cluster's next step to ``state`` as soon as it is added (what EMR would do)."""
+    backend = emr_backends[DEFAULT_ACCOUNT_ID][REGION].clusters[cluster]
+    before = len(backend.steps)
+
+    def end() -> None:
+        deadline = time.monotonic() + 30
+        while len(backend.steps) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        step = backend.steps[-1]
+        step.state, step.last_state_change_reason = state, reason
+
+    thread = threading.Thread(target=end, daemon=True)
+    thread.start()
+    return thread
+
+
+def _package(tmp: Path) -> dict[str, bytes]:
+    assert main(["package", "--env", "emr", "-o", str(tmp)]) == 0
+    return {p.name: p.read_bytes() for p in tmp.iterdir()}
+
+
+def test_package_rebuilds_byte_identical_with_content_names(project, tmp_path, env_cache, monkeypatch, capsys):
+    first = _package(tmp_path / "dist1")
+    assert sorted(n.split("-")[0] for n in first) == [
+        "env",
+        "etl_framework",
+        "etl_framework_glue_shim",
+        "launcher",
+        "profile",
+    ]
+    assert _package(tmp_path / "dist2") == first
+    # the environment again from nothing (no cache): the same bytes
+    monkeypatch.setenv("ETL_CACHE_DIR", str(tmp_path / "empty-cache"))
+    assert _package(tmp_path / "dist3") == first
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
+    # a changed job: only the code zip gets a new name
+    (project["root"] / "jobs" / "hello.py").write_text(JOB + "# changed\n")
+    changed = _package(tmp_path / "dist4")
+    assert set(changed) - set(first) == {n for n in changed if n.startswith("etl_framework-")}
+    assert len(set(first) - set(changed)) == 1
+    names = {n.split("-")[0]: n for n in first}
+    with tarfile.open(tmp_path / "dist1" / names["env"]) as env:
+        members = {m.name: m for m in env.getmembers()}
+    assert "lib/python3.11/site-packages/six.py" in members and members["bin/python"].issym()
+    assert {m.mtime for m in members.values()} == {0} and {m.uid for m in members.values()} == {0}
+    code = zipfile.ZipFile(tmp_path / "dist1" / names["etl_framework"]).namelist()
+    assert "hello.py" in code and "etl_framework/runtime/launcher.py" in code
+    profile = yaml.safe_load(first[names["profile"]])
+    assert "deploy" not in profile and "secret_access_key" not in profile["s3"]  # the cluster uses its role
+    assert "moto-secret" not in capsys.readouterr().out
+
+
+def test_emr_step_runs_from_s3_and_a_second_run_uploads_nothing(project, aws, moto, capsys, monkeypatch):
+    cluster, prefix = project["cluster"], project["prefix"]
+    _end_step(cluster, "COMPLETED")
+    code = main(["run", "hello", "--env", "emr", "--day", "2026-11-01", "--api_token", "t0p-s3cr3t"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "etl: staged 5 files under " + prefix + " (5 uploaded)" in out
+    step = aws["emr"].list_steps(ClusterId=cluster)["Steps"][0]
+    names = {n.split("-")[0]: n for n in _objects(aws, project["key"])}
+    run_id = step["Config"]["Args"][-1]
+    assert step["Name"] == "hello" and step["ActionOnFailure"] == "CONTINUE"
+    assert step["Config"]["Jar"] == "command-runner.jar"
+    assert step["Config"]["Args"] == [
+        "spark-submit",
+        "--deploy-mode",
+        "cluster",
+        "--name",
+        "hello",
+        "--archives",
+        f"{prefix}{names['env']}#environment",
+        "--conf",
+        "spark.sql.session.timeZone=UTC",
+        "--conf",
+        "spark.pyspark.python=./environment/bin/python",
+        "--conf",
+        "spark.pyspark.driver.python=./environment/bin/python",
+        "--py-files",
+        f"{prefix}{names['etl_framework']},{prefix}{names['etl_framework_glue_shim']}",
+        f"{prefix}{names['launcher']}",
+        "--env",
+        f"{prefix}{names['profile']}",
+        "--module",
+        "hello",
+        "--",
+        "--day",
+        "2026-11-01",
+        "--api_token",
+        "t0p-s3cr3t",  # the job's argument as given: the step runs it
+        "--JOB_NAME",
+        "hello",
+        "--JOB_RUN_ID",
+        run_id,
+    ]
+    # the bucket holds exactly the package's files, byte for byte
+    package = build(load_profile("emr"), cache_dir() / "package")
+    assert _objects(aws, project["key"]) == {p.name: p.read_bytes() for p in package.files}
+    assert f"etl: EMR step {step['Id']} on {cluster}: COMPLETED (" in err  # the progress line
+    summary = [line for line in out.splitlines() if line.startswith("etl run summary:")]
+    assert len(summary) == 1 and summary[0].startswith(f"etl run summary: job=hello run_id={run_id} status=SUCCEEDED")
+    assert summary[0].endswith(f"cluster_id={cluster} step_id={step['Id']}")
+    record = RunHistory(str(project["root"] / "state")).get(run_id)
+    assert record.status == "SUCCEEDED" and record.args["step_id"] == step["Id"] and record.args["target"] == "emr"
+    assert "t0p-s3cr3t" not in json.dumps(record.args)  # the history masks secret arguments
+
+    # unchanged: nothing new is uploaded; this step fails, with its reason and where its logs are
+    _end_step(cluster, "FAILED", "Step failed with exitCode 1")
+    code = main(["run", "hello", "--env", "emr", "--day", "2026-11-02"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "(0 uploaded)" in out and "status=FAILED" in out
+    failed = aws["emr"].list_steps(ClusterId=cluster)["Steps"][0]["Id"]
+    assert f"EMR step {failed} on {cluster} FAILED: Step failed with exitCode 1" in err
+    assert f"logs: s3://deploy-logs/emr/{cluster}/steps/{failed}/" in err
+
+    # What the step runs, from what is in the bucket: the launcher with the step's own arguments
+    # reads the profile from S3 and finds the job in the staged zip (on the path, as --py-files puts it)
+    zipped = project["root"] / names["etl_framework"]
+    zipped.write_bytes(
+        aws["s3"].get_object(Bucket=BUCKET, Key=f"{project['key']}/{names['etl_framework']}")["Body"].read()
+    )
+    monkeypatch.syspath_prepend(str(zipped))
+    cluster_env = {
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_DEFAULT_REGION": REGION,
+        **{k.upper(): v for k, v in KEYS.items()},
+    }
+    for name, value in cluster_env.items():  # the cluster's role and endpoint, for boto3 in the launcher
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ETL_JOBS_DIR", str(project["root"] / "no-jobs-here"))
+    args = step["Config"]["Args"]
+    assert launcher.main(args[args.index(f"{prefix}{names['launcher']}") + 1 :]) == 0
+    out = capsys.readouterr().out
+    assert "hello six 2026-11-01" in out and "job=hello" in out and "status=SUCCEEDED" in out
+
+
+def test_emr_serverless_job_run_carries_the_package(project, aws, capsys):
+    code = main(["run", "hello", "--env", "serverless", "--day", "2026-11-01"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    client, app, prefix = aws["emr-serverless"], project["app"], project["prefix"]
+    listed = client.list_job_runs(applicationId=app)["jobRuns"][0]
+    run = client.get_job_run(applicationId=app, jobRunId=listed["id"])["jobRun"]
+    names = {n.split("-")[0]: n for n in _objects(aws, project["key"])}
+    env = f"{prefix}{names['env']}#environment"
+    assert run["executionRole"] == ROLE
+    driver = run["jobDriver"]["sparkSubmit"]
+    assert driver["entryPoint"] == f"{prefix}{names['launcher']}"
+    assert driver["entryPointArguments"][:6] == [
+        "--env",
+        f"{prefix}{names['profile']}",
+        "--module",
+        "hello",
+        "--",
+        "--day",
+    ]
+    assert driver["sparkSubmitParameters"] == (
+        "--name hello --conf spark.sql.session.timeZone=UTC "
+        f"--conf spark.archives={env} "
+        "--conf spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON=./environment/bin/python "
+        "--conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python "
+        "--conf spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python "
+        f"--py-files {prefix}{names['etl_framework']},{prefix}{names['etl_framework_glue_shim']}"
+    )
+    assert "status=SUCCEEDED" in out and f"job_run_id={listed['id']}" in out
+    runs = RunHistory(str(project["root"] / "state")).list("hello")
+    assert runs[0].args["job_run_id"] == listed["id"] and runs[0].args["application_id"] == app
+
+
+def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws, capsys):
+    assert main(["run", "hello", "--env", "emr", "--dry-run", "--db_password", "hunter22"]) == 0
+    request = json.loads(capsys.readouterr().out)
+    assert list(request) == ["AddJobFlowSteps"] and request["AddJobFlowSteps"]["JobFlowId"] == project["cluster"]
+    args = request["AddJobFlowSteps"]["Steps"][0]["HadoopJarStep"]["Args"]
+    assert args[:3] == ["spark-submit", "--deploy-mode", "cluster"]
+    assert args[args.index("--db_password") + 1] == "***" and "hunter22" not in json.dumps(request)
+    assert all(a.startswith(project["prefix"]) for a in args if "://" in a and "#" not in a)
+    # without a cluster id: the cluster to make comes first
+    assert main(["run", "hello", "--env", "emr", "--dry-run", "--set", "deploy.cluster_id=", *_new_cluster()]) == 0
+    request = json.loads(capsys.readouterr().out)
+    assert list(request) == ["RunJobFlow", "AddJobFlowSteps"]
+    assert request["RunJobFlow"]["Instances"]["KeepJobFlowAliveWhenNoSteps"] is True
+    assert request["RunJobFlow"]["Applications"] == [{"Name": "Spark"}]
+    assert main(["run", "hello", "--env", "serverless", "--dry-run"]) == 0
+    request = json.loads(capsys.readouterr().out)["StartJobRun"]
+    assert request["applicationId"] == project["app"] and request["executionRoleArn"] == ROLE
+    assert "spark.archives=" + project["prefix"] in request["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"]
+    assert _objects(aws, project["key"]) == {}
+    assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
+
+
+def _new_cluster() -> list[str]:
+    keys = {"ReleaseLabel": "emr-7.5.0", "JobFlowRole": "EMR_EC2_DefaultRole", "ServiceRole": "EMR_DefaultRole"}
+    keys["Instances"] = "{MasterInstanceType: m5.xlarge, InstanceCount: 1}"
+    return [a for k, v in keys.items() for a in ("--set", f"deploy.cluster.{k}={v}")]
+
+
+def test_a_made_cluster_is_terminated_after_its_step(project, aws, capsys):
+    before = {c["Id"] for c in aws["emr"].list_clusters()["Clusters"]}
+    code = main(
+        [
+            "run",
+            "hello",
+            "--env",
+            "emr",
+            "--set",
+            "deploy.cluster_id=",
+            "--set",
+            "deploy.timeout_minutes=0.001",
+            *_new_cluster(),
+        ]
+    )
+    out, err = capsys.readouterr()
+    made = [c for c in aws["emr"].list_clusters()["Clusters"] if c["Id"] not in before]
+    assert len(made) == 1 and made[0]["Status"]["State"].startswith("TERMINAT")
+    # moto never ends a step: the run is followed until deploy.timeout_minutes, then reported
+    assert code == 1 and "status=TIMEOUT" in out and "still RUNNING after deploy.timeout_minutes=0.001" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "sets", "message"),
+    [
+        ("emr", ["deploy.s3_prefix="], "key 'deploy.s3_prefix' is required for target emr"),
+        (
+            "serverless",
+            ["deploy.execution_role_arn="],
+            "key 'deploy.execution_role_arn' is required for target emr-serverless",
+        ),
+        (
+            "emr",
+            ["deploy.cluster_id=", "deploy.cluster={ReleaseLabel: emr-7.5.0}"],
+            "deploy.cluster lacks Instances, JobFlowRole, ServiceRole",
+        ),
+        (
+            "emr",
+            ["deploy.cluster_id=j-NOSUCHCLUSTER"],
+            "deploy.cluster_id j-NOSUCHCLUSTER: no such EMR cluster in us-east-1",
+        ),
+        (
+            "serverless",
+            ["deploy.application_id=00nosuchapp"],
+            "deploy.application_id 00nosuchapp: no such EMR Serverless application",
+        ),
+        (
+            "emr",
+            ["deploy.s3_prefix=s3://no-such-bucket/etl"],
+            "deploy.s3_prefix s3://no-such-bucket/etl: cannot upload etl_framework-",
+        ),
+        ("emr", ["s3.access_key_id=", "s3.secret_access_key="], "no AWS credentials to deploy with"),
+        ("emr", ["deploy.requirements=missing.txt"], "deploy.requirements: no such file"),
+    ],
+)
+def test_bad_input_names_what_is_wrong_and_submits_nothing(
+    project, aws, capsys, monkeypatch, tmp_path, env, sets, message
+):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code = main(["run", "hello", "--env", env, *[a for s in sets for a in ("--set", s)]])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert _objects(aws, project["key"]) == {}  # nothing uploaded before the run could be submitted
+    assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
+    with pytest.raises(aws["emr-serverless"].exceptions.ResourceNotFoundException):  # moto: no run yet
+        aws["emr-serverless"].list_job_runs(applicationId=project["app"])
