@@ -308,7 +308,7 @@ def test_workflow_run_fails_is_refused_a_second_run_and_resumes(workflow_project
         assert main(["workflows", "run", "flow", *opts]) == 1
         err = capsys.readouterr().err
         assert "ConcurrentRunsExceededException: Concurrent runs exceeded for workflow: flow." in err, err
-        out, err = first.communicate(timeout=120)
+        out, err = first.communicate(timeout=300)  # a bound, not a wait: the crawl starts a JVM
     finally:
         if first.poll() is None:
             first.kill()

@@ -52,7 +52,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Graph:
-    """A workflow's nodes (its triggers in name order, each followed by what it starts) and edges."""
+    """A workflow's nodes (its start trigger, then the others in name order, each followed by what
+    it starts) and edges."""
 
     workflow: str
     nodes: tuple[Node, ...]
@@ -125,7 +126,8 @@ def start_workflow_run(
 def graph(definitions: Definitions, workflow: str) -> Graph:
     """The graph of ``workflow`` (which must be defined)."""
     definitions.workflow(workflow)
-    triggers = definitions.workflow_triggers(workflow)
+    # The start trigger first, then the CONDITIONAL ones in name order.
+    triggers = sorted(definitions.workflow_triggers(workflow), key=lambda t: t.Type == "CONDITIONAL")
     nodes: dict[str, Node] = {}
     edges: list[tuple[str, str]] = []
     for trigger in triggers:
