@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench java services jars clean
+.PHONY: run workflow test lint bench java services jars clean
 
 # Spark 4 needs Java 17 or newer; stop before creating anything when it is missing.
 java:
@@ -38,6 +38,11 @@ run: java $(STAMP)
 	@$(JARS_OR_WARN)
 	$(BIN)/etl crawl sample_orders --env local
 	$(BIN)/etl run jobs/sample_orders.py --env local --job-bookmark-option job-bookmark-enable
+
+# The same two steps as a workflow run (conf/workflows/sample_orders.yaml and its triggers).
+workflow: java $(STAMP)
+	@$(JARS_OR_WARN)
+	$(BIN)/etl workflows run sample_orders --env local
 
 # The JDBC tests start a private PostgreSQL server: install it (and its JDBC driver) when missing.
 services:

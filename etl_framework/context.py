@@ -14,6 +14,7 @@ from .errors import EtlError
 from .logs import get_logger
 from .metrics import RunMetrics
 from .runtime.active import active_run
+from .runtime.workflow_runs import put_workflow_run_properties, workflow_run_properties
 
 if TYPE_CHECKING:
     from .bookmarks.session import BookmarkSession
@@ -491,6 +492,19 @@ class EtlContext:
     def state_dir(self) -> str:
         """The profile's state dir (bookmarks, run history), or ``./state`` outside a run."""
         return self.profile.state_dir if self.profile else absolute_location("state")
+
+    def workflow_run_properties(self, name: str | None = None, run_id: str | None = None) -> dict[str, str]:
+        """The run properties of the workflow run this job is part of (Glue's
+        ``glue_client.get_workflow_run_properties(Name=..., RunId=...)["RunProperties"]``); ``name``
+        and ``run_id`` default to the job's ``--WORKFLOW_NAME`` and ``--WORKFLOW_RUN_ID``."""
+        return workflow_run_properties(name, run_id)
+
+    def put_workflow_run_properties(
+        self, properties: dict[str, str], name: str | None = None, run_id: str | None = None
+    ) -> None:
+        """Add or override run properties of this job's workflow run (Glue's
+        ``put_workflow_run_properties``): jobs that start later in the same run see them, no other run does."""
+        put_workflow_run_properties(properties, name, run_id)
 
     def get_logger(self) -> logging.Logger:
         """The job's logger (Glue returns a log4j logger; ours is Python logging)."""

@@ -25,7 +25,7 @@ PACKAGE = ROOT / "etl_framework"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("errors", "logs", "options", "redaction", "types", "metrics", "runtime.arguments")),
     ("platform", ("config", "packages", "s3", "jvm", "storage", "listing", "connections", "formats")),
-    ("services", ("delta", "catalog", "bookmarks", "runtime.active", "runtime.history")),
+    ("services", ("delta", "catalog", "bookmarks", "runtime.active", "runtime.history", "runtime.workflow_runs")),
     ("services protocol", ("services",)),
     ("frames", ("dynamicframe",)),
     ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),

@@ -13,14 +13,18 @@ import pytest
 from botocore.validate import validate_parameters
 from croniter import croniter
 
+from etl_framework import EtlContext
 from etl_framework.cli import main
+from etl_framework.config import load_profile
 from etl_framework.errors import ConfigError
+from etl_framework.runtime.active import ActiveRun, activate
 from etl_framework.runtime.submit import LAUNCHER
+from etl_framework.runtime.workflow_runs import WorkflowRunError, WorkflowRuns
 from etl_framework.scheduler.airflow import AirflowExportError, airflow_cron
 from etl_framework.scheduler.cron import CronError, parse
 from etl_framework.scheduler.definitions import load_definitions
 
-from .conftest import run_etl, use_project
+from .conftest import ROOT, run_etl, use_project
 from .moto_server import REGION, MotoServer
 
 
@@ -161,7 +165,7 @@ PROJECT = {
     "conf/triggers/adhoc.yaml": "Name: report-now\nType: ON_DEMAND\nActions: [{JobName: report}]\n",
     "conf/triggers/landing.yaml": (
         "Type: EVENT\nWorkflowName: nightly\nEventBatchingCondition: {BatchSize: 10, BatchWindow: 300}\n"
-        "Actions: [{CrawlerName: orders}]\n"
+        "watch_path: landing/\nActions: [{CrawlerName: orders}]\n"
     ),
 }
 
@@ -202,6 +206,8 @@ def test_definitions_load_in_glue_shapes_and_are_valid_glue_requests(project):
         "MaxRetries": 0,
         "ExecutionProperty": {"MaxConcurrentRuns": 1},
     }
+    assert found.triggers["landing"].watch_path == "landing/"  # ours: not sent to Glue
+    assert "watch_path" not in found.triggers["landing"].to_api()
     # The same mappings are what boto3's Glue client accepts (botocore's own model and validator).
     glue = botocore.session.get_session().get_service_model("glue")
     for trigger in found.triggers.values():
@@ -322,6 +328,11 @@ INVALID = [
         "conf/triggers/landing.yaml",
         "Name: start\nType: ON_DEMAND\nActions: [{CrawlerName: orders}]\n",
         "start.yaml: key 'Name': 'start' is also the name in",
+    ),
+    (
+        "conf/triggers/adhoc.yaml",
+        "Type: ON_DEMAND\nwatch_path: in/\nActions: [{JobName: report}]\n",
+        "adhoc.yaml: key 'watch_path' is only for EVENT triggers, this one is ON_DEMAND",
     ),
     (
         "conf/workflows/nightly.yaml",
@@ -730,3 +741,39 @@ def test_etl_triggers_push_creates_then_updates_the_definitions_in_glue(project,
         ) in capsys.readouterr().err
     finally:
         server.stop()
+
+
+def test_run_properties_through_the_context_and_workflow_commands(project, spark_session, capsys):
+    """A job's ``ctx.workflow_run_properties()`` / ``ctx.put_workflow_run_properties()`` read and
+    merge the properties of its own workflow run only; ``etl workflows`` lists, stops and refuses."""
+    opts = ["--env", str(ROOT / "conf" / "local.yaml"), "--set", f"state_dir={project}/state"]
+    profile = load_profile(opts[1], sets=[opts[3]])
+    runs = WorkflowRuns(profile.state_dir)
+    mine, other = runs.start("nightly", {"day": "d1"}), runs.start("nightly", {"day": "d2"})
+    with activate(ActiveRun("load", "jr_1", profile, {}, workflow_name="nightly", workflow_run_id=mine.run_id)):
+        ctx = EtlContext(spark_session)
+        assert ctx.workflow_run_properties() == {"day": "d1"}
+        ctx.put_workflow_run_properties({"rows": "3", "day": "d9"})
+        assert ctx.workflow_run_properties() == {"day": "d9", "rows": "3"}
+        with pytest.raises(WorkflowRunError, match="InvalidInputException: run property 'n': .* got int"):
+            ctx.put_workflow_run_properties({"n": 3})
+        assert ctx.workflow_run_properties(run_id=other.run_id) == {"day": "d2"}  # Glue's RunId=...
+    with activate(ActiveRun("load", "jr_2", profile, {})):
+        with pytest.raises(WorkflowRunError, match="job load is not part of a workflow run"):
+            EtlContext(spark_session).workflow_run_properties()
+
+    assert main(["workflows", "stop", "nightly", mine.run_id, *opts]) == 0  # nothing running: stopped at once
+    assert capsys.readouterr().out == f"workflow nightly run {mine.run_id}: STOPPED\n"
+    assert runs.get(mine.run_id).status == "STOPPED"
+    assert main(["workflows", "list", *opts]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split() == [
+        "nightly", "landing", "(EVENT),", "start", "(SCHEDULED)", "1", other.run_id, "RUNNING"
+    ]  # fmt: skip
+    assert main(["workflows", "show", "nightly", "wr_nope", *opts]) == 1
+    assert "EntityNotFoundException: no workflow run wr_nope of workflow nightly" in capsys.readouterr().err
+    assert main(["workflows", "run", "nope", *opts]) == 1
+    assert "no workflow 'nope' in conf/workflows/ (workflows: nightly)" in capsys.readouterr().err
+    assert main(["triggers", "start", "after_crawl", *opts]) == 1
+    assert "fires within the workflow's runs; start one with etl workflows run nightly" in capsys.readouterr().err
+    assert main(["triggers", "start", "start", *opts]) == 0  # a workflow's SCHEDULED start trigger
+    assert capsys.readouterr().out == "trigger start: ACTIVATED\n"

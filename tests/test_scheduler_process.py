@@ -19,6 +19,7 @@ import pytest
 
 from etl_framework.cli import main
 from etl_framework.runtime.history import RunHistory, RunRecord, process_alive
+from etl_framework.runtime.workflow_runs import WorkflowRuns
 
 from .conftest import ETL, ROOT, use_project
 
@@ -224,3 +225,168 @@ def test_sigterm_stops_the_runs_and_records_them_stopped(project):
     with pytest.raises(ProcessLookupError):
         os.killpg(run.pid, 0)  # nothing of its process group is left either
     assert not Path(history.path.parent / "scheduler.lock").read_text()  # released
+
+
+# A workflow's job: writes its arguments and the run properties it sees to out/RUN_ID.json, then
+# puts seen_by_<job> into the run's properties; --fail-once PATH fails the first time.
+WORKFLOW_JOB = """\
+import json, sys
+from pathlib import Path
+
+from etl_framework.runtime.workflow_runs import put_workflow_run_properties, workflow_run_properties
+
+opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+Path("out").mkdir(exist_ok=True)
+seen = workflow_run_properties()
+Path("out", opts["--JOB_RUN_ID"] + ".json").write_text(json.dumps({**opts, "properties": seen}))
+put_workflow_run_properties({"seen_by_" + opts["--JOB_NAME"]: "yes"})
+marker = opts.get("--fail-once")
+if marker and not Path(marker).exists():
+    Path(marker).touch()
+    sys.exit(1)
+"""
+
+WORKFLOW_FILES = {
+    "data/landing/a.json": '{"id": 1}\n',
+    "conf/crawlers/landing.yaml": "database: wf_db\ntargets: [{path: data/landing}]\n",
+    "conf/workflows/flow.yaml": "DefaultRunProperties: {day: d0, target: t0}\nMaxConcurrentRuns: 1\n",
+    "conf/triggers/flow_start.yaml": "Type: ON_DEMAND\nWorkflowName: flow\nActions: [{CrawlerName: landing}]\n",
+    "conf/triggers/flow_crawled.yaml": (
+        "Type: CONDITIONAL\nWorkflowName: flow\n"
+        "Predicate: {Conditions: [{CrawlerName: landing, CrawlState: SUCCEEDED}]}\n"
+        "Actions: [{JobName: wj1, Arguments: {--fail-once: marker}}]\n"
+    ),
+    "conf/triggers/flow_ok.yaml": (
+        "Type: CONDITIONAL\nWorkflowName: flow\nPredicate: {Conditions: [{JobName: wj1, State: SUCCEEDED}]}\n"
+        "Actions: [{JobName: wj2}]\n"
+    ),
+    "conf/triggers/flow_failed.yaml": (
+        "Type: CONDITIONAL\nWorkflowName: flow\nPredicate:\n  Logical: ANY\n  Conditions:\n"
+        "    - {JobName: wj1, State: FAILED}\n    - {JobName: wj2, State: FAILED}\nActions: [{JobName: wj3}]\n"
+    ),
+    "conf/workflows/drop.yaml": "{}\n",
+    "conf/triggers/drop_files.yaml": (
+        "Type: EVENT\nWorkflowName: drop\nStartOnCreation: true\nwatch_path: data/inbox\n"
+        "EventBatchingCondition: {BatchSize: 3, BatchWindow: 60}\nActions: [{JobName: wj2}]\n"
+    ),
+    "data/inbox/old.json": "{}\n",
+}
+
+
+@pytest.fixture
+def workflow_project(tmp_path, monkeypatch) -> dict:
+    jobs = {f"jobs/{name}.py": WORKFLOW_JOB for name in ("wj1", "wj2", "wj3")}
+    use_project(tmp_path, {**jobs, **WORKFLOW_FILES}, monkeypatch)
+    state = tmp_path / "state"
+    sets = ["--set", f"state_dir={state}", "--set", f"warehouse_dir={tmp_path}/wh"]
+    return {
+        "dir": tmp_path,
+        "opts": ["--env", str(ROOT / "conf" / "local.yaml"), *sets],
+        "history": RunHistory(str(state)),
+        "runs": WorkflowRuns(str(state)),
+    }
+
+
+def node_states(out: str) -> dict[str, str]:
+    """NODE -> STATE from `etl workflows show`'s table."""
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ") and ":" in line.split()[0]]
+    return {row[0]: " ".join(row[2:-1]) for row in rows if row[1] in ("TRIGGER", "JOB", "CRAWLER")}
+
+
+def test_workflow_run_fails_is_refused_a_second_run_and_resumes(workflow_project, capsys):
+    opts, history, runs = workflow_project["opts"], workflow_project["history"], workflow_project["runs"]
+    first = subprocess.Popen(
+        [*ETL, "workflows", "run", "flow", "--property", "day=d1", *opts],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        (run,) = wait_for(lambda: runs.list("flow"), "the workflow run to start")
+        assert run.run_id.startswith("wr_") and len(run.run_id) == 67
+        # MaxConcurrentRuns 1: a second run is refused with Glue's error, and recorded ERROR
+        assert main(["workflows", "run", "flow", *opts]) == 1
+        err = capsys.readouterr().err
+        assert "ConcurrentRunsExceededException: Concurrent runs exceeded for workflow: flow." in err, err
+        out, err = first.communicate(timeout=300)  # a bound, not a wait: the crawl starts a JVM
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 1, err  # wj1 failed
+    assert f"workflow flow run {run.run_id}: COMPLETED" in out
+    refused = runs.list("flow")[0]
+    assert (refused.status, refused.error) == ("ERROR", "Concurrent runs exceeded for workflow: flow.")
+
+    in_run = history.in_workflow_run(run.run_id)
+    assert [(r.job, r.status, r.trigger_name) for r in in_run] == [
+        ("crawler:landing", "SUCCEEDED", "flow_start"),
+        ("wj1", "FAILED", "flow_crawled"),
+        ("wj3", "SUCCEEDED", "flow_failed"),
+    ]
+    wj1, wj3 = (job_args(workflow_project, r) for r in in_run[1:])
+    assert (wj1["--WORKFLOW_NAME"], wj1["--WORKFLOW_RUN_ID"]) == ("flow", run.run_id)
+    assert wj1["properties"] == {"day": "d1", "target": "t0"}  # DefaultRunProperties < --property
+    assert wj3["properties"] == {"day": "d1", "target": "t0", "seen_by_wj1": "yes"}  # wj1's put, in this run
+
+    assert main(["workflows", "show", "flow", run.run_id, *opts]) == 0
+    out = capsys.readouterr().out
+    assert node_states(out) == {
+        "trigger:flow_crawled": "FIRED",
+        "crawler:landing": "SUCCEEDED",
+        "trigger:flow_failed": "FIRED",
+        "job:wj3": "SUCCEEDED",
+        "trigger:flow_ok": "NOT FIRED",
+        "job:wj2": "NOT STARTED",
+        "trigger:flow_start": "FIRED",
+        "job:wj1": "FAILED",
+    }
+    assert "crawler:landing -> trigger:flow_crawled, trigger:flow_crawled -> job:wj1" in out
+    assert (
+        "Statistics: TotalActions=3 TimeoutActions=0 FailedActions=1 StoppedActions=0 SucceededActions=2 "
+        "RunningActions=0 ErroredActions=0 WaitingActions=0" in out
+    )
+    assert "run properties: day=d1, seen_by_wj1=yes, seen_by_wj3=yes, target=t0" in out
+
+    # Resume from wj1 (its marker makes it succeed now): a new run, the crawler is not run again.
+    assert main(["workflows", "resume", "flow", run.run_id, "wj1", *opts]) == 0
+    out = capsys.readouterr().out
+    resumed = runs.list("flow")[0]
+    assert (resumed.status, resumed.previous_run_id, resumed.resume_nodes) == ("COMPLETED", run.run_id, ("job:wj1",))
+    assert f"resuming run {run.run_id} as run {resumed.run_id} from job:wj1" in out
+    assert [(r.job, r.status) for r in history.in_workflow_run(resumed.run_id)] == [
+        ("wj1", "SUCCEEDED"),
+        ("wj2", "SUCCEEDED"),
+    ]
+    wj2 = job_args(workflow_project, history.in_workflow_run(resumed.run_id)[1])
+    # the original run's properties, then the resumed wj1's put
+    assert wj2["properties"] == {"day": "d1", "target": "t0", "seen_by_wj1": "yes", "seen_by_wj3": "yes"}
+    assert runs.properties("flow", run.run_id).get("seen_by_wj2") is None  # never seen by the other run
+    assert main(["workflows", "resume", "flow", run.run_id, "wj2", *opts]) == 1
+    assert "node job:wj2 did not run in workflow run" in capsys.readouterr().err
+    assert main(["workflows", "stop", "flow", run.run_id, *opts]) == 1
+    assert "IllegalWorkflowStateException" in capsys.readouterr().err
+
+
+def test_event_trigger_starts_workflow_runs_in_batches(workflow_project, capsys):
+    opts, history, runs = workflow_project["opts"], workflow_project["history"], workflow_project["runs"]
+    inbox = workflow_project["dir"] / "data" / "inbox"
+
+    def once(at: str) -> list:
+        assert main(["scheduler", "--once", "--at", f"2090-01-01T{at}", *opts]) == 0
+        return runs.list("drop")
+
+    assert once("00:00:00") == []  # old.json was there when the watch began: not an event
+    for name in ("a.json", "b.json"):
+        (inbox / name).write_text("{}")
+    assert once("00:00:10") == []  # 2 of BatchSize 3, BatchWindow 60 s not over
+    (by_window,) = once("00:01:10")
+    for name in ("c.json", "d.json", "e.json"):
+        (inbox / name).write_text("{}")
+    by_size = once("00:01:15")[0]
+    assert once("00:05:00")[0] == by_size  # a restarted scheduler fires nothing twice
+    assert (by_window.batch, by_size.batch) == ({"BatchWindow": 60}, {"BatchSize": 3})
+    for run, names in ((by_window, "ab"), (by_size, "cde")):
+        (record,) = history.in_workflow_run(run.run_id)
+        assert (record.job, record.status, runs.get(run.run_id).status) == ("wj2", "SUCCEEDED", "COMPLETED")
+        events = json.loads(job_args(workflow_project, record)["properties"]["aws:eventIds"])
+        assert events == [str(inbox / f"{n}.json") for n in names]

@@ -10,7 +10,8 @@
     etl jars [--env PROFILE]
     etl package [--env PROFILE] [-o DIR]
     etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
-    etl workflows export-airflow NAME -o FILE [--operator bash|spark-submit]
+    etl workflows list | run NAME [--property K=V] | show NAME [RUN_ID] | stop NAME RUN_ID
+    etl workflows resume NAME RUN_ID NODE... | export-airflow NAME -o FILE [--operator bash|spark-submit]
     etl scheduler [--once [--at ISO_TIME]]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,

@@ -33,6 +33,12 @@ def profile_of(ns: argparse.Namespace) -> Profile:
     return load_profile(ns.env, ns.sets, ns.confs)
 
 
+def child_options(ns: argparse.Namespace) -> list[str]:
+    """The profile options again, for the scheduler's child processes (the same profile)."""
+    options = ["--env", ns.env, *(x for item in ns.sets for x in ("--set", item))]
+    return options + [x for item in ns.confs for x in ("--conf", item)]
+
+
 def add_actions(
     sub: argparse._SubParsersAction,
     command: str,

@@ -13,7 +13,7 @@ import sys
 
 from ..errors import EtlError
 from ..logs import setup_logging
-from .options import profile_of, profile_options
+from .options import child_options, profile_of, profile_options
 from .triggers import instant
 
 
@@ -26,9 +26,7 @@ def cmd_scheduler(ns: argparse.Namespace) -> int:
             raise EtlError("--at is for --once: the scheduler in the foreground runs on the clock")
         profile = profile_of(ns)
         setup_logging(profile.log_level)
-        options = ["--env", ns.env, *(x for item in ns.sets for x in ("--set", item))]
-        options += [x for item in ns.confs for x in ("--conf", item)]
-        Scheduler(profile, options, load_definitions()).run(ns.once, instant(ns.at) if ns.at else None)
+        Scheduler(profile, child_options(ns), load_definitions()).run(ns.once, instant(ns.at) if ns.at else None)
         return 0
     except EtlError as exc:
         print(f"etl: error: {exc}", file=sys.stderr)

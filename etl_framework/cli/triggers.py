@@ -2,9 +2,9 @@
 ``push`` creates or updates them and the workflows in AWS Glue (``scheduler/push.py``).
 
 ``start`` fires an ON_DEMAND trigger (the scheduler starts its actions at its next tick: ``etl
-scheduler``, or ``etl scheduler --once``) or activates a SCHEDULED or CONDITIONAL one; ``stop``
-deactivates one. An invalid definition (any trigger, workflow or job-settings file) exits 1 with
-the error.
+scheduler``, or ``etl scheduler --once``) or activates a SCHEDULED or CONDITIONAL one, or the
+SCHEDULED or EVENT start trigger of a workflow; ``stop`` deactivates one. An invalid definition
+(any trigger, workflow or job-settings file) exits 1 with the error.
 """
 
 from __future__ import annotations
@@ -86,8 +86,12 @@ def _start_or_stop(trigger: Trigger, start: bool, state_dir: str) -> str:
     """Glue's StartTrigger / StopTrigger, kept in the scheduler's state."""
     from ..scheduler.state import SchedulerState, utc_now
 
-    if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
-        raise ConfigError(f"trigger {trigger.Name}: triggers of workflows are started with their workflow")
+    flow = trigger.WorkflowName
+    if flow is not None and trigger.Type in ("CONDITIONAL", "ON_DEMAND"):
+        raise ConfigError(
+            f"trigger {trigger.Name} is a {trigger.Type} trigger of workflow {flow}: it fires within the workflow's"
+            f" runs; start one with etl workflows run {flow}"
+        )
     state = SchedulerState(state_dir)
     if trigger.Type == "ON_DEMAND":
         if not start:

@@ -22,6 +22,8 @@ class ActiveRun:
     profile: Profile
     args: dict[str, str]
     metrics: RunMetrics = field(default_factory=RunMetrics)
+    workflow_name: str | None = None  # --WORKFLOW_NAME / --WORKFLOW_RUN_ID of a workflow run's job
+    workflow_run_id: str | None = None
     # Called when the job's code has ended well (a ``sys.exit(0)`` included), before the summary.
     on_success: list[Callable[[], None]] = field(default_factory=list)
 

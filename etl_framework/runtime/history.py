@@ -1,5 +1,5 @@
 """Run history: one record per job or crawler run (job, run id, args, start, end, status, error,
-counts, and for runs the scheduler starts: trigger, attempt, previous run id).
+counts, and for runs the scheduler starts: trigger, attempt, previous run id, workflow run id).
 
 Kept in ``<state_dir>/runs.db`` (SQLite from the standard library), so the history of a laptop or
 of a cluster's driver node survives the process and ``etl runs`` can list it. A run records the
@@ -94,7 +94,7 @@ class RunRecord:
     trigger_name: str | None = None  # Glue's JobRun.TriggerName
     attempt: int = 0  # Glue's JobRun.Attempt: 0, then 1, 2, ... for each retry
     previous_run_id: str | None = None  # the failed attempt this one retries
-    workflow_run_id: str | None = None  # for workflows (not run by the scheduler yet)
+    workflow_run_id: str | None = None  # Glue's workflow run id (wr_...) of a workflow's node run
 
     @property
     def duration(self) -> float | None:
@@ -234,6 +234,10 @@ class RunHistory:
         where, params = ("AND job = ? ", (job,)) if job else ("", ())
         records = self._select(f"WHERE status IN {_ACTIVE_SQL} {where}ORDER BY started_at", params)
         return [r for r in records if r.status in ACTIVE]
+
+    def in_workflow_run(self, workflow_run_id: str) -> list[RunRecord]:
+        """The job and crawler runs of a workflow run, oldest first (refused starts included)."""
+        return self._select("WHERE workflow_run_id = ? ORDER BY started_at", (workflow_run_id,))
 
     def latest(self, job: str) -> RunRecord | None:
         """The newest run of ``job``; a start that was refused (status ERROR) is not a run."""

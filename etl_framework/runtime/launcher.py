@@ -171,7 +171,8 @@ def run_job(
     names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)
     history = RunHistory(profile.state_dir)
     history.start(job_name, {"job": job.ref, "argv": mask_argv(argv, names), "profile": profile.source}, run_id)
-    run = ActiveRun(job_name, run_id, profile, {})
+    workflow = _value_of(argv, "--WORKFLOW_NAME"), _value_of(argv, "--WORKFLOW_RUN_ID")
+    run = ActiveRun(job_name, run_id, profile, {}, workflow_name=workflow[0], workflow_run_id=workflow[1])
     log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
     status, error, code, spark = "SUCCEEDED", None, 0, None
 

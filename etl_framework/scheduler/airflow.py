@@ -100,12 +100,11 @@ def export_dag(
     ``project`` (default: the current folder), the folder that holds ``conf/`` and ``jobs/``."""
     if operator not in OPERATORS:
         raise AirflowExportError(f"--operator {operator!r}: one of {', '.join(OPERATORS)}")
-    if workflow not in definitions.workflows:
-        known = ", ".join(sorted(definitions.workflows)) or "none"
-        raise AirflowExportError(f"no workflow {workflow!r} in conf/workflows/ (workflows: {known})")
-    flow = definitions.workflows[workflow]
-    triggers = sorted((t for t in definitions.triggers.values() if t.WorkflowName == workflow), key=lambda t: t.Name)
-    start = _start_trigger(workflow, triggers)
+    try:
+        flow, start = definitions.workflow(workflow), definitions.start_trigger(workflow)
+    except ConfigError as exc:
+        raise AirflowExportError(str(exc)) from exc
+    triggers = definitions.workflow_triggers(workflow)
     tasks = _tasks(start, [t for t in triggers if t is not start])
     project = (project or Path.cwd()).resolve()
 
@@ -134,17 +133,6 @@ def export_dag(
         lines.append("")
         lines += [f"    {up} >> {down}" for up, down in edges]
     return "\n".join(lines) + "\n"
-
-
-def _start_trigger(workflow: str, triggers: list[Trigger]) -> Trigger:
-    starts = [t for t in triggers if t.Type != "CONDITIONAL"]
-    if len(starts) != 1:
-        found = ", ".join(str(t.path) for t in starts) or "none"
-        raise AirflowExportError(
-            f"workflow {workflow!r}: a workflow has one start trigger (SCHEDULED, ON_DEMAND or EVENT) with"
-            f" WorkflowName {workflow}; found {len(starts)}: {found}"
-        )
-    return starts[0]
 
 
 def _tasks(start: Trigger, conditional: list[Trigger]) -> list[_Task]:
@@ -297,9 +285,7 @@ def _task_code(task: _Task, definitions: Definitions, operator: str, profile: st
         args += [f"bash_command={shlex.join(['etl', 'crawl', action.CrawlerName, '--env', profile])!r}", "cwd=PROJECT"]
     else:
         settings = definitions.job_settings(action.JobName or "")
-        # Glue's merge: the job's defaults < the trigger's arguments < the non-overridable ones.
-        merged = {**settings.DefaultArguments, **(action.Arguments or {}), **settings.NonOverridableArguments}
-        job_args = [item for pair in merged.items() for item in pair]
+        job_args = [item for pair in settings.arguments_for(action).items() for item in pair]
         workflow = ["--WORKFLOW_NAME", "{{ dag.dag_id }}", "--WORKFLOW_RUN_ID", "{{ run_id }}"]
         if operator == "bash":
             command = shlex.join(["etl", "run", action.JobName or "", "--env", profile, "--", *job_args, *workflow])

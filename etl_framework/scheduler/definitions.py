@@ -45,6 +45,9 @@ _TRIGGER = {
     "Actions": Key(list),
     "StartOnCreation": Key(bool, False),
     "EventBatchingCondition": Key(dict),
+    # Ours, not Glue's (lower case: left out of to_api()): the folder whose new files are the events
+    # of an EVENT trigger, the local stand-in for EventBridge.
+    "watch_path": Key(str),
 }
 _PREDICATE = {"Logical": Key(str, None, ("AND", "ANY")), "Conditions": Key(list)}
 _CONDITION = {
@@ -132,6 +135,7 @@ class Trigger(_Api):
     Description: str | None = None
     StartOnCreation: bool = False
     EventBatchingCondition: EventBatchingCondition | None = None
+    watch_path: str | None = None  # EVENT: the folder watched for new files (ours; not in to_api())
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -170,6 +174,11 @@ class JobSettings(_Api):
     ExecutionProperty: ExecutionProperty = field(default_factory=ExecutionProperty)
     path: Path | None = field(default=None, compare=False)
 
+    def arguments_for(self, action: Action) -> dict[str, str]:
+        """A run's arguments as Glue's StartJobRun merges them, key by key: the job's
+        DefaultArguments < the action's Arguments < the job's NonOverridableArguments."""
+        return {**self.DefaultArguments, **(action.Arguments or {}), **self.NonOverridableArguments}
+
 
 @dataclass(frozen=True)
 class Definitions:
@@ -178,6 +187,28 @@ class Definitions:
     triggers: dict[str, Trigger]
     workflows: dict[str, Workflow]
     jobs: dict[str, JobSettings]
+
+    def workflow_triggers(self, workflow: str) -> list[Trigger]:
+        """The triggers of ``workflow``, in name order."""
+        return [t for _, t in sorted(self.triggers.items()) if t.WorkflowName == workflow]
+
+    def start_trigger(self, workflow: str) -> Trigger:
+        """The workflow's one start trigger (SCHEDULED, ON_DEMAND or EVENT)."""
+        starts = [t for t in self.workflow_triggers(workflow) if t.Type != "CONDITIONAL"]
+        if len(starts) != 1:
+            found = ", ".join(str(t.path) for t in starts) or "none"
+            raise ConfigError(
+                f"workflow {workflow!r}: a workflow has one start trigger (SCHEDULED, ON_DEMAND or EVENT) with"
+                f" WorkflowName {workflow}; found {len(starts)}: {found}"
+            )
+        return starts[0]
+
+    def workflow(self, name: str) -> Workflow:
+        """The workflow ``name``, or an error listing those defined."""
+        if name not in self.workflows:
+            known = ", ".join(sorted(self.workflows)) or "none"
+            raise ConfigError(f"no workflow {name!r} in conf/workflows/ (workflows: {known})")
+        return self.workflows[name]
 
     def job_settings(self, job_name: str) -> JobSettings:
         """The settings of the job ``etl run`` resolves ``job_name`` to (Glue's defaults without a file)."""
@@ -249,7 +280,8 @@ def _load_trigger(path: Path, workflows: dict[str, Workflow]) -> Trigger:
     if required and data[required] is None:
         raise ConfigError(f"{where}: key '{required}' is required for a {kind} trigger")
     # Each type has its own member; Glue refuses the others' (InvalidInputException).
-    for key, owner in (("Schedule", "SCHEDULED"), ("Predicate", "CONDITIONAL"), ("EventBatchingCondition", "EVENT")):
+    members = (("Schedule", "SCHEDULED"), ("Predicate", "CONDITIONAL"), ("EventBatchingCondition", "EVENT"))
+    for key, owner in (*members, ("watch_path", "EVENT")):
         if kind != owner and data[key] is not None:
             raise ConfigError(f"{where}: key '{key}' is only for {owner} triggers, this one is {kind}")
     if data["Schedule"] is not None:
@@ -275,6 +307,7 @@ def _load_trigger(path: Path, workflows: dict[str, Workflow]) -> Trigger:
         Description=data["Description"],
         StartOnCreation=data["StartOnCreation"],
         EventBatchingCondition=_batching(data["EventBatchingCondition"], where),
+        watch_path=data["watch_path"],
         path=path,
     )
 

@@ -8,7 +8,11 @@
   state, after the trigger was activated or last fired. AND: all hold; ANY: one does. A fire
   starts the count afresh, so a trigger fires once per completion of what it watches.
 * Arguments: the job's DefaultArguments < the action's Arguments < the job's
-  NonOverridableArguments, key by key, as Glue's StartJobRun merges them.
+  NonOverridableArguments, key by key, as Glue's StartJobRun merges them
+  (``JobSettings.arguments_for``); a workflow run's jobs also get ``--WORKFLOW_NAME`` and
+  ``--WORKFLOW_RUN_ID``.
+* In a workflow run, a CONDITIONAL trigger of the workflow looks at the runs of that workflow run
+  only, and fires at most once in it (``run_conditions_met``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class Launch:
     max_concurrent: int = 1
     attempt: int = 0
     previous_run_id: str | None = None
-    workflow_run_id: str | None = None  # for workflow runs (not started by this scheduler yet)
+    workflow_run_id: str | None = None
 
     def argv(self) -> list[str]:
         """The job's ``--key value`` arguments (Glue's keys carry their ``--``)."""
@@ -54,25 +58,33 @@ class Launch:
         return replace(self, attempt=self.attempt + 1, previous_run_id=failed_run_id)
 
 
-def launches(trigger: Trigger, definitions: Definitions) -> list[Launch]:
-    """The runs a trigger's actions start, in the order of its Actions."""
-    return [_launch(action, trigger.Name, definitions) for action in trigger.Actions]
+def launches(
+    trigger: Trigger, definitions: Definitions, workflow_run_id: str | None = None, actions: list[Action] | None = None
+) -> list[Launch]:
+    """The runs a trigger's actions (or the ``actions`` given of them) start, in the order of its
+    Actions; in workflow run ``workflow_run_id`` of the trigger's workflow."""
+    chosen = trigger.Actions if actions is None else actions
+    return [_launch(action, trigger, definitions, workflow_run_id) for action in chosen]
 
 
-def _launch(action: Action, trigger: str, definitions: Definitions) -> Launch:
+def _launch(action: Action, trigger: Trigger, definitions: Definitions, workflow_run_id: str | None) -> Launch:
     if action.CrawlerName is not None:
-        return Launch("crawler", crawl_name(action.CrawlerName), action.CrawlerName, trigger)
+        name = crawl_name(action.CrawlerName)
+        return Launch("crawler", name, action.CrawlerName, trigger.Name, workflow_run_id=workflow_run_id)
     settings = definitions.job_settings(action.JobName)  # type: ignore[arg-type]
-    arguments = {**settings.DefaultArguments, **(action.Arguments or {}), **settings.NonOverridableArguments}
+    arguments = settings.arguments_for(action)
+    if workflow_run_id is not None:  # as Glue passes them to a workflow's jobs
+        arguments |= {"--WORKFLOW_NAME": trigger.WorkflowName or "", "--WORKFLOW_RUN_ID": workflow_run_id}
     return Launch(
         "job",
         settings.Name,
         action.JobName,  # type: ignore[arg-type]
-        trigger,
+        trigger.Name,
         arguments,
         action.Timeout or settings.Timeout or DEFAULT_TIMEOUT_MINUTES,
         settings.MaxRetries,
         settings.ExecutionProperty.MaxConcurrentRuns,
+        workflow_run_id=workflow_run_id,
     )
 
 
@@ -94,13 +106,29 @@ def conditions_met(trigger: Trigger, state: TriggerState, latest: Latest) -> boo
     """Whether an active CONDITIONAL trigger's predicate holds (see the module's text)."""
     if trigger.Predicate is None or state.since is None:
         return False
-    held = [_holds(c, state.since, latest) for c in trigger.Predicate.Conditions]
-    return any(held) if trigger.Predicate.Logical == "ANY" else all(held)
+    return _predicate_holds(trigger, latest, state.since.timestamp())
 
 
-def _holds(condition: Condition, since: datetime, latest: Latest) -> bool:
-    if condition.JobName is not None:
-        run, wanted = latest(resolve_job(condition.JobName).name), condition.State
-    else:
-        run, wanted = latest(crawl_name(condition.CrawlerName)), condition.CrawlState  # type: ignore[arg-type]
-    return run is not None and run.ended_at is not None and run.ended_at > since.timestamp() and run.status == wanted
+def run_conditions_met(trigger: Trigger, latest_in_run: Latest) -> bool:
+    """Whether a workflow's CONDITIONAL trigger's predicate holds in a workflow run, given the
+    latest run of each node in that run."""
+    return trigger.Predicate is not None and _predicate_holds(trigger, latest_in_run, None)
+
+
+def _predicate_holds(trigger: Trigger, latest: Latest, since: float | None) -> bool:
+    held = [_holds(c, since, latest) for c in trigger.Predicate.Conditions]  # type: ignore[union-attr]
+    return any(held) if trigger.Predicate.Logical == "ANY" else all(held)  # type: ignore[union-attr]
+
+
+def node_name(item: Action | Condition) -> str:
+    """A job's or crawler's name in the run history (``resolve_job``'s name, or crawler:NAME)."""
+    if item.JobName is not None:
+        return resolve_job(item.JobName).name
+    return crawl_name(item.CrawlerName)  # type: ignore[arg-type]
+
+
+def _holds(condition: Condition, since: float | None, latest: Latest) -> bool:
+    run = latest(node_name(condition))
+    wanted = condition.State if condition.JobName is not None else condition.CrawlState
+    ended_after = run is not None and run.ended_at is not None and (since is None or run.ended_at > since)
+    return ended_after and run.status == wanted  # type: ignore[union-attr]

@@ -1,6 +1,14 @@
 """The scheduler process: fires triggers (``engine``), runs their jobs and crawlers as child
 processes (``runner``) and records every run in the run history.
 
+Workflow runs (``runtime/workflow_runs.py``) are advanced at every tick: a new run fires its
+start trigger's actions (a resumed run, the nodes it resumes), then each CONDITIONAL trigger of
+the workflow fires at most once in it, when its predicate holds over that run's node runs; a run
+with no node running and nothing left to fire is COMPLETED, a run being stopped stops its nodes
+and ends STOPPED. A workflow's SCHEDULED start trigger starts a run when due, its EVENT start
+trigger when a batch of new files is complete (``events``); ``etl workflows run`` starts one on
+demand and, when no scheduler is running, runs it in the foreground (``workflows_only``).
+
 A fire is recorded (``state``) before its runs, and each run as ``STARTING`` before its process
 starts: a scheduler restarted after a crash neither fires a trigger twice nor starts a run twice;
 it adopts the runs its predecessor left running (waits for them, enforces their timeout) and
@@ -10,6 +18,7 @@ them STOPPED (a crawl CANCELLED), then the scheduler exits.
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import time
@@ -18,13 +27,17 @@ from datetime import datetime
 from types import FrameType
 
 from ..config import Profile
+from ..errors import ConfigError
 from ..logs import get_logger
 from ..redaction import mask_argv
-from ..runtime.history import RunHistory, RunRecord, new_run_id
-from .definitions import Definitions, Trigger
-from .engine import Launch, conditions_met, launches, scheduled_due
+from ..runtime.history import ACTIVE, RunHistory, RunRecord, new_run_id
+from ..runtime.workflow_runs import OPEN, WorkflowRun, WorkflowRuns
+from .definitions import Action, Definitions, Trigger
+from .engine import Launch, conditions_met, launches, run_conditions_met, scheduled_due
+from .events import EVENT_IDS, due_batch, watched_files
 from .runner import Child, spawn
 from .state import SchedulerLock, SchedulerState, TriggerState, utc_now
+from .workflows import Graph, graph, latest_in, start_workflow_run, statistics
 
 log = get_logger("scheduler")
 POLL_SECONDS = 0.25
@@ -34,9 +47,13 @@ class Scheduler:
     """One scheduler on a profile's state dir; ``profile_options`` are passed on to the children
     (``--env``, ``--set``, ``--conf``) so that they run with the same profile."""
 
-    def __init__(self, profile: Profile, profile_options: list[str], definitions: Definitions):
+    def __init__(
+        self, profile: Profile, profile_options: list[str], definitions: Definitions, workflows_only: bool = False
+    ):
         self.profile, self.options, self.definitions = profile, profile_options, definitions
+        self.workflows_only = workflows_only  # `etl workflows run` in the foreground: no other trigger fires
         self.history = RunHistory(profile.state_dir)
+        self.workflow_runs = WorkflowRuns(profile.state_dir)
         self.state = SchedulerState(profile.state_dir)
         self.lock = SchedulerLock(profile.state_dir)
         self.log_dir = self.history.path.parent / "scheduler-logs"
@@ -51,12 +68,8 @@ class Scheduler:
         try:
             saved = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
             for trigger in self.definitions.triggers.values():
-                if trigger.Type == "EVENT" or trigger.WorkflowName is not None:
-                    log.warning(
-                        "trigger %s belongs to workflow %s: workflows are not run by this scheduler yet",
-                        trigger.Name,
-                        trigger.WorkflowName,
-                    )
+                if trigger.Type == "EVENT" and trigger.watch_path is None and not self.workflows_only:
+                    log.warning("EVENT trigger %s has no watch_path: it never fires here", trigger.Name)
             self._resume()
             while True:
                 self._reap()
@@ -80,6 +93,14 @@ class Scheduler:
 
     def _fire_due(self, clock: datetime) -> bool:
         fired = False
+        if not self.workflows_only:
+            fired = self._fire_triggers(clock)
+        for run in reversed(self.workflow_runs.list(status=OPEN)):  # oldest first
+            fired = self._advance(run) or fired
+        return fired
+
+    def _fire_triggers(self, clock: datetime) -> bool:
+        fired = False
         for name in self.state.take_requests():  # `etl triggers start` of ON_DEMAND triggers
             if name in self.definitions.triggers:
                 fired = self._fire(self.definitions.triggers[name], clock) or fired
@@ -89,16 +110,20 @@ class Scheduler:
             state = self._state(trigger, clock)
             if state is None or not state.active:
                 continue
-            if (trigger.Type == "SCHEDULED" and scheduled_due(trigger, state, clock)) or (
+            if trigger.WorkflowName is not None:
+                fired = self._start_workflow(trigger, state, clock) or fired
+            elif (trigger.Type == "SCHEDULED" and scheduled_due(trigger, state, clock)) or (
                 trigger.Type == "CONDITIONAL" and conditions_met(trigger, state, self.history.latest)
             ):
                 fired = self._fire(trigger, clock) or fired
         return fired
 
     def _state(self, trigger: Trigger, clock: datetime) -> TriggerState | None:
-        """A SCHEDULED or CONDITIONAL trigger outside a workflow (workflows start their own), as
-        activated; StartOnCreation activates it the first time a scheduler sees it."""
-        if trigger.Type not in ("SCHEDULED", "CONDITIONAL") or trigger.WorkflowName is not None:
+        """A SCHEDULED or CONDITIONAL trigger outside a workflow, or the SCHEDULED or EVENT start
+        trigger of a workflow, as activated; StartOnCreation activates it the first time a scheduler
+        sees it. (A workflow's CONDITIONAL triggers fire within its runs.)"""
+        kinds = ("SCHEDULED", "CONDITIONAL") if trigger.WorkflowName is None else ("SCHEDULED", "EVENT")
+        if trigger.Type not in kinds:
             return None
         state = self.state.get(trigger.Name)
         if state is None and trigger.StartOnCreation:
@@ -111,6 +136,99 @@ class Scheduler:
         for launch in launches(trigger, self.definitions):
             self._start(launch)
         return True
+
+    # -- workflow runs ---------------------------------------------------------------------------
+
+    def _start_workflow(self, trigger: Trigger, state: TriggerState, clock: datetime) -> bool:
+        """A workflow run, when the workflow's SCHEDULED start trigger is due or its EVENT start
+        trigger has a batch of new files."""
+        workflow = trigger.WorkflowName or ""
+        if trigger.Type == "SCHEDULED":
+            if not scheduled_due(trigger, state, clock):
+                return False
+            self.state.fired(trigger.Name, clock)
+            log.info("trigger %s fires (SCHEDULED): a run of workflow %s", trigger.Name, workflow)
+            start_workflow_run(self.definitions, self.workflow_runs, workflow)
+            return True
+        if trigger.watch_path is None:
+            return False
+        batch = due_batch(trigger, self.state.see(trigger.Name, watched_files(trigger), clock), clock)
+        if batch is None:
+            return False
+        self.state.fired(trigger.Name, clock)
+        log.info(
+            "trigger %s fires (EVENT, %d new files): a run of workflow %s", trigger.Name, len(batch.files), workflow
+        )
+        events = {EVENT_IDS: json.dumps(batch.files)}
+        run = start_workflow_run(self.definitions, self.workflow_runs, workflow, events, batch=batch.condition)
+        self.state.batched(trigger.Name, batch.files, run.run_id)
+        return True
+
+    def _advance(self, run: WorkflowRun) -> bool:
+        """Start, fire within, stop or complete an open workflow run; whether it started runs."""
+        records = self.history.in_workflow_run(run.run_id)
+        active = [r for r in records if r.status in ACTIVE]
+        if run.status == "STOPPING":
+            for child in self.children.values():
+                if child.launch.workflow_run_id == run.run_id:
+                    child.stop("STOPPED")
+            if not active:
+                self.workflow_runs.set_status(run.run_id, "STOPPED")
+                log.info("workflow %s run %s STOPPED", run.name, run.run_id)
+            return False
+        try:
+            flow = graph(self.definitions, run.name)
+            fired = self._fire_in_run(run, flow, records)
+        except ConfigError as exc:  # its definitions changed since the run began
+            log.error("workflow %s run %s cannot go on: %s", run.name, run.run_id, exc)
+            fired = False
+        if not fired and not active:
+            self.workflow_runs.set_status(run.run_id, "COMPLETED")
+            counts = " ".join(f"{k}={v}" for k, v in statistics(records).items())
+            log.info("workflow %s run %s COMPLETED: %s", run.name, run.run_id, counts)
+        return fired
+
+    def _fire_in_run(self, run: WorkflowRun, flow: Graph, records: list[RunRecord]) -> bool:
+        done = self.workflow_runs.fired(run.run_id)
+        if not done:  # a new run: its start trigger, or the nodes it resumes
+            if not run.resume_nodes:
+                return self._fire_once(run, self.definitions.start_trigger(run.name))
+            nodes = [flow.node(n) for n in run.resume_nodes]
+            chosen: dict[str, tuple[Trigger, list[Action]]] = {}
+            for trigger, action in map(flow.starter, nodes):
+                chosen.setdefault(trigger.Name, (trigger, []))[1].append(action)
+            return any([self._fire_once(run, trigger, actions) for trigger, actions in chosen.values()])
+        allowed = flow.downstream(flow.node(n) for n in run.resume_nodes) if run.resume_nodes else None
+        latest = latest_in(self._chains(run, records))
+        fired = False
+        for trigger in flow.triggers:
+            if (
+                trigger.Type != "CONDITIONAL"
+                or trigger.Name in done
+                or (allowed is not None and trigger.Name not in allowed)
+            ):
+                continue
+            if run_conditions_met(trigger, latest):
+                fired = self._fire_once(run, trigger) or fired
+        return fired
+
+    def _fire_once(self, run: WorkflowRun, trigger: Trigger, actions: list[Action] | None = None) -> bool:
+        if not self.workflow_runs.fire(run.run_id, trigger.Name):  # first: a restart must not fire it again
+            return False
+        log.info("trigger %s fires in workflow %s run %s", trigger.Name, run.name, run.run_id)
+        for launch in launches(trigger, self.definitions, run.run_id, actions):
+            self._start(launch)
+        return True
+
+    def _chains(self, run: WorkflowRun, records: list[RunRecord]) -> list[list[RunRecord]]:
+        """The node runs of ``run``, then of each run it resumes (its PreviousRunId), newest first."""
+        chains, previous = [records], run.previous_run_id
+        while previous:
+            chains.append(self.history.in_workflow_run(previous))
+            previous = self.workflow_runs.get(previous).previous_run_id
+        return chains
+
+    # -- the runs -------------------------------------------------------------------------------
 
     def _start(self, launch: Launch) -> None:
         """Record the run STARTING (or its start refused), then start its process."""
@@ -143,11 +261,12 @@ class Scheduler:
         deadline = time.time() + launch.timeout * 60 if launch.timeout else None
         self.children[run_id] = Child(run_id, launch, popen.pid, deadline, popen)
         log.info(
-            "%s %s run %s started (attempt %d, log %s)",
+            "%s %s run %s started (attempt %d%s, log %s)",
             launch.kind,
             launch.name,
             run_id,
             launch.attempt,
+            f", workflow run {launch.workflow_run_id}" if launch.workflow_run_id else "",
             self.log_dir / f"{run_id}.log",
         )
 
@@ -163,8 +282,6 @@ class Scheduler:
             f"ConcurrentRunsExceededException: Concurrent runs exceeded for {launch.name} (MaxConcurrentRuns "
             f"{launch.max_concurrent}; running: {', '.join(r.run_id for r in running)})"
         )
-
-    # -- the runs -------------------------------------------------------------------------------
 
     def _reap(self) -> None:
         """Record the runs that ended, stop those past their timeout, retry failed jobs."""
@@ -208,6 +325,8 @@ class Scheduler:
         for record in self.history.active():
             if record.trigger_name is None or record.host != socket.gethostname():
                 continue  # `etl run` by hand, or another host's
+            if self.workflows_only and record.workflow_run_id is None:
+                continue  # left to `etl scheduler`
             launch = self._launch_of(record)
             if record.pid is None and launch is not None:
                 log.info("run %s was recorded but not started by the previous scheduler: starting it", record.run_id)
@@ -224,7 +343,7 @@ class Scheduler:
     def _launch_of(self, record: RunRecord) -> Launch | None:
         """The launch that made ``record``, from its trigger's definition (None if it is gone)."""
         trigger = self.definitions.triggers.get(record.trigger_name or "")
-        for launch in launches(trigger, self.definitions) if trigger else ():
+        for launch in launches(trigger, self.definitions, record.workflow_run_id) if trigger else ():
             if launch.name == record.job:
                 return replace(launch, attempt=record.attempt, previous_run_id=record.previous_run_id)
         return None

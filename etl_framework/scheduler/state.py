@@ -1,5 +1,6 @@
 """The scheduler's own state in the profile's state dir: trigger activation and fire times, fire
-requests of ON_DEMAND triggers, and the lock that admits one scheduler per state dir.
+requests of ON_DEMAND triggers, the files EVENT triggers have seen, and the lock that admits one
+scheduler per state dir.
 
 ``<state_dir>/scheduler.db`` (SQLite, shared with ``etl triggers start|stop``, which may run
 while a scheduler does) and ``<state_dir>/scheduler.lock`` (an ``fcntl`` lock holding the pid).
@@ -28,6 +29,11 @@ _SCHEMA = (
     "activated_at TEXT, since TEXT, last_fired TEXT)",
     "CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY AUTOINCREMENT, trigger_name TEXT NOT NULL, "
     "requested_at TEXT NOT NULL)",
+    # An EVENT trigger's watched files: seen_at on the scheduler's clock; batch is the workflow run
+    # they started ('' for the files that were there when the watch began).
+    "CREATE TABLE IF NOT EXISTS watches (trigger_name TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS events (trigger_name TEXT NOT NULL, path TEXT NOT NULL, seen_at TEXT NOT NULL, "
+    "batch TEXT, PRIMARY KEY (trigger_name, path))",
 )
 
 
@@ -109,6 +115,30 @@ class SchedulerState:
             rows = db.execute("SELECT id, trigger_name FROM requests ORDER BY id").fetchall()
             db.execute("DELETE FROM requests WHERE id <= ?", (rows[-1][0] if rows else 0,))
         return [name for _, name in rows]
+
+    def see(self, name: str, files: list[str], clock: datetime) -> list[tuple[str, datetime]]:
+        """Record the files an EVENT trigger's watch finds now; the events not batched yet (path,
+        seen at), oldest first. The files there when the watch begins are not events."""
+        with self._db() as db:
+            first = db.execute("SELECT 1 FROM watches WHERE trigger_name = ?", (name,)).fetchone() is None
+            if first:
+                db.execute("INSERT INTO watches VALUES (?, ?)", (name, clock.isoformat()))
+            db.executemany(
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?)",
+                [(name, path, clock.isoformat(), "" if first else None) for path in files],
+            )
+            rows = db.execute(
+                "SELECT path, seen_at FROM events WHERE trigger_name = ? AND batch IS NULL ORDER BY seen_at, path",
+                (name,),
+            ).fetchall()
+        return [(path, datetime.fromisoformat(seen)) for path, seen in rows]
+
+    def batched(self, name: str, paths: list[str], run_id: str) -> None:
+        """Record that ``paths`` started workflow run ``run_id``: they are never events again."""
+        with self._db() as db:
+            db.executemany(
+                "UPDATE events SET batch = ? WHERE trigger_name = ? AND path = ?", [(run_id, name, p) for p in paths]
+            )
 
 
 def _instant(text: str | None) -> datetime | None:
