@@ -432,11 +432,11 @@ def test_job_killed_at_any_point_writes_each_row_exactly_once(tmp_path, delta_en
     assert killed.code != 0
     drop_rows("b.json", [4, 5])  # new input arrives before the rerun
     capfd.readouterr()
-    rerun = run_job(str(job), job_args, profile, stop_session=False)
+    rerun = run_job(str(job), job_args, profile)
     assert rerun.status == "SUCCEEDED", rerun.error
     assert ("already holds this write" in capfd.readouterr().err) == (point == "after_delta_commit")
     if point == "after_delta_commit":  # the rerun committed the crashed run's bookmark: b.json comes next
-        last = run_job(str(job), job_args, profile, stop_session=False)
+        last = run_job(str(job), job_args, profile)
         assert last.status == "SUCCEEDED", last.error
     ids = sorted(r["id"] for r in DeltaTable(table).to_pyarrow_table().to_pylist())
     assert ids == [1, 2, 3, 4, 5]

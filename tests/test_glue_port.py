@@ -70,7 +70,6 @@ def test_walkthrough_script_gives_glue_schemas_values_and_error_count(spark_sess
         str(job),
         ["--JOB_NAME", "medicare", "--source", str(tmp_path / "in"), "--target", str(out)],
         profile,
-        stop_session=False,
     )
     assert record.status == "SUCCEEDED", record.error
 
@@ -136,7 +135,7 @@ def test_a_glue_studio_script_runs_as_written(spark_session, tmp_path, monkeypat
     monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
     spark_session.sql("DROP TABLE IF EXISTS default.studio_customer_totals")
     profile = load_profile("local", sets=[f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"])
-    record = run_job(str(STUDIO_JOB), ["--JOB_NAME", "studio", *studio_inputs(tmp_path)], profile, stop_session=False)
+    record = run_job(str(STUDIO_JOB), ["--JOB_NAME", "studio", *studio_inputs(tmp_path)], profile)
     assert record.status == "SUCCEEDED", record.error
 
     assert studio_delta_rows(spark_session, tmp_path) == STUDIO_ORDERS

@@ -133,7 +133,7 @@ def test_join_and_relationalize_script_writes_files_and_redshift_tables_to_postg
     )  # fmt: skip
     out, temp = tmp_path / "output-dir", tmp_path / "temp-dir"
     args = ["--output_dir", str(out), "--temp_dir", str(temp)]
-    record = run_job(str(SCRIPTS / "join_and_relationalize.py"), args, profile, stop_session=False)
+    record = run_job(str(SCRIPTS / "join_and_relationalize.py"), args, profile)
     assert record.status == "SUCCEEDED", record.error
 
     spark = spark_session

@@ -39,7 +39,7 @@ def write_job(tmp_path, name, body):
 def test_glue_style_script_reads_sys_argv(spark_session, tmp_path, profile):
     job = write_job(tmp_path, "glue_job", GLUE_STYLE)
     out = tmp_path / "out"
-    record = run_job(str(job), ["--JOB_NAME", "nightly", "--out", str(out)], profile, stop_session=False)
+    record = run_job(str(job), ["--JOB_NAME", "nightly", "--out", str(out)], profile)
     assert record.status == "SUCCEEDED", record.error
     assert record.job == "nightly"
     assert record.metrics == {"read": 5, "written": 5, "errors": 0}
@@ -50,7 +50,7 @@ def test_glue_style_script_reads_sys_argv(spark_session, tmp_path, profile):
 
 def test_glue_script_gets_job_name_from_file_when_not_given(spark_session, tmp_path, profile):
     job = write_job(tmp_path, "glue_job", GLUE_STYLE)
-    record = run_job(str(job), ["--out", str(tmp_path / "o")], profile, stop_session=False)
+    record = run_job(str(job), ["--out", str(tmp_path / "o")], profile)
     assert record.status == "SUCCEEDED", record.error
     assert record.job == "glue_job"
     assert record.run_id in json.dumps(RunHistory(profile.state_dir).get(record.run_id).args)
@@ -63,7 +63,7 @@ def test_main_style_module_by_import_name(spark_session, tmp_path, profile, monk
     write_job(pkg, "counter", MAIN_STYLE)
     monkeypatch.syspath_prepend(str(tmp_path))
     out = tmp_path / "counted"
-    record = run_job("acme_jobs.counter", ["--n", "7", "--out", str(out)], profile, stop_session=False)
+    record = run_job("acme_jobs.counter", ["--n", "7", "--out", str(out)], profile)
     assert record.status == "SUCCEEDED", record.error
     assert record.job == "counter"
     assert spark_session.read.parquet(str(out)).count() == 7
@@ -72,13 +72,13 @@ def test_main_style_module_by_import_name(spark_session, tmp_path, profile, monk
 def test_bare_name_is_looked_up_in_jobs_dir(spark_session, tmp_path, profile, monkeypatch):
     write_job(tmp_path, "counter", MAIN_STYLE)
     monkeypatch.setenv("ETL_JOBS_DIR", str(tmp_path))
-    record = run_job("counter", ["--n", "3", "--out", str(tmp_path / "o")], profile, stop_session=False)
+    record = run_job("counter", ["--n", "3", "--out", str(tmp_path / "o")], profile)
     assert record.status == "SUCCEEDED", record.error
 
 
 def test_failing_job_is_recorded_with_its_exception(spark_session, tmp_path, profile, capsys):
     job = write_job(tmp_path, "broken", "def main(ctx, args):\n    raise ValueError('bad input file x.json')\n")
-    record = run_job(str(job), [], profile, stop_session=False)
+    record = run_job(str(job), [], profile)
     assert record.status == "FAILED"
     assert record.error == "ValueError: bad input file x.json"
     assert "status=FAILED" in capsys.readouterr().out
@@ -90,8 +90,8 @@ def test_sys_exit_zero_is_success_and_nonzero_is_failure(spark_session, tmp_path
     ok = write_job(tmp_path, "ok_exit", "import sys\nsys.exit(0)\n")
     none = write_job(tmp_path, "none_exit", "import sys\nsys.exit()\n")
     message = write_job(tmp_path, "message_exit", "import sys\nsys.exit('no input for 2026-11-01')\n")
-    assert [run_job(str(j), [], profile, stop_session=False).exit_code for j in (ok, none)] == [0, 0]
-    failed = run_job(str(message), [], profile, stop_session=False)
+    assert [run_job(str(j), [], profile).exit_code for j in (ok, none)] == [0, 0]
+    failed = run_job(str(message), [], profile)
     assert (failed.status, failed.error, failed.exit_code) == ("FAILED", "SystemExit: no input for 2026-11-01", 1)
     assert RunHistory(profile.state_dir).get(failed.run_id).exit_code == 1
 
@@ -99,13 +99,13 @@ def test_sys_exit_zero_is_success_and_nonzero_is_failure(spark_session, tmp_path
 def test_unknown_job_is_a_clear_error(profile, tmp_path, monkeypatch):
     monkeypatch.setenv("ETL_JOBS_DIR", str(tmp_path))
     with pytest.raises(JobNotFoundError, match=rf"'no_such_job': no file {tmp_path}/no_such_job.py.*--module"):
-        run_job("no_such_job", [], profile, stop_session=False)
+        run_job("no_such_job", [], profile)
     with pytest.raises(JobNotFoundError, match="no such file"):
-        run_job("jobs/missing.py", [], profile, stop_session=False)
+        run_job("jobs/missing.py", [], profile)
     with pytest.raises(JobNotFoundError, match="'acme_nothing.job': no file .*no importable module acme_nothing.job"):
-        run_job("acme_nothing.job", [], profile, stop_session=False)
+        run_job("acme_nothing.job", [], profile)
     with pytest.raises(JobNotFoundError, match="json is a standard library module .*--module json.tool"):
-        run_job("json.tool", [], profile, stop_session=False)
+        run_job("json.tool", [], profile)
     assert RunHistory(profile.state_dir).list() == []  # nothing ran
 
 
@@ -130,7 +130,7 @@ def test_error_recorded_without_credentials_or_java_frames(spark_session, tmp_pa
             )
         """,
     )
-    record = run_job(str(leaky), ["--db_password", "hunter22"], profile, stop_session=False)
+    record = run_job(str(leaky), ["--db_password", "hunter22"], profile)
     assert record.error == (
         "RuntimeError: cannot reach jdbc:postgresql://db:5432/shop?user=etl&password=*** as etl/***"
     )
@@ -144,7 +144,7 @@ def test_error_recorded_without_credentials_or_java_frames(spark_session, tmp_pa
             )
         """,
     )
-    missing = run_job(str(no_driver), [], profile, stop_session=False)
+    missing = run_job(str(no_driver), [], profile)
     assert missing.error == (
         "EtlError: JDBC driver class com.mysql.cj.jdbc.Driver (for jdbc:mysql://127.0.0.1:9/shop?password=***) "
         "is not on Spark's classpath: add mysql-connector-j.jar, e.g. ETL_SPARK_JARS=/path/to/mysql-connector-j.jar "

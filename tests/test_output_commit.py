@@ -160,7 +160,7 @@ def test_a_job_that_never_commits_still_delivers_its_output(spark_session, profi
     out = tmp_path / "out"
     drop(inbox, "a.json", [1, 2])
     argv = ["--job-bookmark-option", "job-bookmark-enable", "--inbox", str(inbox), "--out", str(out)]
-    record = run_job(str(job), argv, profile, stop_session=False)
+    record = run_job(str(job), argv, profile)
     assert record.status == "SUCCEEDED" and record.metrics["written"] == 2
     assert ids_in(spark_session, out, "json") == [1, 2] and not staged(out)
     assert BookmarkStore(profile.state_dir).versions("no_commit") == []  # as in Glue: read again next run

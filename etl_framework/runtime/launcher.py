@@ -146,10 +146,11 @@ def _value_of(argv: list[str], flag: str) -> str | None:
     return None
 
 
-def run_job(
-    job_spec: str, job_argv: list[str], profile: Profile, stop_session: bool = True, module: bool = False
-) -> RunRecord:
+def run_job(job_spec: str, job_argv: list[str], profile: Profile, module: bool = False) -> RunRecord:
     """Run one job to completion on a session built from ``profile``; never raises for a job failure.
+
+    A session that was running before (a notebook's, a test's) is used and left running; one the
+    run built is stopped at its end.
 
     ``module=True`` takes ``job_spec`` as a module name (``etl run --module``). The run history
     keeps the job's arguments with the values of secret ones masked (``redaction``); the record's
@@ -193,8 +194,9 @@ def run_job(
             install(None if under_spark_submit() else spark.sparkContext)
         return spark
 
+    borrowed = SparkContext._active_spark_context is not None
     try:
-        if SparkContext._active_spark_context is not None:  # a notebook's or a test's: no JVM to spare
+        if borrowed:  # a notebook's or a test's: no JVM to spare
             session()
         install()  # Glue scripts as written: `import awsglue`, then `sc = SparkContext()`
         with activate(run), attached_spark_context(session):
@@ -212,7 +214,7 @@ def run_job(
         if isinstance(exc, KeyboardInterrupt):
             status, code = "STOPPED", 130
     finally:
-        if spark is not None and stop_session:
+        if spark is not None and not borrowed:
             spark.stop()
     record = history.finish(run_id, status, error, run.metrics.as_dict(), code)
     print(summary_line(record), flush=True)
