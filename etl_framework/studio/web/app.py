@@ -113,11 +113,14 @@ def create_app(
                        state_dir=str(console.state_dir))  # fmt: skip
 
     # --- the console ---------------------------------------------------------------------------------
-    app.get("/api/jobs")(lambda: jsonify(console.jobs()))
-    app.get("/api/bookmarks")(lambda: jsonify(console.bookmarks()))
-    app.get("/api/catalog")(lambda: jsonify(console.databases()))
-    app.get("/api/crawlers")(lambda: jsonify(console.crawlers()))
-    app.get("/api/workflows")(lambda: jsonify(console.workflows()))
+    def listing(path: str, read: Callable[[], Any]) -> None:
+        app.add_url_rule(path, path, lambda: jsonify(read()))
+
+    listing("/api/jobs", console.jobs)
+    listing("/api/bookmarks", console.bookmarks)
+    listing("/api/catalog", console.databases)
+    listing("/api/crawlers", console.crawlers)
+    listing("/api/workflows", console.workflows)
 
     @app.get("/api/runs")
     def run_list() -> Response:
@@ -136,8 +139,8 @@ def create_app(
         return jsonify(console.workflow_run(name, None if run_id == "latest" else run_id))
 
     # --- the editor ----------------------------------------------------------------------------------
-    app.get("/api/node-types")(lambda: jsonify(node_types()))
-    app.get("/api/job-files")(lambda: jsonify(files.list()))
+    listing("/api/node-types", node_types)
+    listing("/api/job-files", files.list)
 
     @app.get("/api/job-file")
     def read_file() -> Response:
