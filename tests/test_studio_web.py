@@ -295,3 +295,69 @@ def test_console_pages_in_the_browser(page, server, project):
     assert "sales_crawler" in page.get_by_test_id("crawlers-table").inner_text()
     page.get_by_test_id("nav-workflows").click()
     assert "sample_orders_start" in page.get_by_test_id("triggers-table").inner_text()
+
+
+def test_build_a_job_by_dragging_nodes_save_see_the_script_preview_and_run_it(page, server, project):
+    out = project["root"] / "visual_out"
+    page.goto(server.url + "#/editor")
+    page.get_by_test_id("job-path").fill("jobs/people_visual.glue.json")
+    canvas = page.get_by_test_id("canvas")
+
+    def drop(node_type: str, x: int) -> str:
+        page.get_by_test_id(f"palette-{node_type}").drag_to(canvas, target_position={"x": x, "y": 120})
+        node = page.locator(".react-flow__node").last
+        return node.get_attribute("data-id")
+
+    def fill(field: str, value: str) -> None:
+        page.get_by_test_id(f"field-{field}").fill(value)
+        page.get_by_test_id(f"field-{field}").press("Tab")  # lists and JSON fields take the value on leaving
+
+    source = drop("S3JsonSource", 60)
+    # The server's validation shows on the node: a new source has no Paths yet.
+    assert "Paths: is required" in page.get_by_test_id(f"errors-{source}").inner_text()
+    fill("Name", "People")
+    fill("Paths", str(project["inbox"]))
+    select = drop("SelectFields", 380)
+    fill("Name", "Keep")
+    fill("Paths", '[["id"], ["name"]]')
+    target = drop("S3DirectTarget", 700)
+    fill("Name", "Out")
+    fill("Path", str(out))
+    page.get_by_test_id("field-Format").select_option("json")
+
+    def handle(node: str, kind: str):
+        return page.locator(f'.react-flow__node[data-id="{node}"] .react-flow__handle.{kind}')
+
+    handle(source, "source").drag_to(handle(select, "target"))
+    handle(select, "source").drag_to(handle(target, "target"))
+    page.get_by_test_id(f"errors-{target}").wait_for(state="detached")  # connected: no "Inputs" error left
+
+    page.get_by_test_id("save-button").click()
+    page.get_by_text("Saved jobs/people_visual.glue.json").wait_for()
+    saved = json.loads((project["root"] / "jobs" / "people_visual.glue.json").read_text())
+    assert saved == {
+        "CodeGenConfigurationNodes": {
+            source: {"S3JsonSource": {"Name": "People", "Paths": [str(project["inbox"])]}},
+            select: {"SelectFields": {"Name": "Keep", "Inputs": [source], "Paths": [["id"], ["name"]]}},
+            target: {"S3DirectTarget": {"Name": "Out", "Inputs": [select], "Path": str(out), "Format": "json"}},
+        }
+    }
+    script = page.get_by_test_id("script-text")
+    page.get_by_text("# Script generated for node Keep").wait_for()
+    assert "SelectFields.apply(frame=People_" in script.inner_text()
+
+    page.locator(f'.react-flow__node[data-id="{select}"]').click()
+    page.get_by_test_id("preview-button").click()
+    rows = page.get_by_test_id("preview-rows")
+    rows.wait_for(timeout=120_000)
+    assert page.get_by_test_id("preview-schema").inner_text().strip() == "root\n|-- id: long\n|-- name: string"
+    assert {"Ann", "Bo", "Cy"} <= set(rows.inner_text().split())
+    shot(page, "editor")
+
+    page.get_by_test_id("run-button").click()
+    page.locator('[data-testid="run-status"]', has_text="SUCCEEDED").wait_for(timeout=240_000)
+    assert "read 3 · written 3 · errors 0" in page.get_by_test_id("run-summary").inner_text()
+    assert sorted(p.name for p in out.glob("*.json"))  # the job wrote its output
+    shot(page, "run")
+    page.get_by_test_id("nav-runs").click()
+    assert "people_visual" in page.get_by_test_id("jobs-table").inner_text()

@@ -46,7 +46,7 @@ function GlueNode({ id, data, selected }) {
   return (
     <div className={`glue-node ${spec?.category || ''} ${errors.length ? 'invalid' : ''} ${selected ? 'selected' : ''} ${data.failed ? 'failed' : ''}`}
       data-testid={`node-${id}`}>
-      {spec && spec.max_inputs !== 0 && <Handle type="target" position={Position.Left} data-testid={`in-${id}`} />}
+      {spec && spec.max_inputs !== 0 && <Handle type="target" position={Position.Left} />}
       <div className="glue-node-name">{data.fields.Name || '(no name)'}</div>
       <div className="glue-node-type">{data.type}</div>
       {errors.length > 0 && (
@@ -54,12 +54,18 @@ function GlueNode({ id, data, selected }) {
           {errors.map((e, i) => <li key={i}>{e.field ? `${e.field}: ` : ''}{e.message}</li>)}
         </ul>
       )}
-      {spec?.category !== 'target' && <Handle type="source" position={Position.Right} data-testid={`out-${id}`} />}
+      {spec?.category !== 'target' && <Handle type="source" position={Position.Right} />}
     </div>
   );
 }
 
 const NODE_TYPES = { glue: GlueNode };
+
+// A straight line while connecting: it needs no handle positions (the default bezier fails on a
+// connection whose end has none yet).
+const ConnectionLine = ({ fromX, fromY, toX, toY }) => (
+  <path d={`M${fromX},${fromY} L${toX},${toY}`} stroke="#0073bb" strokeWidth={1.5} fill="none" />
+);
 
 // --- the form of the selected node ---------------------------------------------------------------------
 
@@ -315,7 +321,7 @@ function EditorCanvas() {
             onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
             onConnect={(c) => setEdges((es) => addEdge({ ...c, id: `${c.source}->${c.target}` }, es))}
             onNodeClick={(_, n) => setSelected(n.id)} onPaneClick={() => setSelected(null)}
-            deleteKeyCode={['Delete']} fitView>
+            deleteKeyCode={['Delete']} connectionLineComponent={ConnectionLine} defaultViewport={{ x: 0, y: 0, zoom: 1 }}>
             <Background />
             <Controls />
           </ReactFlow>
