@@ -32,7 +32,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
     ("runtime", ("runtime", "glue_compat", "scheduler", "deploy")),
-    ("interface", ("cli", "__main__", "")),
+    # etl studio's web app: a front of its own over the runtime, the console's services and visual jobs.
+    ("interface", ("cli", "__main__", "", "studio.web")),
 ]
 INDEPENDENT = {"sources", "transforms", "sinks"}  # side by side on the data path
 
