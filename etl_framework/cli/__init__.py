@@ -11,6 +11,7 @@
     etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
     etl workflows export-airflow NAME -o FILE [--operator bash|spark-submit]
     etl scheduler [--once [--at ISO_TIME]]
+    etl studio generate|parse|validate|import|export FILE [...]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -22,10 +23,10 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers, workflows
+from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, studio, triggers, workflows
 
 # Each adds its subcommands to the parser.
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)
+COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler, studio)
 
 
 def build_parser() -> argparse.ArgumentParser:
