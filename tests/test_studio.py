@@ -141,6 +141,8 @@ def test_transforms_graph_runs(spark_session, tmp_path, monkeypatch):
 
 
 def test_jdbc_graph_runs_against_a_profile_connection(spark_session, postgres, tmp_path, monkeypatch):
+    """The source reads the node's Database; the target writes where the connection's URL points."""
+    postgres.psql("DROP TABLE IF EXISTS orders_copy")
     postgres.psql("DROP DATABASE IF EXISTS studio_db", database="postgres")
     postgres.psql("CREATE DATABASE studio_db", database="postgres")
     postgres.psql("CREATE TABLE orders (id int PRIMARY KEY, amount numeric(8,2)); "
@@ -154,7 +156,7 @@ def test_jdbc_graph_runs_against_a_profile_connection(spark_session, postgres, t
     record = run_job(str(GOLDEN / "jdbc.glue.json"), [], profile, stop_session=False)
     assert record.status == "SUCCEEDED", record.error
     copied = "SELECT string_agg(order_id || ':' || total, ' ' ORDER BY order_id) FROM orders_copy"
-    assert postgres.psql(copied, database="studio_db") == "1:9.5 2:20"
+    assert postgres.psql(copied) == "1:9.5 2:20"
 
 
 def test_hand_edits_beyond_the_graph_are_reported_with_their_lines():

@@ -45,7 +45,7 @@ Customers_node1734000000001 = glueContext.create_dynamic_frame.from_catalog(data
 Orders_node1734000000002 = glueContext.create_dynamic_frame.from_options(format_options={}, connection_type="s3", format="parquet", connection_options={"paths": ["s3://studio-tests/orders_parquet_in/"], "recurse": True}, transformation_ctx="Orders_node1734000000002")
 
 # Script generated for node Returns
-Returns_node1734000000003 = glueContext.create_dynamic_frame.from_catalog(database="studio", table_name="returns", push_down_predicate="returned_id > 0", additional_options={}, transformation_ctx="Returns_node1734000000003")
+Returns_node1734000000003 = glueContext.create_dynamic_frame.from_catalog(database="studio", table_name="returns", additional_options={}, transformation_ctx="Returns_node1734000000003")
 
 # Script generated for node Join Customers
 JoinCustomers_node1734000000004 = Join.apply(frame1=Orders_node1734000000002, frame2=Customers_node1734000000001, keys1=["customer"], keys2=["name"], transformation_ctx="JoinCustomers_node1734000000004")
