@@ -9,6 +9,7 @@ pointed at the test's folder).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from etl_framework.studio import GraphFileError, InvalidGraphError, from_data, g
 from etl_framework.studio.glue_job import import_job
 from etl_framework.studio.parse import parse_script
 
-from .conftest import ROOT, needs_package, run_etl
+from .conftest import ROOT, needs_package, run_etl, set_args
 
 GOLDEN = ROOT / "tests" / "studio"
 GRAPHS = sorted(GOLDEN.glob("*.glue.json"))
@@ -286,3 +287,22 @@ def test_job_files_that_are_not_json_or_yaml_or_not_graphs(tmp_path):
     bad.write_text("nodes: {}\n")
     with pytest.raises(GraphFileError, match=r"a job file is an object with a CodeGenConfigurationNodes object"):
         load_graph(bad)
+
+
+def test_etl_run_runs_the_sample_visual_job(spark_session, tmp_path, dirs):
+    """`etl run jobs/orders_visual.glue.json` as a user runs it from the project folder: the script is
+    generated in memory, malformed lines of the export are counted, the Delta table is partitioned by day."""
+    needs_package(spark_session, "delta")
+    shutil.copytree(ROOT / "jobs" / "sample_data", tmp_path / "jobs" / "sample_data")
+    shutil.copy(VISUAL_JOB, tmp_path / "jobs")
+    env = {"ETL_CONF_DIR": str(ROOT / "conf")}
+    result = run_etl("run", "jobs/orders_visual.glue.json", *set_args(dirs), cwd=tmp_path, env=env)
+    assert result.code == 0, result.stderr
+    summary = result.stdout.splitlines()[-1]
+    assert "job=orders_visual " in summary and "status=SUCCEEDED" in summary and "errors=0" not in summary
+    target = tmp_path / "warehouse" / "sales" / "orders_visual"  # the graph's relative path
+    table = spark_session.read.format("delta").load(str(target))
+    assert table.columns == ["order_id", "placed_at", "order_date", "status", "currency", "channel"]
+    assert table.where("order_id IS NULL").count() == 0 and table.count() > 0
+    days = sorted(p.name for p in target.glob("order_date=*"))
+    assert days[0] == "order_date=2026-10-01" and len(days) >= 4
