@@ -260,9 +260,9 @@ def test_bad_graphs_are_refused_with_every_error_naming_node_and_field():
         "node sel (Sel) field Inputs: names no node of the graph: 'missing'",
         "node sel (Sel) field Inputs: SelectFields takes 1 input, got 2",
         "node sql (Q) field SqlAliases[0].From: 'sel' is not one of the node's Inputs",
+        "node csv (C) field Separator: must be one of comma, ctrla, pipe, semicolon, tab, got 'space'",
         "node csv (C) field GroupSize: must be a string, got 5",
         "node csv (C) field Recurse: must be true or false, got 'yes'",
-        "node csv (C) field Separator: must be one of comma, ctrla, pipe, semicolon, tab, got 'space'",
         "node t (T) field NumberTargetPartitions: is not supported by etl studio for S3DirectTarget "
         "(it would be lost in the script)",
     ]  # fmt: skip
@@ -306,3 +306,43 @@ def test_etl_run_runs_the_sample_visual_job(spark_session, tmp_path, dirs):
     assert table.where("order_id IS NULL").count() == 0 and table.count() > 0
     days = sorted(p.name for p in target.glob("order_date=*"))
     assert days[0] == "order_date=2026-10-01" and len(days) >= 4
+
+
+LEGACY = """import sys
+from awsglue.transforms import *
+## @type: DataSource
+## @args: [database = "jira-glue", table_name = "issues", transformation_ctx = "datasource0"]
+## @return: datasource0
+## @inputs: []
+datasource0 = glueContext.create_dynamic_frame.from_catalog(database = "jira-glue", table_name = "issues", redshift_tmp_dir = args["TempDir"], transformation_ctx = "datasource0")
+## @type: ApplyMapping
+## @args: [mapping = [("key", "string", "key", "string")], transformation_ctx = "applymapping1"]
+## @return: applymapping1
+## @inputs: [frame = datasource0]
+applymapping1 = ApplyMapping.apply(frame = datasource0, mappings = [("key", "string", "key", "string")], transformation_ctx = "applymapping1")
+## @type: ResolveChoice
+## @args: [choice = "make_cols", transformation_ctx = "resolvechoice2"]
+## @return: resolvechoice2
+## @inputs: [frame = applymapping1]
+resolvechoice2 = ResolveChoice.apply(frame = applymapping1, choice = "make_cols", transformation_ctx = "resolvechoice2")
+## @type: DataSink
+## @args: [connection_type = "s3", connection_options = {"path": "s3://out/issues"}, format = "parquet", transformation_ctx = "datasink3"]
+## @return: datasink3
+## @inputs: [frame = resolvechoice2]
+datasink3 = glueContext.write_dynamic_frame.from_options(frame = resolvechoice2, connection_type = "s3", connection_options = {"path": "s3://out/issues"}, format = "parquet", transformation_ctx = "datasink3")
+"""  # noqa: E501 - the shape Glue wrote
+
+
+def test_a_legacy_annotated_script_reads_into_a_graph():
+    parsed = parse_script(LEGACY, "legacy.py")
+    assert nodes(parsed.graph) == {
+        "datasource0": {"CatalogSource": {"Name": "datasource0", "Database": "jira-glue", "Table": "issues"}},
+        "applymapping1": {"ApplyMapping": {"Name": "applymapping1", "Inputs": ["datasource0"], "Mapping": [
+            {"ToKey": "key", "FromPath": ["key"], "FromType": "string", "ToType": "string"}]}},
+        "datasink3": {"S3DirectTarget": {"Name": "datasink3", "Inputs": ["applymapping1"], "Path": "s3://out/issues",
+                                         "Format": "parquet"}},
+    }  # fmt: skip
+    assert [str(x) for x in parsed.leftovers] == [
+        "line 13: ## @type: ResolveChoice (resolvechoice2) has no node type in Glue Studio's graph: passed through"
+    ]
+    assert validate(parsed.graph) == []

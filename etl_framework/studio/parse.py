@@ -321,7 +321,12 @@ def _filters(function: ast.expr, text: str) -> dict[str, Any]:
 
 
 def parse_script(text: str, source: str = "<script>") -> ParsedScript:
-    """The graph of a generated script, and the lines the graph does not express."""
+    """The graph of a generated script (or of a legacy annotated one), and the lines the graph
+    does not express."""
+    from .legacy import is_annotated, parse_annotated
+
+    if is_annotated(text):
+        return parse_annotated(text, source)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
