@@ -272,6 +272,9 @@ def test_bad_graphs_are_refused_with_every_error_naming_node_and_field():
             "b": {"DropFields": {"Name": "B", "Inputs": ["a"], "Paths": [["x"]]}},
         }
     ) == ["node a (A) field Inputs: is on a cycle (a -> b)", "node b (B) field Inputs: is on a cycle (a -> b)"]
+    assert messages({"in-1": SOURCE, "in1": SOURCE}) == [
+        "node in1 (In) field Name: gives the same script variable as node in-1"
+    ]
     with pytest.raises(InvalidGraphError, match=r"bad.glue.json: 2 errors in the job graph"):
         generate(graph_of({"a": {"Join": {"Name": "J", "Inputs": ["a", "a"], "JoinType": "left"}}}))
 

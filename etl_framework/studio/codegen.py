@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .graph import JobGraph, Node
+from .nodes import clean, variable_name
 from .validate import check, topological_order
 
 NODE_COMMENT = "# Script generated for node "
@@ -106,17 +107,6 @@ HELPER_IMPORTS = {
     "sparkAggregate": ["dynamicframe", "sqlfuncs"],
     "drop_nulls": ["dynamicframe", "gluetypes"],
 }
-
-
-def clean(text: str) -> str:
-    """``text`` with every character that is not an ASCII letter or digit dropped."""
-    return re.sub(r"[^A-Za-z0-9]", "", text)
-
-
-def variable_name(node: Node) -> str:
-    """The node's variable, as Glue Studio names it: ``<Name>_<id>`` of letters and digits."""
-    name = f"{clean(node.name)}_{clean(node.id)}"
-    return name if name[0].isalpha() else f"node{name}"
 
 
 def lit(value: Any) -> str:

@@ -10,9 +10,13 @@ Studio shows on the canvas) is dropped from the script and reads back absent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .graph import Node
 
 # Fields that describe the canvas, not the job: not in the script.
 CANVAS_FIELDS = frozenset({"OutputSchemas"})
@@ -116,3 +120,14 @@ def unsupported_reason(node_type: str) -> str:
     if node_type in _node_shape().members:
         return f"node type {node_type} is not supported by etl studio (supported: {', '.join(sorted(SUPPORTED))})"
     return f"unknown node type {node_type} (not a member of Glue's CodeGenConfigurationNode)"
+
+
+def clean(text: str) -> str:
+    """``text`` with every character that is not an ASCII letter or digit dropped."""
+    return re.sub(r"[^A-Za-z0-9]", "", text)
+
+
+def variable_name(node: Node) -> str:
+    """The node's variable, as Glue Studio names it: ``<Name>_<id>`` of letters and digits."""
+    name = f"{clean(node.name)}_{clean(node.id)}"
+    return name if name[0].isalpha() else f"node{name}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .graph import GraphError, InvalidGraphError, JobGraph, Node
-from .nodes import CANVAS_FIELDS, NODE_REFERENCES, node_spec, unsupported_reason
+from .nodes import CANVAS_FIELDS, NODE_REFERENCES, node_spec, unsupported_reason, variable_name
 
 _PY_TYPES = {"string": str, "boolean": bool, "map": dict, "structure": dict, "list": list}
 _JSON_NAMES = {
@@ -25,6 +25,11 @@ def validate(graph: JobGraph) -> list[GraphError]:
     for node in graph.nodes.values():
         errors += _node_errors(node, graph)
     errors += _cycle_errors(graph)
+    seen: dict[str, str] = {}
+    for node in graph.nodes.values():  # the script's variables are Name and id without punctuation
+        other = seen.setdefault(variable_name(node), node.id)
+        if other != node.id:
+            errors.append(GraphError(node.id, node.name, "Name", f"gives the same script variable as node {other}"))
     return errors
 
 
