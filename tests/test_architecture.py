@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
+    ("visual jobs", ("studio",)),  # scripts from graphs: the runtime runs a graph through it
     ("runtime", ("runtime", "glue_compat", "scheduler", "deploy")),
     ("interface", ("cli", "__main__", "")),
 ]
