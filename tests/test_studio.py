@@ -83,7 +83,7 @@ def test_files_graph_runs(spark_session, tmp_path, monkeypatch):
     spark_session.sql("DROP TABLE IF EXISTS studio.orders_parquet")
     profile = local_profile(tmp_path, monkeypatch)
     EtlContext(spark_session, profile).catalog.create_database(Database("studio"), exist_ok=True)
-    record = run_job(str(retargeted("files", tmp_path)), [], profile, stop_session=False)
+    record = run_job(str(retargeted("files", tmp_path)), [], profile)
     assert record.status == "SUCCEEDED", record.error
     assert record.job == "files"
 
@@ -125,7 +125,7 @@ def test_transforms_graph_runs(spark_session, tmp_path, monkeypatch):
     spark.createDataFrame(orders, "order_id long, customer string, amount double").write.parquet(
         str(tmp_path / "orders_parquet_in")
     )
-    record = run_job(str(retargeted("transforms", tmp_path)), [], profile, stop_session=False)
+    record = run_job(str(retargeted("transforms", tmp_path)), [], profile)
     assert record.status == "SUCCEEDED", record.error
 
     out = tmp_path / "out"
@@ -154,7 +154,7 @@ def test_jdbc_graph_runs_against_a_profile_connection(spark_session, postgres, t
         f"connections.studio_pg.url={postgres.url}",
         f"connections.studio_pg.user={postgres.user}",
     )
-    record = run_job(str(GOLDEN / "jdbc.glue.json"), [], profile, stop_session=False)
+    record = run_job(str(GOLDEN / "jdbc.glue.json"), [], profile)
     assert record.status == "SUCCEEDED", record.error
     copied = "SELECT string_agg(order_id || ':' || total, ' ' ORDER BY order_id) FROM orders_copy"
     assert postgres.psql(copied) == "1:9.5 2:20"
