@@ -208,7 +208,7 @@ def main(ctx, args):
 """
 
 
-def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spark_session, dirs):
+def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spark_session, dirs, etl_here):
     job = tmp_path / "killable.py"
     job.write_text(textwrap.dedent(KILLABLE_JOB))
     out = tmp_path / "out"
@@ -218,11 +218,11 @@ def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spar
     assert killed.code != 0
     assert BookmarkStore(str(dirs["state"])).versions("killable") == []
     drop(inbox, "b.json", [3])
-    rerun = run_etl("run", str(job), *common)
+    rerun = etl_here("run", str(job), *common)  # the reruns need no process of their own
     assert rerun.code == 0, rerun.stderr[-2000:]
     ids = sorted(r.id for r in spark_session.read.json(str(out)).collect())
     assert ids == [1, 2, 3]  # nothing lost, nothing twice: the killed run's files were never visible
-    assert run_etl("run", str(job), *common).code == 0
+    assert etl_here("run", str(job), *common).code == 0
     assert sorted(r.id for r in spark_session.read.json(str(out)).collect()) == ids  # nothing new
 
 
