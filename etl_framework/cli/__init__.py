@@ -8,6 +8,8 @@
     etl crawl NAME | etl crawl --path P --database D [--table-prefix X] [...]
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
     etl jars [--env PROFILE]
+    etl dq run --ruleset FILE (--path P --format F [--format-option K=V] | --table DB.T)
+               [--context C] [--reference NAME=PATH|DB.T ...] | etl dq results [JOB] [--context C] [--last N]
     etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
     etl workflows export-airflow NAME -o FILE [--operator bash|spark-submit]
     etl scheduler [--once [--at ISO_TIME]]
@@ -22,10 +24,10 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, run, scheduler, triggers, workflows
+from . import bookmarks, catalog, crawl, delta, dq, jars, run, scheduler, triggers, workflows
 
 # Each adds its subcommands to the parser.
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, triggers, workflows, scheduler)
+COMMANDS = (run, bookmarks, delta, crawl, catalog, dq, jars, triggers, workflows, scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ ADDITIONAL_OPTIONS = (
     "compositeRuleEvaluation.method",
     "stopJobOnFailure",
 )
-DEFAULT_CONTEXT = "EvaluateDataQuality"
+DEFAULT_CONTEXT = "default_context"  # Glue's default dataQualityEvaluationContext
 
 
 def evaluate(
@@ -80,6 +80,8 @@ def evaluate(
         store.add(uuid.uuid4().hex, services.run_id, outcomes)
 
     failed = [o for o in outcomes if o[1] == "Failed"]
+    if services is not None:  # the run summary's counts
+        services.metrics.add_rules(len(outcomes) - len(failed), len(failed))
     log.info("EvaluateDataQuality %s: %d of %d rules passed", context, len(outcomes) - len(failed), len(outcomes))
     if failed and additional.get("stopJobOnFailure"):
         listed = "; ".join(f"{rule}: {reason}" for rule, _, reason, _ in failed)
