@@ -108,9 +108,10 @@ def test_rule_types_on_known_data(ctx):
         "Column.unit.price.Maximum": 40.0,
         "Column.unit.price.Minimum": 10.0,
     }
-    assert results['ColumnValues "code" matches "[a-z]+[0-9]"'][:2] == (
+    assert results['ColumnValues "code" matches "[a-z]+[0-9]"'] == (
         "Failed",
         "75.00 % of rows passed the threshold",
+        {"Column.code.PatternMatch": 0.75},
     )
     assert results['IsComplete "größe"'] == (
         "Failed",
@@ -161,6 +162,7 @@ def test_a_ruleset_runs_as_many_spark_jobs_as_one_aggregation(ctx):
 
 def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
     dyf = frame(ctx)
+    ctx.spark_session.range(7).createOrReplaceTempView("primary")  # the user's own view of that name
     results = outcomes(
         dyf,
         """Rules = [
@@ -170,11 +172,15 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
             ColumnValues "größe" in ["S", "M", NULL] with threshold >= 0.75,
             (IsComplete "id") and (IsUnique "status"),
             (IsComplete "größe") or (RowCount > 1),
+            (IsComplete "größe") and (RowCount > 10),
             IsComplete "missing", ColumnExists "missing",
             ColumnDataType "status" = "INTEGER",
-            CustomSql "select count(*) from primary where status = 'open'" = 2
+            CustomSql "select count(*) from primary where status = 'open'" = 2,
+            CustomSql "with o as (select * from primary where status = 'open') select sum(id) from o;" = 3
         ]""",
     )
+    assert ctx.spark_session.table("primary").count() == 7  # evaluated without replacing it
+    assert [v.name for v in ctx.spark_session.catalog.listTables() if v.name.startswith("_dq")] == []
     assert results["RowCount between 4 and 10"][:2] == ("Failed", "Value: 4 does not meet the constraint requirement!")
     assert results['Completeness "unit.price" > 0.9 where "status = \'open\'"'] == (
         "Passed",
@@ -189,6 +195,10 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         {"Column.id.Completeness": 1.0, "Column.status.Uniqueness": 0.0},
     )
     assert results['(IsComplete "größe") or (RowCount > 1)'][0] == "Passed"
+    assert results['(IsComplete "größe") and (RowCount > 10)'][:2] == (  # Glue's reasons, one a line
+        "Failed",
+        "Value: 0.75 does not meet the constraint requirement!\nValue: 4 does not meet the constraint requirement!",
+    )
     missing = 'Column "missing" does not exist (columns: id, unit.price, größe, status, code)'
     assert results['IsComplete "missing"'] == ("Failed", missing, {})
     assert results['ColumnExists "missing"'] == ("Failed", missing, {})
@@ -200,6 +210,10 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         "Passed",
         None,
         {"Dataset.*.CustomSQL": 2.0},
+    )
+    assert (
+        results["CustomSql \"with o as (select * from primary where status = 'open') select sum(id) from o;\" = 3"][0]
+        == "Passed"
     )
     with pytest.raises(EtlError, match=r"rule 'Frobnicate \"id\"': unknown rule type 'Frobnicate'"):
         outcomes(dyf, 'Rules = [ RowCount > 0, Frobnicate "id" ]')
@@ -259,6 +273,45 @@ def test_rules_on_additional_data_sources(ctx):
     )
     with pytest.raises(EtlError, match=r"no data source 'other' in additional_data_sources \(given: none\)"):
         outcomes(dyf, 'Rules = [ RowCountMatch "other" = 1 ]')
+
+
+def test_dataset_match_joins_on_the_key_mapping_and_compares_the_other_columns(ctx):
+    changed = [r if r[0] != 4 else (4, 41.0, None, "closed", "xyz99") for r in ROWS]  # nulls as they were
+    sources = {
+        "copy": frame(
+            ctx, rows=[(1, "open"), (2, "closed"), (3, "closed"), (5, "open")], ddl="order_id long, status string"
+        ),
+        "same": frame(ctx, rows=changed),
+        "dups": frame(ctx, rows=[(1, "open"), (1, "x"), (2, "open")], ddl="id long, status string"),
+        "codes": frame(ctx, rows=[("open",), ("closed",)], ddl="status string"),
+    }
+    rules = [
+        'DatasetMatch "copy" "id->order_id" "status" >= 0.5',
+        'DatasetMatch "same" "id" > 0.7',
+        'DatasetMatch "dups" "id" "status" > 0',
+        'DatasetMatch "codes" "status" "status" > 0',
+        'DatasetMatch "copy" "id->nope" > 0',
+    ]
+    checked = EvaluateDataQuality().process_rows(
+        frame=frame(ctx), ruleset=f"Rules = [ {', '.join(rules)} ]", additional_data_sources=sources
+    )
+    results = {
+        r.Rule: (r.Outcome, r.FailureReason, dict(r.EvaluatedMetrics)) for r in checked["ruleOutcomes"].toDF().collect()
+    }
+    # 1 and 3 have the copy's status; 2 has another, 4 is not in the copy
+    assert results[rules[0]] == ("Passed", None, {"Dataset.copy.DatasetMatch": 0.5})
+    assert results[rules[1]] == ("Passed", None, {"Dataset.same.DatasetMatch": 0.75})  # 4's price differs
+    not_key = "Provided key map not suitable for given data frames: the key is null or repeated in "
+    assert results[rules[2]] == ("Failed", not_key + "1 of the 3 records of 'dups'", {})
+    assert results[rules[3]] == ("Failed", not_key + "2 records of the frame", {"Dataset.codes.DatasetMatch": 1.0})
+    assert results[rules[4]] == ("Failed", "Column 'copy.nope' does not exist", {})
+    rows = sorted(checked["rowLevelOutcomes"].toDF().collect(), key=lambda r: r.id)
+    assert [(r.id, rules[0] in r.DataQualityRulesPass, rules[0] in r.DataQualityRulesFail) for r in rows] == [
+        (1, True, False),
+        (2, False, True),
+        (3, True, False),
+        (4, False, True),
+    ]
 
 
 def test_empty_frame(ctx):
