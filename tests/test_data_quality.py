@@ -421,3 +421,70 @@ def test_dynamic_rules_compare_with_the_stored_runs_of_the_context(spark_session
             publishing_options={"dataQualityEvaluationContext": "numbers_dq"},
             additional_options={"stopJobOnFailure": True},
         )
+
+
+JOB = """
+from etl_framework import DynamicFrame
+from etl_framework.transforms import EvaluateDataQuality
+
+
+def main(ctx, args):
+    numbers = DynamicFrame.fromDF(ctx.spark_session.range(3), ctx, "numbers")
+    EvaluateDataQuality.apply(frame=numbers, ruleset="Rules = [ RowCount = 3, ColumnCount = 1, RowCount > 5 ]")
+"""
+
+
+def test_run_summary_counts_rules_and_etl_dq_runs_and_lists_evaluations(spark_session, tmp_path, monkeypatch, capsys):
+    from etl_framework.cli import main
+    from etl_framework.runtime.history import RunHistory
+    from etl_framework.runtime.launcher import run_job
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    state = tmp_path / "state"
+    sets = ["--set", f"state_dir={state}", "--set", f"warehouse_dir={tmp_path}/wh"]
+    (tmp_path / "counted.py").write_text(JOB)
+    profile = load_profile("local", sets=[f"state_dir={state}", f"warehouse_dir={tmp_path}/wh"])
+    record = run_job(str(tmp_path / "counted.py"), [], profile, stop_session=False)
+    assert record.status == "SUCCEEDED", record.error
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("etl run summary:")]
+    assert summary[0].endswith("read=0 written=0 errors=0 dq_rules_passed=2 dq_rules_failed=1")
+    stored = RunHistory(str(state)).get(record.run_id).metrics
+    assert (stored["dq_rules_passed"], stored["dq_rules_failed"]) == (2, 1)
+
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "part-0.json").write_text('{"id": 1, "status": "open"}\n{"id": 2, "status": null}\n')
+    (tmp_path / "copy.json").write_text('{"id": 1, "status": "open"}\n{"id": 2, "status": "closed"}\n')
+    (tmp_path / "orders_rules.dqdl").write_text('Rules = [ RowCount = 2, DatasetMatch "copy" "id" = 0.5 ]')
+    (tmp_path / "strict.dqdl").write_text('Rules = [ IsComplete "status" ]')
+    on_files = ["--path", str(tmp_path / "orders"), "--format", "json", *sets]
+    ruleset = ["dq", "run", "--ruleset", str(tmp_path / "orders_rules.dqdl")]
+    assert main([*ruleset, *on_files, "--reference", f"copy={tmp_path / 'copy.json'}"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].split() == ["Passed", "RowCount", "=", "2", "Dataset.*.RowCount=2"]
+    assert printed[2].split()[0] == "Passed" and printed[2].endswith("Dataset.copy.DatasetMatch=0.5")
+    assert printed[-1] == "data quality orders_rules: 2 of 2 rules passed"  # the ruleset's name is the context
+    assert main(["dq", "run", "--ruleset", str(tmp_path / "strict.dqdl"), "--context", "nightly", *on_files]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].split()[:3] == ["Failed", "IsComplete", '"status"']
+    assert out.splitlines()[1].endswith("Value: 0.5 does not meet the constraint requirement!")
+    assert err.splitlines()[-1] == "etl dq run: 1 of 1 rules failed"
+    assert main([*ruleset, "--path", str(tmp_path / "orders"), *sets]) == 2
+    assert f"etl dq run: --path {tmp_path / 'orders'} is a path: give its --format" in capsys.readouterr().err
+
+    assert main(["dq", "results", *sets]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [(row[1], row[3], row[4]) for row in listed] == [
+        ("counted", "default_context", "Passed"),
+        ("counted", "default_context", "Passed"),
+        ("counted", "default_context", "Failed"),
+        ("_no_job", "orders_rules", "Passed"),
+        ("_no_job", "orders_rules", "Passed"),
+        ("_no_job", "nightly", "Failed"),
+    ]
+    assert listed[0][2] == record.run_id and listed[3][2] == "-"
+    assert main(["dq", "results", "--last", "1", *sets]) == 0
+    assert [line.split()[3] for line in capsys.readouterr().out.splitlines()[1:]] == ["nightly"]
+    assert main(["dq", "results", "counted", "--context", "nope", *sets]) == 0
+    assert capsys.readouterr().out.strip() == "no data quality results stored for job counted"

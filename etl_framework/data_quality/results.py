@@ -40,7 +40,7 @@ class ResultStore:
 
     def add(self, evaluation: str, run_id: str | None, outcomes: list[tuple[str, str, str | None, dict]]) -> None:
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with open(self.path, "a", encoding="utf-8") as out:
             for rule, outcome, reason, metrics in outcomes:
                 record = {
