@@ -52,13 +52,9 @@ def _run(ns: argparse.Namespace) -> int:
     frame = files("--path", ns.path) if ns.path else table("--table", ns.table)
     references = {name: reference(name, where) for name, where in map(_reference, ns.references)}
     context = ns.context or ns.ruleset.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    outcomes = (
-        evaluate(frame, ruleset, {"dataQualityEvaluationContext": context}, additional_data_sources=references)[
-            "ruleOutcomes"
-        ]
-        .toDF()
-        .collect()
-    )
+    publishing = {"dataQualityEvaluationContext": context}
+    checked = evaluate(frame, ruleset, publishing, additional_data_sources=references, row_level=False)
+    outcomes = checked["ruleOutcomes"].toDF().collect()
     print(f"{'OUTCOME':<8} {'RULE':<40} FAILURE REASON / METRICS")
     for o in outcomes:
         metrics = ", ".join(f"{k}={_number(v)}" for k, v in sorted(o.EvaluatedMetrics.items()))
