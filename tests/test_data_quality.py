@@ -446,7 +446,7 @@ def test_run_summary_counts_rules_and_etl_dq_runs_and_lists_evaluations(spark_se
     sets = ["--set", f"state_dir={state}", "--set", f"warehouse_dir={tmp_path}/wh"]
     (tmp_path / "counted.py").write_text(JOB)
     profile = load_profile("local", sets=[f"state_dir={state}", f"warehouse_dir={tmp_path}/wh"])
-    record = run_job(str(tmp_path / "counted.py"), [], profile, stop_session=False)
+    record = run_job(str(tmp_path / "counted.py"), [], profile)
     assert record.status == "SUCCEEDED", record.error
     summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("etl run summary:")]
     assert summary[0].endswith("read=0 written=0 errors=0 dq_rules_passed=2 dq_rules_failed=1")
