@@ -73,8 +73,9 @@ class DynamicFrameReader:
         """
         from .sources import read_from_options
 
+        options = self._glue_context.with_connection_properties(connection_options)
         return read_from_options(
-            self._glue_context, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, connection_type, options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -138,8 +139,9 @@ class DynamicFrameWriter:
         """
         from .sinks import write_from_options
 
+        options = self._glue_context.with_connection_properties(connection_options)
         return write_from_options(
-            self._glue_context, frame, connection_type, connection_options, format, format_options, transformation_ctx
+            self._glue_context, frame, connection_type, options, format, format_options, transformation_ctx
         )
 
     def from_catalog(
@@ -377,6 +379,17 @@ class EtlContext:
             raise EtlError(f"connection {connection_name!r} in the Glue Data Catalog has no JDBC_CONNECTION_URL")
         enforce = props.get("JDBC_ENFORCE_SSL", "false").lower() == "true"
         return jdbc_conf(url, props.get("USERNAME"), props.get("PASSWORD"), enforce)
+
+    def with_connection_properties(self, connection_options: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Glue's ``{"useConnectionProperties": "true", "connectionName": NAME, "dbtable": ...}`` (what
+        Glue Studio generates for JDBC nodes): the named connection's URL and credentials merged in."""
+        options = connection_options or {}
+        if str(options.get("useConnectionProperties", "")).lower() != "true" or "connectionName" not in options:
+            return connection_options
+        from .connections import conf_options
+
+        rest = {k: v for k, v in options.items() if k not in ("useConnectionProperties", "connectionName")}
+        return conf_options(self.extract_jdbc_conf(options["connectionName"]), rest)
 
     def purge_s3_path(self, s3_path: str, options: dict[str, Any] | None = None, transformation_ctx: str = "") -> None:
         """Delete the files below ``s3_path`` (any Hadoop path) older than ``retentionPeriod`` hours

@@ -499,7 +499,8 @@ class EvaluateDataQuality(GlueTransform):
         publishing_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
     ) -> DynamicFrame:
-        return self.process_rows(frame, ruleset, publishing_options).select("ruleOutcomes")
+        # the rule outcomes only: no row-level frame to build
+        return evaluate(frame, ruleset, publishing_options, row_level=False).select("ruleOutcomes")
 
     def process_rows(
         self,

@@ -106,6 +106,22 @@ def run_etl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, tim
 
 
 @pytest.fixture
+def etl_here(spark_session, capfd):
+    """Run the ``etl`` command in this process, as ``etl_framework.cli.main``, on the suite's Spark
+    session (no JVM start): for tests of what a command does rather than of the process around
+    it. Its catalog is the suite's metastore, so a test drops the tables it makes."""
+    from etl_framework.cli import main
+
+    def run(*args: str) -> Result:
+        capfd.readouterr()
+        code = main(list(args))
+        out, err = capfd.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+@pytest.fixture
 def dirs(tmp_path: Path) -> dict[str, Path]:
     """A private warehouse and state dir, and the ``--set`` options that point a profile at them."""
     warehouse, state = tmp_path / "warehouse", tmp_path / "state"

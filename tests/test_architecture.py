@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sources, transforms, sinks", ("sources", "transforms", "sinks", "data_quality")),
     ("context", ("context",)),
     ("jobs and crawlers", ("job", "crawler")),
+    ("visual jobs", ("studio",)),  # scripts from graphs: the runtime runs a graph through it
     ("runtime", ("runtime", "glue_compat", "scheduler", "deploy")),
     # etl studio's web app: a front of its own over the runtime, the console's services and visual jobs.
     ("interface", ("cli", "__main__", "", "studio.web")),

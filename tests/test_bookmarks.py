@@ -208,7 +208,7 @@ def main(ctx, args):
 """
 
 
-def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spark_session, dirs):
+def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spark_session, dirs, etl_here):
     job = tmp_path / "killable.py"
     job.write_text(textwrap.dedent(KILLABLE_JOB))
     out = tmp_path / "out"
@@ -218,11 +218,11 @@ def test_job_killed_between_write_and_commit_loses_nothing(tmp_path, inbox, spar
     assert killed.code != 0
     assert BookmarkStore(str(dirs["state"])).versions("killable") == []
     drop(inbox, "b.json", [3])
-    rerun = run_etl("run", str(job), *common)
+    rerun = etl_here("run", str(job), *common)  # the reruns need no process of their own
     assert rerun.code == 0, rerun.stderr[-2000:]
     ids = sorted(r.id for r in spark_session.read.json(str(out)).collect())
     assert ids == [1, 2, 3]  # nothing lost, nothing twice: the killed run's files were never visible
-    assert run_etl("run", str(job), *common).code == 0
+    assert etl_here("run", str(job), *common).code == 0
     assert sorted(r.id for r in spark_session.read.json(str(out)).collect()) == ids  # nothing new
 
 
@@ -277,7 +277,7 @@ def test_cli_show_reset_rewind_and_set(spark_session, profile, inbox):
     assert f"unreadable: {folder}/00000002.json: bookmark state is corrupt (field sources is 'oops'" in lost.stderr
 
 
-def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, spark_session):
+def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, spark_session, etl_here):
     source = tmp_path / "orders"
     source.mkdir()
     for f in sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[:2]:
@@ -285,25 +285,33 @@ def test_sample_job_second_run_reads_nothing_and_new_file_only(tmp_path, dirs, s
     # A crawler of this folder keeps shop_raw.orders, the table the job reads, current.
     crawl = ["crawl", "--path", str(source), "--database", "shop_raw", *set_args(dirs)]
     args = ["--job-bookmark-option", "job-bookmark-enable", *set_args(dirs)]
-    assert run_etl(*crawl).code == 0
-    first = run_etl("run", "jobs/sample_orders.py", *args)
-    assert first.code == 0 and "read=121 written=120 errors=1" in first.stdout, first.stderr[-2000:]
-    table = dirs["warehouse"] / "sales" / "orders"
-    version = DeltaTable(str(table)).version()
-    second = run_etl("run", "jobs/sample_orders.py", *args)
-    assert second.code == 0 and "read=0 written=0 errors=0" in second.stdout, second.stderr[-2000:]
-    # nothing new: the job runs every step (no guard in it) and the merge commits nothing
-    assert "orders_source: 0 of 2 files are new since the last bookmark; nothing to read" in second.stderr
-    assert "nothing committed" in second.stderr and DeltaTable(str(table)).version() == version
-    newest = sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[3]
-    (source / newest.name).write_text(newest.read_text())
-    assert run_etl(*crawl).code == 0
-    third = run_etl("run", "jobs/sample_orders.py", *args)
-    assert "orders_source: 1 of 3 files are new" in third.stderr and "read=61 written=60 errors=1" in third.stdout
-    total = spark_session.read.parquet(str(dirs["warehouse"] / "sales" / "orders")).count()
-    assert total == 180
-    listed = run_etl("catalog", "partitions", "sales.orders", *set_args(dirs))  # the new day is registered
-    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["2026-10-01", "2026-10-02", "2026-10-04"]
+    try:
+        assert etl_here(*crawl).code == 0
+        first = etl_here("run", "jobs/sample_orders.py", *args)
+        assert first.code == 0 and "read=121 written=120 errors=1" in first.stdout, first.stderr[-2000:]
+        table = dirs["warehouse"] / "sales" / "orders"
+        version = DeltaTable(str(table)).version()
+        second = etl_here("run", "jobs/sample_orders.py", *args)
+        assert second.code == 0 and "read=0 written=0 errors=0" in second.stdout, second.stderr[-2000:]
+        # nothing new: the job runs every step (no guard in it) and the merge commits nothing
+        assert "orders_source: 0 of 2 files are new since the last bookmark; nothing to read" in second.stderr
+        assert "nothing committed" in second.stderr and DeltaTable(str(table)).version() == version
+        newest = sorted((ROOT / "jobs" / "sample_data" / "orders").iterdir())[3]
+        (source / newest.name).write_text(newest.read_text())
+        assert etl_here(*crawl).code == 0
+        third = etl_here("run", "jobs/sample_orders.py", *args)
+        assert "orders_source: 1 of 3 files are new" in third.stderr and "read=61 written=60 errors=1" in third.stdout
+        total = spark_session.read.parquet(str(dirs["warehouse"] / "sales" / "orders")).count()
+        assert total == 180
+        listed = etl_here("catalog", "partitions", "sales.orders", *set_args(dirs))  # the new day is registered
+        assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [
+            "2026-10-01",
+            "2026-10-02",
+            "2026-10-04",
+        ]
+    finally:
+        for table_name in ("shop_raw.orders", "sales.orders"):
+            spark_session.sql(f"DROP TABLE IF EXISTS {table_name}")
 
 
 def test_set_by_hand_checks_the_mark_before_writing(tmp_path):

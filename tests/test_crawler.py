@@ -18,7 +18,7 @@ from etl_framework.crawler import Crawler, CrawlerDefinition, CrawlerError, Sche
 from etl_framework.errors import ConfigError
 from etl_framework.runtime.history import RunHistory
 
-from .conftest import ROOT, needs_package, run_etl, set_args
+from .conftest import ROOT, needs_package, set_args
 from .moto_server import REGION, MotoServer
 
 LOG_ONLY = SchemaChangePolicy("LOG", "LOG")
@@ -416,7 +416,7 @@ def test_delta_table_is_one_table_with_its_log(run, catalog, db, spark_session, 
     assert sorted(every) == [("amount", "double"), ("day", "string"), ("id", "bigint")]
 
 
-def test_etl_crawl_command(tmp_path):
+def test_etl_crawl_command(tmp_path, etl_here, spark_session, monkeypatch):
     data = tmp_path / "data" / "orders"
     orders_data(data)
     conf = tmp_path / "conf"
@@ -424,37 +424,39 @@ def test_etl_crawl_command(tmp_path):
     shutil.copy(ROOT / "conf" / "local.yaml", conf / "local.yaml")
     write_text(conf / "crawlers" / "orders.yaml", f"database: sales\ntable_prefix: raw_\ntargets: [{data}]\n")
     dirs = {"sets": [f"warehouse_dir={tmp_path}/wh", f"state_dir={tmp_path}/state"]}
-    env = {"ETL_CONF_DIR": str(conf)}
+    monkeypatch.setenv("ETL_CONF_DIR", str(conf))
 
-    result = run_etl("crawl", "orders", *set_args(dirs), env=env)
-    assert result.code == 0, result.stderr
-    assert "created table sales.raw_orders" in result.stdout
-    summary = result.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(
-        r"etl crawl summary: crawler=orders run_id=jr_\S+ status=SUCCEEDED duration=[\d.]+s folders=2 "
-        r"tables_created=1 tables_updated=0 tables_deleted=0 tables_deprecated=0 partitions_added=2 "
-        r"partitions_removed=0 changes_logged=0",
-        summary,
-    ), summary
-    runs = run_etl("runs", "crawler:orders", *set_args(dirs), env=env)
-    assert "SUCCEEDED" in runs.stdout, runs.stderr
+    try:
+        result = etl_here("crawl", "orders", *set_args(dirs))
+        assert result.code == 0, result.stderr
+        assert "created table sales.raw_orders" in result.stdout
+        summary = result.stdout.strip().splitlines()[-1]
+        assert re.fullmatch(
+            r"etl crawl summary: crawler=orders run_id=jr_\S+ status=SUCCEEDED duration=[\d.]+s folders=2 "
+            r"tables_created=1 tables_updated=0 tables_deleted=0 tables_deprecated=0 partitions_added=2 "
+            r"partitions_removed=0 changes_logged=0",
+            summary,
+        ), summary
+        runs = etl_here("runs", "crawler:orders", *set_args(dirs))
+        assert "SUCCEEDED" in runs.stdout, runs.stderr
 
-    events = tmp_path / "data" / "events"
-    write_json(events / "day=1" / "e.json", [{"id": 1, "kind": "click"}])
-    write_json(events / "day=1" / "skip.tmp", [{"id": "x"}])
-    adhoc = run_etl(
-        "crawl", "--path", str(events), "--database", "sales", "--exclude", "**.tmp", *set_args(dirs), env=env
-    )
-    assert adhoc.code == 0, adhoc.stderr
-    assert "created table sales.events" in adhoc.stdout
-    assert "crawler=events " in adhoc.stdout and "partitions_added=1" in adhoc.stdout
-    shown = run_etl("catalog", "show", "sales.events", *set_args(dirs), env=env)
-    assert "  id: bigint" in shown.stdout, shown.stderr + shown.stdout  # the excluded file's text id is not read
-    assert "  day: string" in shown.stdout
+        events = tmp_path / "data" / "events"
+        write_json(events / "day=1" / "e.json", [{"id": 1, "kind": "click"}])
+        write_json(events / "day=1" / "skip.tmp", [{"id": "x"}])
+        adhoc = etl_here("crawl", "--path", str(events), "--database", "sales", "--exclude", "**.tmp", *set_args(dirs))
+        assert adhoc.code == 0, adhoc.stderr
+        assert "created table sales.events" in adhoc.stdout
+        assert "crawler=events " in adhoc.stdout and "partitions_added=1" in adhoc.stdout
+        shown = etl_here("catalog", "show", "sales.events", *set_args(dirs))
+        assert "  id: bigint" in shown.stdout, shown.stderr + shown.stdout  # the excluded file's text id is not read
+        assert "  day: string" in shown.stdout
 
-    unknown = run_etl("crawl", "nope", *set_args(dirs), env=env)
-    assert unknown.code == 2
-    assert "crawlers/nope.yaml: crawler file not found (crawlers in" in unknown.stderr
-    assert "orders" in unknown.stderr
-    missing = run_etl("crawl", "--path", str(tmp_path / "nothing"), *set_args(dirs), env=env)
-    assert missing.code == 2 and "give a crawler NAME, or --path and --database" in missing.stderr
+        unknown = etl_here("crawl", "nope", *set_args(dirs))
+        assert unknown.code == 2
+        assert "crawlers/nope.yaml: crawler file not found (crawlers in" in unknown.stderr
+        assert "orders" in unknown.stderr
+        missing = etl_here("crawl", "--path", str(tmp_path / "nothing"), *set_args(dirs))
+        assert missing.code == 2 and "give a crawler NAME, or --path and --database" in missing.stderr
+    finally:  # the suite's metastore
+        for table in ("sales.raw_orders", "sales.events"):
+            spark_session.sql(f"DROP TABLE IF EXISTS {table}")

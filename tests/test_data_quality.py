@@ -94,7 +94,7 @@ def test_rule_types_on_known_data(ctx):
         "Failed",
         "75.00 % of rows passed the threshold",
         {
-            "Column.code.ColumnLength.Compliance": 0.75,
+            "Column.code.LengthCompliance": 0.75,  # Glue's metric names
             "Column.code.MaximumLength": 5.0,
             "Column.code.MinimumLength": 3.0,
         },
@@ -108,9 +108,10 @@ def test_rule_types_on_known_data(ctx):
         "Column.unit.price.Maximum": 40.0,
         "Column.unit.price.Minimum": 10.0,
     }
-    assert results['ColumnValues "code" matches "[a-z]+[0-9]"'][:2] == (
+    assert results['ColumnValues "code" matches "[a-z]+[0-9]"'] == (
         "Failed",
         "75.00 % of rows passed the threshold",
+        {"Column.code.PatternMatch": 0.75},
     )
     assert results['IsComplete "größe"'] == (
         "Failed",
@@ -161,6 +162,7 @@ def test_a_ruleset_runs_as_many_spark_jobs_as_one_aggregation(ctx):
 
 def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
     dyf = frame(ctx)
+    ctx.spark_session.range(7).createOrReplaceTempView("primary")  # the user's own view of that name
     results = outcomes(
         dyf,
         """Rules = [
@@ -170,11 +172,15 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
             ColumnValues "größe" in ["S", "M", NULL] with threshold >= 0.75,
             (IsComplete "id") and (IsUnique "status"),
             (IsComplete "größe") or (RowCount > 1),
+            (IsComplete "größe") and (RowCount > 10),
             IsComplete "missing", ColumnExists "missing",
             ColumnDataType "status" = "INTEGER",
-            CustomSql "select count(*) from primary where status = 'open'" = 2
+            CustomSql "select count(*) from primary where status = 'open'" = 2,
+            CustomSql "with o as (select * from primary where status = 'open') select sum(id) from o;" = 3
         ]""",
     )
+    assert ctx.spark_session.table("primary").count() == 7  # evaluated without replacing it
+    assert [v.name for v in ctx.spark_session.catalog.listTables() if v.name.startswith("_dq")] == []
     assert results["RowCount between 4 and 10"][:2] == ("Failed", "Value: 4 does not meet the constraint requirement!")
     assert results['Completeness "unit.price" > 0.9 where "status = \'open\'"'] == (
         "Passed",
@@ -189,6 +195,10 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         {"Column.id.Completeness": 1.0, "Column.status.Uniqueness": 0.0},
     )
     assert results['(IsComplete "größe") or (RowCount > 1)'][0] == "Passed"
+    assert results['(IsComplete "größe") and (RowCount > 10)'][:2] == (  # Glue's reasons, one a line
+        "Failed",
+        "Value: 0.75 does not meet the constraint requirement!\nValue: 4 does not meet the constraint requirement!",
+    )
     missing = 'Column "missing" does not exist (columns: id, unit.price, größe, status, code)'
     assert results['IsComplete "missing"'] == ("Failed", missing, {})
     assert results['ColumnExists "missing"'] == ("Failed", missing, {})
@@ -200,6 +210,10 @@ def test_failing_rules_where_thresholds_composites_and_missing_columns(ctx):
         "Passed",
         None,
         {"Dataset.*.CustomSQL": 2.0},
+    )
+    assert (
+        results["CustomSql \"with o as (select * from primary where status = 'open') select sum(id) from o;\" = 3"][0]
+        == "Passed"
     )
     with pytest.raises(EtlError, match=r"rule 'Frobnicate \"id\"': unknown rule type 'Frobnicate'"):
         outcomes(dyf, 'Rules = [ RowCount > 0, Frobnicate "id" ]')
@@ -234,18 +248,18 @@ def test_rules_on_additional_data_sources(ctx):
         .toDF()
         .collect()
     }
-    assert results['RowCountMatch "reference" >= 1.3'] == ("Passed", None, {"Dataset.*.RowCountMatch": 4 / 3})
+    assert results['RowCountMatch "reference" >= 1.3'] == ("Passed", None, {"Dataset.reference.RowCountMatch": 4 / 3})
     assert results['RowCountMatch "reference" = 1.0'][0] == "Failed"
     assert results['ReferentialIntegrity "id" "reference.id" = 0.75'] == (
         "Passed",
         None,
-        {"Column.reference.id.ReferentialIntegrity": 0.75},
+        {"Column.reference.ReferentialIntegrity": 0.75},
     )
     assert results['ReferentialIntegrity "id,code" "reference.{id,code}" = 0'][0] == "Passed"  # no (id, code) pair
     assert results['SchemaMatch "reference" = 1.0'] == (
         "Failed",
         "Columns differ (name, type): [('größe', 'string'), ('status', 'string'), ('unit.price', 'double')]",
-        {"Dataset.*.SchemaMatch": 0.0},
+        {"Dataset.reference.SchemaMatch": 0.0},
     )
     assert results['AggregateMatch "sum(id)" "sum(reference.id)" = 10 / 6'] == (
         "Passed",
@@ -259,6 +273,45 @@ def test_rules_on_additional_data_sources(ctx):
     )
     with pytest.raises(EtlError, match=r"no data source 'other' in additional_data_sources \(given: none\)"):
         outcomes(dyf, 'Rules = [ RowCountMatch "other" = 1 ]')
+
+
+def test_dataset_match_joins_on_the_key_mapping_and_compares_the_other_columns(ctx):
+    changed = [r if r[0] != 4 else (4, 41.0, None, "closed", "xyz99") for r in ROWS]  # nulls as they were
+    sources = {
+        "copy": frame(
+            ctx, rows=[(1, "open"), (2, "closed"), (3, "closed"), (5, "open")], ddl="order_id long, status string"
+        ),
+        "same": frame(ctx, rows=changed),
+        "dups": frame(ctx, rows=[(1, "open"), (1, "x"), (2, "open")], ddl="id long, status string"),
+        "codes": frame(ctx, rows=[("open",), ("closed",)], ddl="status string"),
+    }
+    rules = [
+        'DatasetMatch "copy" "id->order_id" "status" >= 0.5',
+        'DatasetMatch "same" "id" > 0.7',
+        'DatasetMatch "dups" "id" "status" > 0',
+        'DatasetMatch "codes" "status" "status" > 0',
+        'DatasetMatch "copy" "id->nope" > 0',
+    ]
+    checked = EvaluateDataQuality().process_rows(
+        frame=frame(ctx), ruleset=f"Rules = [ {', '.join(rules)} ]", additional_data_sources=sources
+    )
+    results = {
+        r.Rule: (r.Outcome, r.FailureReason, dict(r.EvaluatedMetrics)) for r in checked["ruleOutcomes"].toDF().collect()
+    }
+    # 1 and 3 have the copy's status; 2 has another, 4 is not in the copy
+    assert results[rules[0]] == ("Passed", None, {"Dataset.copy.DatasetMatch": 0.5})
+    assert results[rules[1]] == ("Passed", None, {"Dataset.same.DatasetMatch": 0.75})  # 4's price differs
+    not_key = "Provided key map not suitable for given data frames: the key is null or repeated in "
+    assert results[rules[2]] == ("Failed", not_key + "1 of the 3 records of 'dups'", {})
+    assert results[rules[3]] == ("Failed", not_key + "2 records of the frame", {"Dataset.codes.DatasetMatch": 1.0})
+    assert results[rules[4]] == ("Failed", "Column 'copy.nope' does not exist", {})
+    rows = sorted(checked["rowLevelOutcomes"].toDF().collect(), key=lambda r: r.id)
+    assert [(r.id, rules[0] in r.DataQualityRulesPass, rules[0] in r.DataQualityRulesFail) for r in rows] == [
+        (1, True, False),
+        (2, False, True),
+        (3, True, False),
+        (4, False, True),
+    ]
 
 
 def test_empty_frame(ctx):
@@ -368,3 +421,70 @@ def test_dynamic_rules_compare_with_the_stored_runs_of_the_context(spark_session
             publishing_options={"dataQualityEvaluationContext": "numbers_dq"},
             additional_options={"stopJobOnFailure": True},
         )
+
+
+JOB = """
+from etl_framework import DynamicFrame
+from etl_framework.transforms import EvaluateDataQuality
+
+
+def main(ctx, args):
+    numbers = DynamicFrame.fromDF(ctx.spark_session.range(3), ctx, "numbers")
+    EvaluateDataQuality.apply(frame=numbers, ruleset="Rules = [ RowCount = 3, ColumnCount = 1, RowCount > 5 ]")
+"""
+
+
+def test_run_summary_counts_rules_and_etl_dq_runs_and_lists_evaluations(spark_session, tmp_path, monkeypatch, capsys):
+    from etl_framework.cli import main
+    from etl_framework.runtime.history import RunHistory
+    from etl_framework.runtime.launcher import run_job
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("ETL_CONF_DIR", str(ROOT / "conf"))
+    state = tmp_path / "state"
+    sets = ["--set", f"state_dir={state}", "--set", f"warehouse_dir={tmp_path}/wh"]
+    (tmp_path / "counted.py").write_text(JOB)
+    profile = load_profile("local", sets=[f"state_dir={state}", f"warehouse_dir={tmp_path}/wh"])
+    record = run_job(str(tmp_path / "counted.py"), [], profile)
+    assert record.status == "SUCCEEDED", record.error
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("etl run summary:")]
+    assert summary[0].endswith("read=0 written=0 errors=0 dq_rules_passed=2 dq_rules_failed=1")
+    stored = RunHistory(str(state)).get(record.run_id).metrics
+    assert (stored["dq_rules_passed"], stored["dq_rules_failed"]) == (2, 1)
+
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "part-0.json").write_text('{"id": 1, "status": "open"}\n{"id": 2, "status": null}\n')
+    (tmp_path / "copy.json").write_text('{"id": 1, "status": "open"}\n{"id": 2, "status": "closed"}\n')
+    (tmp_path / "orders_rules.dqdl").write_text('Rules = [ RowCount = 2, DatasetMatch "copy" "id" = 0.5 ]')
+    (tmp_path / "strict.dqdl").write_text('Rules = [ IsComplete "status" ]')
+    on_files = ["--path", str(tmp_path / "orders"), "--format", "json", *sets]
+    ruleset = ["dq", "run", "--ruleset", str(tmp_path / "orders_rules.dqdl")]
+    assert main([*ruleset, *on_files, "--reference", f"copy={tmp_path / 'copy.json'}"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].split() == ["Passed", "RowCount", "=", "2", "Dataset.*.RowCount=2"]
+    assert printed[2].split()[0] == "Passed" and printed[2].endswith("Dataset.copy.DatasetMatch=0.5")
+    assert printed[-1] == "data quality orders_rules: 2 of 2 rules passed"  # the ruleset's name is the context
+    assert main(["dq", "run", "--ruleset", str(tmp_path / "strict.dqdl"), "--context", "nightly", *on_files]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].split()[:3] == ["Failed", "IsComplete", '"status"']
+    assert out.splitlines()[1].endswith("Value: 0.5 does not meet the constraint requirement!")
+    assert err.splitlines()[-1] == "etl dq run: 1 of 1 rules failed"
+    assert main([*ruleset, "--path", str(tmp_path / "orders"), *sets]) == 2
+    assert f"etl dq run: --path {tmp_path / 'orders'} is a path: give its --format" in capsys.readouterr().err
+
+    assert main(["dq", "results", *sets]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [(row[1], row[3], row[4]) for row in listed] == [
+        ("counted", "default_context", "Passed"),
+        ("counted", "default_context", "Passed"),
+        ("counted", "default_context", "Failed"),
+        ("_no_job", "orders_rules", "Passed"),
+        ("_no_job", "orders_rules", "Passed"),
+        ("_no_job", "nightly", "Failed"),
+    ]
+    assert listed[0][2] == record.run_id and listed[3][2] == "-"
+    assert main(["dq", "results", "--last", "1", *sets]) == 0
+    assert [line.split()[3] for line in capsys.readouterr().out.splitlines()[1:]] == ["nightly"]
+    assert main(["dq", "results", "counted", "--context", "nope", *sets]) == 0
+    assert capsys.readouterr().out.strip() == "no data quality results stored for job counted"

@@ -80,7 +80,7 @@ def test_walkthrough_script_gives_glue_schemas_values_and_error_count(spark_sess
     assert "|-- Average Covered Charges: string\n" in before  # money strings stay strings
     assert "|-- Provider Id: long\n" in after
     assert "errors: 1" in printed  # the short row
-    assert "read=7 written=6 errors=1" in printed  # the run summary
+    assert "read=7 written=6 errors=1" in printed and "dq_rules" not in printed  # the run summary: no rulesets
 
     rows = spark_session.read.parquet(str(out)).collect()
     by_name = {r.provider.name: r for r in rows}
@@ -165,4 +165,5 @@ def test_etl_run_gives_a_glue_studio_script_awsglue_and_its_spark_context(spark_
     result = run_etl("run", str(STUDIO_JOB), *set_args(dirs), *studio_inputs(tmp_path))
     assert result.code == 0, result.stderr
     assert "job=glue_studio_job" in result.stdout and "status=SUCCEEDED" in result.stdout
+    assert "dq_rules_passed=2 dq_rules_failed=0" in result.stdout  # its two data quality nodes
     assert studio_delta_rows(spark_session, tmp_path) == STUDIO_ORDERS

@@ -9,10 +9,13 @@
     etl catalog databases | tables DB | show DB.TABLE | partitions DB.TABLE
     etl jars [--env PROFILE]
     etl package [--env PROFILE] [-o DIR]
+    etl dq run --ruleset FILE (--path P --format F [--format-option K=V] | --table DB.T)
+               [--context C] [--reference NAME=PATH|DB.T ...] | etl dq results [JOB] [--context C] [--last N]
     etl triggers list [--at ISO_TIME] | show|start|stop NAME | push [--endpoint-url URL] [--region R]
     etl workflows list | run NAME [--property K=V] | show NAME [RUN_ID] | stop NAME RUN_ID
     etl workflows resume NAME RUN_ID NODE... | export-airflow NAME -o FILE [--operator bash|spark-submit]
     etl scheduler [--once [--at ISO_TIME]]
+    etl studio generate|parse|validate|import|export FILE [...]
 
 Every subcommand takes ``--env``, ``--set`` and ``--conf`` so it can be pointed at another profile,
 state dir or cluster.
@@ -24,10 +27,10 @@ import argparse
 import sys
 
 from ..errors import EtlError
-from . import bookmarks, catalog, crawl, delta, jars, package, run, scheduler, triggers, workflows
+from . import bookmarks, catalog, crawl, delta, dq, jars, package, run, scheduler, studio, triggers, workflows
 
 # Each adds its subcommands to the parser.
-COMMANDS = (run, bookmarks, delta, crawl, catalog, jars, package, triggers, workflows, scheduler)
+COMMANDS = (run, bookmarks, delta, crawl, catalog, dq, jars, package, triggers, workflows, scheduler, studio)
 
 
 def build_parser() -> argparse.ArgumentParser:

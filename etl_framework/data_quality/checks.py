@@ -14,6 +14,7 @@ from ..errors import EtlError
 from .parser import BinOp, Call, Composite, Constraint, Duration, Keyword, Last, Now, Num, Rule, Str, Value
 
 Metrics = dict[str, float | None]
+INTERNAL = "_dq."  # a metric a rule decides on but does not report
 History = Callable[[str], list[float]]  # metric name -> its stored values, oldest first
 
 
@@ -76,9 +77,10 @@ class Check:
             metrics = {k: v for _, m in results for k, v in m.items()}
             failed = [r for r, _ in results if r is not None]
             ok = not failed if self.op == "and" else len(failed) < len(results)
-            return (None if ok else "; ".join(failed)), metrics
+            return (None if ok else "\n".join(failed)), metrics  # one reason a line, as Glue joins them
         metrics = {name: (values[ref] if isinstance(ref, str) else ref) for name, ref in self.metrics.items()}
-        return self.decide(metrics, history), metrics
+        reported = {k: v for k, v in metrics.items() if not k.startswith(INTERNAL)}
+        return self.decide(metrics, history), reported
 
 
 def filtered(where: Column | None, value: Column) -> Column:

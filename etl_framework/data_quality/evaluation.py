@@ -32,7 +32,7 @@ ADDITIONAL_OPTIONS = (
     "compositeRuleEvaluation.method",
     "stopJobOnFailure",
 )
-DEFAULT_CONTEXT = "EvaluateDataQuality"
+DEFAULT_CONTEXT = "default_context"  # Glue's default dataQualityEvaluationContext
 
 
 def evaluate(
@@ -41,9 +41,11 @@ def evaluate(
     publishing_options: Mapping[str, Any] | None = None,
     additional_options: Mapping[str, Any] | None = None,
     additional_data_sources: Mapping[str, DynamicFrame] | None = None,
+    row_level: bool = True,
 ) -> DynamicFrameCollection:
     """``ruleOutcomes`` (one row per rule), ``rowLevelOutcomes`` (the records with the rules each
-    passed, failed or skipped, and ``DataQualityEvaluationResult``) and ``originalData`` (``frame``).
+    passed, failed or skipped, and ``DataQualityEvaluationResult``; left out when ``row_level`` is
+    false) and ``originalData`` (``frame``).
     Rules comparing with other data (RowCountMatch, SchemaMatch, ReferentialIntegrity) name them
     by their alias in ``additional_data_sources``."""
     publishing = _options(publishing_options, PUBLISHING_OPTIONS, "publishing_options")
@@ -80,6 +82,8 @@ def evaluate(
         store.add(uuid.uuid4().hex, services.run_id, outcomes)
 
     failed = [o for o in outcomes if o[1] == "Failed"]
+    if services is not None:  # the run summary's counts
+        services.metrics.add_rules(len(outcomes) - len(failed), len(failed))
     log.info("EvaluateDataQuality %s: %d of %d rules passed", context, len(outcomes) - len(failed), len(outcomes))
     if failed and additional.get("stopJobOnFailure"):
         listed = "; ".join(f"{rule}: {reason}" for rule, _, reason, _ in failed)
@@ -87,10 +91,10 @@ def evaluate(
 
     spark = df.sparkSession
     rule_outcomes = DynamicFrame.fromDF(spark.createDataFrame(outcomes, RULE_OUTCOMES_DDL), services, "ruleOutcomes")
-    row_level = _row_level(frame, plan, checks, [o[1] == "Passed" for o in outcomes])
-    return DynamicFrameCollection(
-        {"ruleOutcomes": rule_outcomes, "rowLevelOutcomes": row_level, "originalData": frame}, services
-    )
+    frames = {"ruleOutcomes": rule_outcomes, "originalData": frame}
+    if row_level:
+        frames["rowLevelOutcomes"] = _row_level(frame, plan, checks, [o[1] == "Passed" for o in outcomes])
+    return DynamicFrameCollection(frames, services)
 
 
 def _options(given: Mapping[str, Any] | None, known: tuple[str, ...], what: str) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """DQDL rules comparing the frame with other data (Glue's ``additional_data_sources``): RowCountMatch,
-SchemaMatch, ReferentialIntegrity and AggregateMatch."""
+SchemaMatch, ReferentialIntegrity, AggregateMatch and DatasetMatch."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from .checks import Check, History, Metrics, Plan, col, filtered, metric_rule, rows
+from .checks import INTERNAL, Check, History, Metrics, Plan, col, filtered, metric_rule, rows
 from .parser import Rule
 
 
@@ -25,13 +25,13 @@ def source(rule: Rule, plan: Plan, alias: str) -> DataFrame:
 
 def row_count_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     # the reference's count is a job of its own; the frame's count joins the one aggregation
-    name, other = "Dataset.*.RowCountMatch", source(rule, plan, rule.args[0]).count()
+    name, other = f"Dataset.{rule.args[0]}.RowCountMatch", source(rule, plan, rule.args[0]).count()
     ratio = plan.agg(F.try_divide(rows(where), F.lit(other)))
     return Check(rule.text, {name: ratio}, decide=metric_rule(name, rule.constraint))
 
 
 def schema_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
-    name, other = "Dataset.*.SchemaMatch", source(rule, plan, rule.args[0])
+    name, other = f"Dataset.{rule.args[0]}.SchemaMatch", source(rule, plan, rule.args[0])
     mine = [(c, t) for c, t in plan.df.dtypes if c in plan.columns]
     missing = sorted(set(other.dtypes) ^ set(mine))
     reason = f"Columns differ (name, type): {missing}" if missing else None
@@ -63,7 +63,7 @@ def referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Check
         .agg(F.try_divide(F.count("_found"), F.count(F.lit(1))))
         .first()
     )
-    name = f"Column.{rule.args[1]}.ReferentialIntegrity"
+    name = f"Column.{alias}.ReferentialIntegrity"
     return Check(
         rule.text, {name: None if row[0] is None else float(row[0])}, decide=metric_rule(name, rule.constraint)
     )
@@ -96,3 +96,68 @@ def aggregate_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     ratio = plan.agg(F.try_divide(fa(filtered(where, col(ca))), theirs))
     name = f"Column.{ca}.AggregateMatch" if ca == cb else f"Column.{ca},{cb}.AggregateMatch"
     return Check(rule.text, {name: ratio}, decide=metric_rule(name, rule.constraint))
+
+
+def _mapping(rule: Rule, text: str) -> list[tuple[str, str]]:
+    """``"id->ref_id,day"``: (the frame's column, the reference's column) pairs."""
+    pairs = []
+    for item in text.split(","):
+        mine, _, theirs = item.partition("->")
+        pairs.append((mine.strip(), (theirs or mine).strip()))
+    if not all(mine and theirs for mine, theirs in pairs):
+        raise EtlError(
+            f'DQDL: rule {rule.text!r}: expected column mappings such as "id" or "id->ref_id,day", got {text!r}'
+        )
+    return pairs
+
+
+def dataset_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+    # "reference" "keys" ["columns"]: the share of the frame's records whose key is in the reference
+    # with equal values in the compared columns (nulls equal). The reference is joined onto the frame
+    # (its keys unique: checked first, as a job of its own), so the share joins the one aggregation.
+    if len(rule.args) > 3:
+        raise EtlError(f'DQDL: rule {rule.text!r}: expected DatasetMatch "reference" "keys" ["columns"] <expression>')
+    alias, name = rule.args[0], f"Dataset.{rule.args[0]}.DatasetMatch"
+    other = source(rule, plan, alias)
+    keys = _mapping(rule, rule.args[1])
+    key_columns = {mine for mine, _ in keys}
+    compared = (
+        _mapping(rule, rule.args[2]) if len(rule.args) > 2 else [(c, c) for c in plan.columns if c not in key_columns]
+    )
+    missing = [m for m, _ in keys + compared if m not in plan.columns]
+    missing += [f"{alias}.{t}" for _, t in keys + compared if t not in other.columns]
+    if missing:
+        reason = f"Column {missing[0]!r} does not exist"
+        return Check(rule.text, decide=lambda m, h: reason)
+    theirs = F.count_distinct(*[col(t) for _, t in keys])
+    total, distinct = other.agg(F.count(F.lit(1)), theirs).first()
+    if total != distinct:
+        reason = f"{NOT_A_KEY}: the key is null or repeated in {total - distinct} of the {total} records of {alias!r}"
+        return Check(rule.text, decide=lambda m, h: reason)
+    n = len(plan.aggs)
+    found, same = f"_dq_dm{n}_found", f"_dq_dm{n}_same"
+    renamed = {t: f"_dq_dm{n}_{i}" for i, (_, t) in enumerate(keys + compared)}
+    reference = other.select(*[col(t).alias(a) for t, a in renamed.items()], F.lit(True).alias(found))
+    on = [col(m) == F.col(renamed[t]) for m, t in keys]
+    joined = plan.df.join(reference, on, "left")
+    equal = [col(m).eqNullSafe(F.col(renamed[t])) for m, t in compared]
+    matched = F.coalesce(F.col(found), F.lit(False))
+    for condition in equal:
+        matched = matched & condition
+    plan.df = joined.withColumn(same, matched).drop(*renamed.values(), found)
+    row = F.col(same)
+    mine = F.count_distinct(*[filtered(where, col(m)) for m, _ in keys])
+    not_key = plan.agg(rows(where) - mine)  # records whose key is null or repeated
+    ratio = plan.agg(F.try_divide(F.sum(filtered(where, F.when(row, 1).otherwise(0))), rows(where)))
+    judge = metric_rule(name, rule.constraint)
+
+    def decide(m: Metrics, h: History) -> str | None:
+        if m.get(INTERNAL + "not_key"):
+            return f"{NOT_A_KEY}: the key is null or repeated in {int(m[INTERNAL + 'not_key'])} records of the frame"
+        return judge(m, h)
+
+    metrics: dict[str, str | float | None] = {name: ratio, INTERNAL + "not_key": not_key}
+    return Check(rule.text, metrics, row=row, where=where, decide=decide)
+
+
+NOT_A_KEY = "Provided key map not suitable for given data frames"  # Glue's message

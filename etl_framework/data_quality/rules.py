@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 import re
+import uuid
 from collections.abc import Callable
 from functools import reduce
 
@@ -19,13 +20,12 @@ from pyspark.sql import functions as F
 from ..errors import EtlError
 from .checks import Check, History, Metrics, Plan, col, compliance, filtered, metric_rule, predicate, rows
 from .parser import BinOp, Call, Composite, Duration, Last, Num, Rule, Str
-from .references import aggregate_match, referential_integrity, row_count_match, schema_match
+from .references import aggregate_match, dataset_match, referential_integrity, row_count_match, schema_match
 
 # Rule types that need Glue's service.
 SERVICE_RULES = {
     "DetectAnomalies": "its anomaly model is trained by the AWS Glue Data Quality service",
 }
-NOT_YET = ("DatasetMatch",)
 DATA_TYPES = {
     "BOOLEAN": "boolean",
     "DATE": "date",
@@ -52,8 +52,6 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
         return Check(rule.text, row=row, parts=parts, op=rule.op)
     if rule.type in SERVICE_RULES:
         raise EtlError(f"DQDL: rule {rule.text!r}: {rule.type} is not available here: {SERVICE_RULES[rule.type]}")
-    if rule.type in NOT_YET:
-        raise EtlError(f"DQDL: rule {rule.text!r}: {rule.type} is not supported yet")
     build = _RULES.get(rule.type)
     if build is None:
         raise EtlError(
@@ -194,7 +192,8 @@ def _correlation(rule: Rule, plan: Plan, where: Column | None) -> Check:
 def _column_values(rule: Rule, plan: Plan, where: Column | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
-    check = compliance(rule, plan, where, predicate(col(c), rule.constraint), f"Column.{c}.ColumnValues.Compliance")
+    metric = "PatternMatch" if rule.constraint.op == "matches" else "ColumnValues.Compliance"  # Glue's names
+    check = compliance(rule, plan, where, predicate(col(c), rule.constraint), f"Column.{c}.{metric}")
     if rule.constraint.op not in ("in", "matches") and dict(plan.df.dtypes)[c] not in ("string", "boolean"):
         check.metrics[f"Column.{c}.Maximum"] = plan.agg(F.max(filtered(where, col(c))).cast("double"))
         check.metrics[f"Column.{c}.Minimum"] = plan.agg(F.min(filtered(where, col(c))).cast("double"))
@@ -205,7 +204,7 @@ def _column_length(rule: Rule, plan: Plan, where: Column | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
     length = F.length(col(c).cast("string"))
-    check = compliance(rule, plan, where, predicate(length, rule.constraint), f"Column.{c}.ColumnLength.Compliance")
+    check = compliance(rule, plan, where, predicate(length, rule.constraint), f"Column.{c}.LengthCompliance")
     check.metrics[f"Column.{c}.MaximumLength"] = plan.agg(F.max(filtered(where, length)))
     check.metrics[f"Column.{c}.MinimumLength"] = plan.agg(F.min(filtered(where, length)))
     return check
@@ -243,16 +242,19 @@ def _data_type(rule: Rule, plan: Plan, where: Column | None) -> Check:
 
 
 def _custom_sql(rule: Rule, plan: Plan, where: Column | None) -> Check:
-    # A query of its own (it may join or group): the frame is the view "primary", as in Glue.
+    # A query of its own (it may join or group) in which the frame is "primary", as in Glue: a CTE of
+    # that name over a view only this evaluation knows, so a user's own view "primary" stays as it is.
     name, spark = "Dataset.*.CustomSQL", plan.df.sparkSession
-    plan.df.select(*[col(c) for c in plan.columns]).createOrReplaceTempView("primary")
+    view = f"_dq_primary_{uuid.uuid4().hex}"
+    plan.df.select(*[col(c) for c in plan.columns]).createOrReplaceTempView(view)
+    query = rule.args[0].strip().rstrip(";")
     try:
-        rows = spark.sql(rule.args[0]).collect()
+        rows = spark.sql(f"WITH primary AS (SELECT * FROM {view}) SELECT * FROM (\n{query}\n)").collect()
     except Exception as exc:  # Spark parse and analysis errors alike
         first = str(exc).strip().splitlines()[0]
         raise EtlError(f"DQDL: rule {rule.text!r}: the query is not valid SQL: {first}") from exc
     finally:
-        spark.catalog.dropTempView("primary")
+        spark.catalog.dropTempView(view)
     if len(rows) != 1 or len(rows[0]) != 1 or not isinstance(rows[0][0], (int, float)):
         raise EtlError(f"DQDL: rule {rule.text!r}: the query must return one number, got {rows[:3]!r}")
     return Check(rule.text, {name: float(rows[0][0])}, decide=metric_rule(name, rule.constraint))
@@ -286,6 +288,7 @@ _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "SchemaMatch": schema_match,
     "ReferentialIntegrity": referential_integrity,
     "AggregateMatch": aggregate_match,
+    "DatasetMatch": dataset_match,
 }
 _COLUMN = (1, True, 1)
 _VALUE_RULES = ("ColumnValues", "ColumnDataType")  # constraints on values, not numbers
@@ -306,4 +309,5 @@ _SPECS: dict[str, tuple[int, bool, int | None]] = {
     "SchemaMatch": (1, True, 0),
     "ReferentialIntegrity": (2, True, 0),
     "AggregateMatch": (2, True, 0),
+    "DatasetMatch": (-2, True, 0),
 }

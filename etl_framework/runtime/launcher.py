@@ -243,6 +243,8 @@ def summary_line(record: RunRecord, extra: dict[str, str] | None = None) -> str:
         f"written={m.get('written', 0)}",
         f"errors={m.get('errors', 0)}",
     ]
+    if "dq_rules_failed" in m:  # the run evaluated data quality rulesets
+        parts.append(f"dq_rules_passed={m['dq_rules_passed']} dq_rules_failed={m['dq_rules_failed']}")
     parts += [f"{key}={value}" for key, value in (extra or {}).items()]
     if record.error:
         parts.append(f"error={record.error!r}")

@@ -1,6 +1,7 @@
 """Finding and executing a job module.
 
-A job is a Python module: a file (``jobs/orders.py``), the name of a file under ``jobs/``
+A job is a Python module: a file (``jobs/orders.py``), a visual job's graph (``jobs/orders.glue.json``
+or ``.glue.yaml``, its script generated in memory by ``etl_framework.studio``), the name of a file under ``jobs/``
 (``orders``), the dotted name of an importable module outside the standard library
 (``mypkg.jobs.orders``), or any module named with ``etl run --module NAME``. A bare name is only
 looked up under ``jobs/``, so that ``etl run this`` does not run the standard library's ``this``.
@@ -27,6 +28,8 @@ from typing import Any
 from ..errors import JobNotFoundError
 from .arguments import parse_job_args
 
+GRAPH_SUFFIXES = (".glue.json", ".glue.yaml", ".glue.yml")
+
 
 @dataclass(frozen=True)
 class JobModule:
@@ -35,6 +38,7 @@ class JobModule:
     name: str
     path: Path | None = None
     module: str | None = None
+    source: str | None = None  # the script generated from a visual job's graph at ``path``
 
     @property
     def ref(self) -> str:
@@ -54,6 +58,8 @@ def resolve_job(spec: str, module: bool = False) -> JobModule:
     if module:
         return _module_job(spec, f"job --module {spec!r}: no importable module of that name")
     candidate = Path(spec)
+    if spec.endswith(GRAPH_SUFFIXES):
+        return _graph_job(candidate)
     if spec.endswith(".py") or os.sep in spec:
         if candidate.is_file():
             return JobModule(candidate.stem, path=candidate.resolve())
@@ -71,6 +77,15 @@ def resolve_job(spec: str, module: bool = False) -> JobModule:
     if top in sys.stdlib_module_names:
         raise JobNotFoundError(f"{looked_for}, and {top} is a standard library module (to run it: --module {spec})")
     return _module_job(spec, f"{looked_for}, and no importable module {spec}")
+
+
+def _graph_job(path: Path) -> JobModule:
+    from ..studio import generate, load_graph
+
+    if not path.is_file():
+        raise JobNotFoundError(f"job {str(path)!r}: no such file")
+    name = path.name.removesuffix(next(s for s in GRAPH_SUFFIXES if path.name.endswith(s)))
+    return JobModule(name, path=path.resolve(), source=generate(load_graph(path)))
 
 
 def _module_job(spec: str, not_found: str) -> JobModule:
@@ -101,6 +116,11 @@ def execute(job: JobModule, argv: list[str], make_context: Callable[[], Any]) ->
 def _load(job: JobModule) -> ModuleType:
     # A fresh module object every time, so that a job's top level runs once per run even when
     # several runs share one process (tests, notebooks).
+    if job.source is not None:
+        module = ModuleType(f"etl_job_{job.name}")
+        module.__file__ = str(job.path)
+        exec(compile(job.source, str(job.path), "exec"), module.__dict__)
+        return module
     if job.path:
         spec = importlib.util.spec_from_file_location(f"etl_job_{job.name}", job.path)
     else:

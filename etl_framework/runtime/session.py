@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 from ..config import Profile
@@ -73,7 +74,7 @@ def profile_conf(profile: Profile, packages: bool = True) -> dict[str, str]:
 
 def build_session(profile: Profile, app_name: str) -> SparkSession:
     """Get or create the session: the profile's master (unless spark-submit chose it), its Spark
-    conf (``profile_conf``; under spark-submit the command carries the packages) over its ``s3``
+    conf (``profile_conf``; the packages only for a new JVM) over its ``s3``
     settings (``etl_framework.s3``: resolved here, in the driver, so that credentials never reach a
     command line), and Hive support for the ``local`` and ``hive`` catalog backends."""
     builder = SparkSession.builder.appName(profile.spark.app_name or app_name)
@@ -85,7 +86,11 @@ def build_session(profile: Profile, app_name: str) -> SparkSession:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             # Python workers (map, filter) must run this interpreter, which has pyarrow and pandas.
             builder = builder.config("spark.pyspark.python", sys.executable)
-    conf = {**s3_conf(profile.s3), **profile_conf(profile, packages=not under_spark_submit())}
+    # Packages load with the JVM: spark-submit's command carries them, and a session already running
+    # (a notebook's, a test's) has the class path it started with; their settings (Delta's catalog)
+    # would name classes it may not have.
+    running = SparkContext._active_spark_context is not None
+    conf = {**s3_conf(profile.s3), **profile_conf(profile, packages=not (under_spark_submit() or running))}
     if profile.catalog.backend in ("local", "hive"):
         builder = builder.enableHiveSupport()
     for key, value in conf.items():

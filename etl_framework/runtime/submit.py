@@ -63,7 +63,7 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
         cmd += ["--conf", f"{key}={value}"]
     cmd += spark.submit_args
     py_files = [str(package_zip())]
-    if job.path:
+    if job.path and job.source is None:  # a visual job's script is generated again on the driver
         py_files.append(str(job.path))
     # The Glue shim (awsglue, awsgluedq) at the root of a zip of its own: driver and executors import it.
     py_files.append(str(shim_zip()))
