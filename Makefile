@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run workflow test lint bench java services jars clean
+.PHONY: run workflow test lint bench java services browser studio jars clean
 
 # Spark 4 needs Java 17 or newer; stop before creating anything when it is missing.
 java:
@@ -55,11 +55,26 @@ services:
 	    postgresql libpostgresql-jdbc-java; \
 	fi
 
+# The Studio's browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "browser: chromium is installed"; \
+	else \
+	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  echo "browser: installing chromium with apt-get"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; \
+	fi
+
+# The Studio's front end, rebuilt from studio-ui/ into the package (commit the result); a test checks
+# that the committed build matches its sources (studio-ui/stamp.mjs records their hash).
+studio:
+	cd studio-ui && npm ci --no-audit --no-fund && npm run build
+
 # Two workers, each with its own Spark session, Derby metastore and servers; a test file stays on
 # one worker (its module fixtures are shared). PYTEST_WORKERS= runs the suite in one process.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 
-test: java services $(STAMP)
+test: java services browser $(STAMP)
 	@$(JARS_OR_WARN)
 	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
@@ -72,4 +87,4 @@ bench: java $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) warehouse state spark-warehouse metastore_db derby.log
+	rm -rf $(VENV) warehouse state spark-warehouse metastore_db derby.log studio-ui/node_modules

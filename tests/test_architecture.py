@@ -33,7 +33,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("jobs and crawlers", ("job", "crawler")),
     ("visual jobs", ("studio",)),  # scripts from graphs: the runtime runs a graph through it
     ("runtime", ("runtime", "glue_compat", "scheduler", "deploy")),
-    ("interface", ("cli", "__main__", "")),
+    # etl studio's web app: a front of its own over the runtime, the console's services and visual jobs.
+    ("interface", ("cli", "__main__", "", "studio.web")),
 ]
 INDEPENDENT = {"sources", "transforms", "sinks"}  # side by side on the data path
 

@@ -1,4 +1,5 @@
-"""``etl studio generate|parse|validate|import|export``: visual jobs (Glue Studio's job graph) as files.
+"""``etl studio generate|parse|validate|import|export``: visual jobs (Glue Studio's job graph) as files;
+``etl studio [--env PROFILE] [--port N] [--host H]`` without an action serves the web app (cli/studio_web.py).
 
     etl studio generate jobs/x.glue.json [-o jobs/x.py]     the script Glue Studio writes for the graph
     etl studio parse jobs/x.py [-o jobs/x.glue.json]        the graph of a generated script; hand-edited
@@ -43,9 +44,10 @@ def cmd_studio(ns: argparse.Namespace) -> int:
     from ..studio.graph import dump_graph, parse_text
     from ..studio.parse import parse_script
 
-    if ns.action is None:
-        ns.parser.print_help()
-        return 0
+    if ns.action is None:  # etl studio [--env PROFILE] [--port N] [--host H]: the web app
+        from .studio_web import cmd_serve
+
+        return cmd_serve(ns)
     if ns.action == "generate":
         _write(generate(load_graph(ns.file)), ns.output, "the generated script")
     elif ns.action == "validate":
@@ -76,7 +78,12 @@ def cmd_studio(ns: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("studio", help="visual jobs: generate, parse, validate, import, export", allow_abbrev=False)
+    from .studio_web import register_serve
+
+    parser = sub.add_parser(
+        "studio", help="the Studio web app; visual jobs: generate, parse, validate, import, export", allow_abbrev=False
+    )
+    register_serve(parser)
     actions = parser.add_subparsers(dest="action")
     for name, help_text, output in (
         ("generate", "write the script for a job graph", False),

@@ -137,13 +137,11 @@ def _show(ns: argparse.Namespace, definitions: Definitions) -> int:
 
 def _print_run(ns: argparse.Namespace, definitions: Definitions, run_id: str) -> dict[str, int]:
     """The run's status, properties, graph with each node's state in it, and Statistics."""
-    from ..scheduler.workflows import graph, statistics
+    from ..scheduler.workflows import run_view
 
     runs, history = _runs(ns)
-    run = runs.get(run_id, ns.name)
-    records = history.in_workflow_run(run.run_id)
-    latest = {r.job: r for r in records}  # oldest first: the last one stays
-    fired = runs.fired(run.run_id)
+    view = run_view(definitions, runs, history, ns.name, run_id)
+    run = view.run
     ended = f", completed {_when(run.completed_at)}" if run.completed_at else ""
     print(f"workflow {run.name} run {run.run_id}: {run.status} (started {_when(run.started_at)}{ended})")
     if run.previous_run_id:
@@ -153,23 +151,16 @@ def _print_run(ns: argparse.Namespace, definitions: Definitions, run_id: str) ->
     if run.error:
         print(f"  error: {run.error}")
     print("  run properties: " + (", ".join(f"{k}={v}" for k, v in sorted(run.properties.items())) or "none"))
-    flow = graph(definitions, run.name)
     rows = [("NODE", "TYPE", "STATE", "RUN ID")]
-    for node in flow.nodes:
-        if node.type == "TRIGGER":
-            rows.append((node.id, node.type, "FIRED" if node.name in fired else "NOT FIRED", "-"))
-        else:
-            record = latest.get(node.name)
-            rows.append(
-                (node.id, node.type, record.status if record else "NOT STARTED", record.run_id if record else "-")
-            )
+    for node in view.graph.nodes:
+        state, node_run = view.states[node.id]
+        rows.append((node.id, node.type, state, node_run or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3])
-    print("  edges: " + ", ".join(f"{src} -> {dst}" for src, dst in flow.edges))
-    counts = statistics(records)
-    print("  Statistics: " + " ".join(f"{k}={v}" for k, v in counts.items()))
-    return counts
+    print("  edges: " + ", ".join(f"{src} -> {dst}" for src, dst in view.graph.edges))
+    print("  Statistics: " + " ".join(f"{k}={v}" for k, v in view.statistics.items()))
+    return view.statistics
 
 
 def _stop(ns: argparse.Namespace, definitions: Definitions) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..logs import get_logger
-from ..runtime.history import RunRecord
+from ..runtime.history import RunHistory, RunRecord
 from ..runtime.workflow_runs import WorkflowRun, WorkflowRuns
 from .definitions import Action, Definitions, Trigger
 from .engine import Latest, node_name
@@ -171,3 +171,32 @@ def statistics(records: Iterable[RunRecord]) -> dict[str, int]:
         out["TotalActions"] += 1
         out[_COUNTED.get(record.status, "ErroredActions")] += 1
     return out
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A workflow run as ``etl workflows show`` and the Studio's console show it: the run, its
+    workflow's graph, each node's state in the run (trigger: FIRED / NOT FIRED; job or crawler: its
+    latest run's status and run id, or NOT STARTED) and Glue's ``Statistics``."""
+
+    run: WorkflowRun
+    graph: Graph
+    states: dict[str, tuple[str, str | None]]  # node id -> (state, run id)
+    statistics: dict[str, int]
+
+
+def run_view(definitions: Definitions, runs: WorkflowRuns, history: RunHistory, name: str, run_id: str) -> RunView:
+    """The run ``run_id`` of workflow ``name`` with its graph's states and statistics."""
+    run = runs.get(run_id, name)
+    records = history.in_workflow_run(run.run_id)
+    latest = {r.job: r for r in records}  # oldest first: the last one stays
+    fired = runs.fired(run.run_id)
+    flow = graph(definitions, run.name)
+    states: dict[str, tuple[str, str | None]] = {}
+    for node in flow.nodes:
+        if node.type == "TRIGGER":
+            states[node.id] = ("FIRED" if node.name in fired else "NOT FIRED", None)
+        else:
+            record = latest.get(node.name)
+            states[node.id] = (record.status, record.run_id) if record else ("NOT STARTED", None)
+    return RunView(run, flow, states, statistics(records))
