@@ -9,16 +9,20 @@ from datetime import datetime
 from ..runtime.history import RunHistory
 from ..runtime.launch import launch
 from ..runtime.launcher import parse_run_request
+from ..runtime.watch import watch
 from .options import profile_of, profile_options
 
 RUN_USAGE = """usage: etl run JOB|--module NAME [--env PROFILE] [--set KEY=VALUE] [--conf SPARK_KEY=VALUE]
-                   [--dry-run[=masked]] [--key value ...] [-- --key value ...]
+                   [--dry-run[=masked]] [--watch] [--key value ...] [-- --key value ...]
 
 JOB is a file (jobs/orders.py), a name under jobs/ (orders) or the dotted name of an importable
 module outside the standard library (acme.jobs.orders); --module NAME runs any importable module.
 With a local profile the job runs in this process; with a cluster profile it is submitted with
 spark-submit to the profile's master. --dry-run prints that spark-submit command instead, secrets
 included so that it can be pasted; --dry-run=masked prints it with secret values as ***.
+--watch (local profiles) keeps the SparkSession open and runs the job again each time its file or a
+project module it imports is saved, printing the summary line each time; Ctrl-C ends it (exit 0, or
+130 when it stops a run).
 Every other --key value pair is passed to the job (Glue's --JOB_NAME, --job-bookmark-option, ...);
 after --, every argument is the job's, even --env, --set, --conf or --dry-run.
 The exit code is the job's: 0 on success, the code a job passes to sys.exit(), 1 on other failures.
@@ -30,7 +34,7 @@ def cmd_run(tokens: list[str]) -> int:
     if req.help or req.job is None:
         print(RUN_USAGE, file=sys.stdout if req.help else sys.stderr)
         return 0 if req.help else 2
-    return launch(req)
+    return watch(req) if req.watch else launch(req)
 
 
 def cmd_runs(ns: argparse.Namespace) -> int:

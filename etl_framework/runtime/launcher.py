@@ -65,6 +65,7 @@ class RunRequest:
     module: bool = False  # JOB was given with --module: any importable module, the standard library's too
     dry_run: bool = False
     masked: bool = False  # --dry-run=masked
+    watch: bool = False  # --watch: run again on every save of the job's code (runtime.watch)
     help: bool = False
     job_argv: list[str] = field(default_factory=list)
 
@@ -83,7 +84,7 @@ _VALUED = ("--env", "--set", "--conf", "--module")
 
 def parse_run_request(tokens: list[str]) -> RunRequest:
     """Split ``[options] JOB [options and job args] [-- job args]``: ``--env``, ``--set``, ``--conf``,
-    ``--module``, ``--dry-run`` belong to the launcher wherever they stand before ``--``; the first
+    ``--module``, ``--dry-run``, ``--watch`` belong to the launcher wherever they stand before ``--``; the first
     bare word is JOB; the rest, and everything after ``--``, is the job's."""
     req = RunRequest()
     i = 0
@@ -115,6 +116,8 @@ def parse_run_request(tokens: list[str]) -> RunRequest:
             if eq and inline != "masked":
                 raise EtlError(f"{token}: expected --dry-run or --dry-run=masked")
             req.dry_run, req.masked = True, bool(eq)
+        elif token == "--watch":
+            req.watch = True
         elif token in ("-h", "--help") and req.job is None:
             req.help = True
         elif req.job is None and not token.startswith("-"):
@@ -146,11 +149,14 @@ def _value_of(argv: list[str], flag: str) -> str | None:
     return None
 
 
-def run_job(job_spec: str, job_argv: list[str], profile: Profile, module: bool = False) -> RunRecord:
+def run_job(
+    job_spec: str, job_argv: list[str], profile: Profile, module: bool = False, spark: SparkSession | None = None
+) -> RunRecord:
     """Run one job to completion on a session built from ``profile``; never raises for a job failure.
 
     A session that was running before (a notebook's, a test's) is used and left running; one the
-    run built is stopped at its end.
+    run built is stopped at its end. ``spark``, a session built from ``profile`` already with the
+    Glue shim installed on it (``etl run --watch``'s), is used as it is and left running.
 
     ``module=True`` takes ``job_spec`` as a module name (``etl run --module``). The run history
     keeps the job's arguments with the values of secret ones masked (``redaction``); the record's
@@ -175,7 +181,7 @@ def run_job(job_spec: str, job_argv: list[str], profile: Profile, module: bool =
     workflow = _value_of(argv, "--WORKFLOW_NAME"), _value_of(argv, "--WORKFLOW_RUN_ID")
     run = ActiveRun(job_name, run_id, profile, {}, workflow_name=workflow[0], workflow_run_id=workflow[1])
     log.info("job %s run %s starting (profile %s, master %s)", job_name, run_id, profile.name, profile.spark.master)
-    status, error, code, spark = "SUCCEEDED", None, 0, None
+    status, error, code = "SUCCEEDED", None, 0
 
     building = False
 
@@ -194,7 +200,7 @@ def run_job(job_spec: str, job_argv: list[str], profile: Profile, module: bool =
             install(None if under_spark_submit() else spark.sparkContext)
         return spark
 
-    borrowed = SparkContext._active_spark_context is not None
+    borrowed = spark is not None or SparkContext._active_spark_context is not None
     try:
         if borrowed:  # a notebook's or a test's: no JVM to spare
             session()
