@@ -112,7 +112,7 @@ def test_unknown_job_is_a_clear_error(profile, tmp_path, monkeypatch):
 def test_module_option_runs_any_importable_module(spark_session, tmp_path, profile, monkeypatch):
     write_job(tmp_path, "plain_counter", MAIN_STYLE)  # a bare importable name, not under jobs/
     monkeypatch.syspath_prepend(str(tmp_path))
-    record = run_job("plain_counter", ["--n", "2", "--out", str(tmp_path / "o")], profile, False, module=True)
+    record = run_job("plain_counter", ["--n", "2", "--out", str(tmp_path / "o")], profile, module=True)
     assert (record.status, record.job) == ("SUCCEEDED", "plain_counter"), record.error
 
 
