@@ -297,6 +297,26 @@ def test_console_pages_in_the_browser(page, server, project):
     assert "sample_orders_start" in page.get_by_test_id("triggers-table").inner_text()
 
 
+EDGE_ENDS = """() => Object.fromEntries([...document.querySelectorAll('.react-flow__edge')].map((edge) => {
+  const path = edge.querySelector('path.react-flow__edge-path');
+  const toScreen = path.getScreenCTM();
+  const ends = [0, path.getTotalLength()].map((at) => {
+    const p = new DOMPoint(path.getPointAtLength(at).x, path.getPointAtLength(at).y).matrixTransform(toScreen);
+    const handle = [...document.querySelectorAll('.react-flow__handle')].find((h) => {
+      const r = h.getBoundingClientRect();
+      return p.x >= r.left - 1 && p.x <= r.right + 1 && p.y >= r.top - 1 && p.y <= r.bottom + 1;
+    });
+    return handle ? [handle.dataset.nodeid, handle.dataset.handlepos] : [null, `(${p.x}, ${p.y})`];
+  });
+  return [edge.dataset.id, ends];
+}))"""
+
+
+def edge_ends(page) -> dict[str, list[tuple]]:
+    """Each edge's id and the (node, side) of the handle its drawn path starts and ends on."""
+    return {edge: [tuple(end) for end in ends] for edge, ends in page.evaluate(EDGE_ENDS).items()}
+
+
 def test_build_a_job_by_dragging_nodes_save_see_the_script_preview_and_run_it(page, server, project):
     out = project["root"] / "visual_out"
     page.goto(server.url + "#/editor")
@@ -352,6 +372,11 @@ def test_build_a_job_by_dragging_nodes_save_see_the_script_preview_and_run_it(pa
     rows.wait_for(timeout=120_000)
     assert page.get_by_test_id("preview-schema").inner_text().strip() == "root\n|-- id: long\n|-- name: string"
     assert {"Ann", "Bo", "Cy"} <= set(rows.inner_text().split())
+    # Each arrow runs from its source's right handle to its target's left handle, not from a box's edge.
+    assert edge_ends(page) == {
+        f"{source}->{select}": [(source, "right"), (select, "left")],
+        f"{select}->{target}": [(select, "right"), (target, "left")],
+    }
     shot(page, "editor")
 
     page.get_by_test_id("run-button").click()

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   ReactFlow, ReactFlowProvider, Background, Controls, Handle, Position, addEdge,
-  applyEdgeChanges, applyNodeChanges, useReactFlow,
+  applyEdgeChanges, applyNodeChanges, useReactFlow, useUpdateNodeInternals,
 } from '@xyflow/react';
 import { api, secs } from './api.js';
 import { layout } from './layout.js';
@@ -40,13 +40,20 @@ function toData(job, nodes, edges) {
 
 // --- a node on the canvas ----------------------------------------------------------------------------
 
+// The category's class is prefixed: xyflow finds a node's handles by the classes "source" and "target"
+// (querySelectorAll inside the node), so a bare one on the box would make the box itself a handle.
 function GlueNode({ id, data, selected }) {
   const spec = data.spec;
   const errors = data.errors || [];
+  const inputs = Boolean(spec) && spec.max_inputs !== 0;
+  const output = spec?.category !== 'target';
+  // The handles follow the node type's spec, which may arrive after xyflow measured the node.
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => updateNodeInternals(id), [id, inputs, output, updateNodeInternals]);
   return (
-    <div className={`glue-node ${spec?.category || ''} ${errors.length ? 'invalid' : ''} ${selected ? 'selected' : ''} ${data.failed ? 'failed' : ''}`}
+    <div className={`glue-node ${spec ? `category-${spec.category}` : ''} ${errors.length ? 'invalid' : ''} ${selected ? 'selected' : ''} ${data.failed ? 'failed' : ''}`}
       data-testid={`node-${id}`}>
-      {spec && spec.max_inputs !== 0 && <Handle type="target" position={Position.Left} />}
+      {inputs && <Handle type="target" position={Position.Left} />}
       <div className="glue-node-name">{data.fields.Name || '(no name)'}</div>
       <div className="glue-node-type">{data.type}</div>
       {errors.length > 0 && (
@@ -54,18 +61,12 @@ function GlueNode({ id, data, selected }) {
           {errors.map((e, i) => <li key={i}>{e.field ? `${e.field}: ` : ''}{e.message}</li>)}
         </ul>
       )}
-      {spec?.category !== 'target' && <Handle type="source" position={Position.Right} />}
+      {output && <Handle type="source" position={Position.Right} />}
     </div>
   );
 }
 
 const NODE_TYPES = { glue: GlueNode };
-
-// A straight line while connecting: it needs no handle positions (the default bezier fails on a
-// connection whose end has none yet).
-const ConnectionLine = ({ fromX, fromY, toX, toY }) => (
-  <path d={`M${fromX},${fromY} L${toX},${toY}`} stroke="#0073bb" strokeWidth={1.5} fill="none" />
-);
 
 // --- the form of the selected node ---------------------------------------------------------------------
 
@@ -321,7 +322,7 @@ function EditorCanvas() {
             onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
             onConnect={(c) => setEdges((es) => addEdge({ ...c, id: `${c.source}->${c.target}` }, es))}
             onNodeClick={(_, n) => setSelected(n.id)} onPaneClick={() => setSelected(null)}
-            deleteKeyCode={['Delete']} connectionLineComponent={ConnectionLine} defaultViewport={{ x: 0, y: 0, zoom: 1 }}>
+            deleteKeyCode={['Delete']} defaultViewport={{ x: 0, y: 0, zoom: 1 }}>
             <Background />
             <Controls />
           </ReactFlow>
