@@ -5,6 +5,7 @@ never runs one: its steps stay RUNNING, its serverless job runs are SUCCESS at o
 from __future__ import annotations
 
 import json
+import re
 import tarfile
 import threading
 import time
@@ -380,3 +381,147 @@ def test_bad_input_names_what_is_wrong_and_submits_nothing(
     assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
     with pytest.raises(aws["emr-serverless"].exceptions.ResourceNotFoundException):  # moto: no run yet
         aws["emr-serverless"].list_job_runs(applicationId=project["app"])
+
+
+# --- YARN: the package run for real, in cluster deploy mode on a Hadoop mini cluster ---------------
+
+# A job of the tests' own: the bundled order export (malformed lines and all) from HDFS to Parquet
+# on HDFS with a bookmark, and what ran it: the driver's and executors' Python, and a package
+# (tabulate) that only the environment archive has.
+YARN_JOB = """import sys
+import tabulate
+from pyspark.context import SparkContext
+from etl_framework import GlueContext, Job, getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "source", "out"])
+ctx = GlueContext(SparkContext.getOrCreate())
+job = Job(ctx)
+job.init(args["JOB_NAME"], args)
+orders = ctx.create_dynamic_frame.from_options(
+    "s3", {"paths": [args["source"]]}, format="json", transformation_ctx="orders"
+)
+picked = orders.select_fields(["order_id", "status"])
+ctx.write_dynamic_frame.from_options(picked, "s3", {"path": args["out"]}, format="parquet", transformation_ctx="out")
+executors = ctx.spark_session.sparkContext.parallelize(range(2), 2).map(lambda _: __import__("sys").prefix)
+probe = [(sys.prefix, sorted(set(executors.collect())), tabulate.__version__)]
+ctx.spark_session.createDataFrame(probe, "driver string, executors array<string>, tabulate string").write.json(
+    args["out"] + "_probe"
+)
+job.commit()
+"""
+
+
+@pytest.fixture(scope="module")
+def yarn(tmp_path_factory):
+    from .yarn_cluster import MiniYarnCluster, fetch_jars
+
+    found = fetch_jars()
+    if found.missing:
+        pytest.skip(f"the Hadoop mini cluster's JARs could not be fetched: {found.message()}")
+    cluster = MiniYarnCluster(tmp_path_factory.mktemp("yarn"), found.jars).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+    assert cluster.process.returncode is not None, "the mini cluster outlived the tests"
+
+
+def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
+    import site
+
+    from etl_framework.packages import spark_jars_dir
+
+    # The cluster's nodes have Spark (the ResourceManager's containers use this machine's JARs,
+    # as EMR's use its own) and the framework's dependencies (this venv's site-packages, as a
+    # bootstrap action installs them); the job's own package comes in the environment archive.
+    cluster_python = ":".join(site.getsitepackages())
+    conf = {
+        "spark.yarn.jars": f"local:{spark_jars_dir()}/*",
+        "spark.yarn.maxAppAttempts": "1",
+        "spark.driver.memory": "512m",
+        "spark.executor.memory": "512m",
+        "spark.executor.instances": "1",
+        "spark.executor.cores": "2",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.yarn.appMasterEnv.PYTHONPATH": cluster_python,
+        "spark.executorEnv.PYTHONPATH": cluster_python,
+    }
+    return {
+        "spark": {"master": "yarn", "deploy_mode": "cluster", "conf": conf},
+        "state_dir": str(tmp_path / "state"),
+        "warehouse_dir": f"{hdfs}/warehouse",
+        "catalog": {"backend": "hive", "metastore_uri": "thrift://127.0.0.1:9"},  # not used by the job
+        "deploy": {
+            "target": "yarn",
+            "state_dir": f"{hdfs}/state",
+            "requirements": "requirements.txt",
+            "poll_seconds": 0.5,
+        },
+    }
+
+
+@pytest.mark.cluster
+def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeypatch, env_cache, spark_session, capsys):
+    from etl_framework.bookmarks.store import BookmarkStore
+    from etl_framework.storage import Storage
+
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(yarn.conf_dir))
+    hdfs = yarn.hdfs
+    export = Path(__file__).parents[1] / "jobs" / "sample_data" / "orders"
+    store = Storage(spark_session, f"{hdfs}/input")
+    lines = []
+    for path in sorted(export.glob("*.jsonl")):  # the export, put on the cluster's HDFS
+        store.write_text(f"{hdfs}/input/orders/{path.name}", path.read_text())
+        lines += path.read_text().splitlines()
+    valid = []
+    for line in lines:
+        try:
+            valid.append(json.loads(line))
+        except ValueError:
+            pass
+    root = use_project(
+        tmp_path,
+        {
+            "jobs/yarn_orders.py": YARN_JOB,
+            "conf/requirements.txt": "tabulate==0.9.0\n",
+            "conf/yarn.yaml": yaml.safe_dump(_yarn_profile(tmp_path, hdfs)),
+        },
+        monkeypatch,
+    )
+    out = f"{hdfs}/out/orders"
+    argv = ["--source", f"{hdfs}/input/orders/", "--out", out, "--job-bookmark-option", "job-bookmark-enable"]
+    code = main(["run", "yarn_orders", "--env", "yarn", *argv])
+    printed, err = capsys.readouterr()
+    assert code == 0, err[-4000:]
+    summary = [line for line in printed.splitlines() if line.startswith("etl run summary:")]
+    assert len(summary) == 1, printed
+    app = re.search(r"application_id=(application_\d+_\d+)", summary[0]).group(1)
+    # the counts are the driver's, read back from its run result on HDFS
+    assert "status=SUCCEEDED" in summary[0]
+    assert f"read={len(lines)} written={len(valid)} errors={len(lines) - len(valid)}" in summary[0]
+    assert f"etl: YARN application {app}: RUNNING (" in err and f"etl: YARN application {app}: SUCCEEDED (" in err
+    (record,) = RunHistory(str(root / "state")).list("yarn_orders")
+    assert record.status == "SUCCEEDED" and record.args["application_id"] == app and record.args["target"] == "yarn"
+    assert record.metrics["written"] == len(valid)
+
+    rows = sorted((r.order_id, r.status) for r in spark_session.read.parquet(out).collect())
+    assert rows == sorted((o.get("order_id"), o.get("status")) for o in valid)
+    probe = spark_session.read.json(f"{out}_probe").first()
+    # the environment archive's Python ran the driver and the executors, with the job's package
+    assert probe.driver.endswith("/environment") and probe.tabulate == "0.9.0"
+    assert [p.rsplit("/", 1)[-1] for p in probe.executors] == ["environment"]
+    # the bookmark is on the cluster's state_dir, committed by this run
+    assert BookmarkStore(f"{hdfs}/state").committed_by("yarn_orders", record.run_id).version == 1
+
+
+@pytest.mark.cluster
+def test_two_runs_cannot_both_commit_a_bookmark_on_hdfs(yarn, spark_session):
+    from etl_framework.bookmarks.store import BookmarkStore, ConcurrentCommitError
+
+    store = BookmarkStore(f"{yarn.hdfs}/concurrent-state")
+    sources = {"orders": {"files": 1}}
+    first = store.commit("orders", 0, sources, "jr_a", "first")
+    with pytest.raises(ConcurrentCommitError, match="bookmark version 1 was committed by another run"):
+        store.commit("orders", 0, sources, "jr_b", "second, from the same version")
+    assert store.latest("orders").run_id == first.run_id == "jr_a"

@@ -7,7 +7,8 @@ memory by Janino, which Spark ships, so a JRE is enough. The cluster's client co
 (``core-site.xml``, ``yarn-site.xml``) is written to ``conf_dir``, a ``HADOOP_CONF_DIR``.
 
 Container sizes are small (the machine has 2 cores): the NodeManager offers 4 GiB and 4 vcores,
-YARN allocates in 128 MiB steps, in one first-come-first-served queue. The JVM runs in its own process group and is stopped by exactly that id.
+YARN allocates in 128 MiB steps, in one first-come-first-served queue. The JVM runs in its own
+process group and is stopped by exactly that id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from etl_framework.packages import Packages, fetch, hadoop_version, spark_jars_d
 from .spark_cluster import free_port
 
 LAUNCHER = Path(__file__).with_name("MiniCluster.java")
+_SCHEDULERS = "org.apache.hadoop.yarn.server.resourcemanager.scheduler"
 _SPARK_JARS = ("hadoop-client-", "log4j-", "slf4j-", "janino-", "commons-compiler-")
 
 
@@ -53,7 +55,7 @@ def _settings() -> dict[str, str]:
         "yarn.scheduler.minimum-allocation-mb": "128",
         "yarn.nodemanager.vmem-check-enabled": "false",  # a JVM reserves far more virtual memory than it uses
         # One queue, first come first served: the capacity scheduler's queues need a file of their own.
-        "yarn.resourcemanager.scheduler.class": "org.apache.hadoop.yarn.server.resourcemanager.scheduler.fifo.FifoScheduler",
+        "yarn.resourcemanager.scheduler.class": f"{_SCHEDULERS}.fifo.FifoScheduler",
         "yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage": "100",
     }
     for key in (
