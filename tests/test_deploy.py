@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tarfile
 import threading
 import time
@@ -94,6 +95,7 @@ def project(tmp_path, monkeypatch, moto, aws, env_cache):
             "execution_role_arn": ROLE,
         },
     }
+    on_yarn = {**common, "deploy": {"target": "yarn", "requirements": "requirements.txt"}}
     root = use_project(
         tmp_path,
         {
@@ -101,6 +103,7 @@ def project(tmp_path, monkeypatch, moto, aws, env_cache):
             "conf/requirements.txt": REQUIREMENTS,
             "conf/emr.yaml": yaml.safe_dump(emr),
             "conf/serverless.yaml": yaml.safe_dump(serverless),
+            "conf/yarn.yaml": yaml.safe_dump(on_yarn),
         },
         monkeypatch,
     )
@@ -283,7 +286,7 @@ def test_emr_serverless_job_run_carries_the_package(project, aws, capsys):
     assert runs[0].args["job_run_id"] == listed["id"] and runs[0].args["application_id"] == app
 
 
-def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws, capsys):
+def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws, capsys, monkeypatch):
     assert main(["run", "hello", "--env", "emr", "--dry-run", "--db_password", "hunter22"]) == 0
     request = json.loads(capsys.readouterr().out)
     assert list(request) == ["AddJobFlowSteps"] and request["AddJobFlowSteps"]["JobFlowId"] == project["cluster"]
@@ -303,6 +306,19 @@ def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws
     assert "spark.archives=" + project["prefix"] in request["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"]
     assert _objects(aws, project["key"]) == {}
     assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
+    # YARN: the spark-submit command, with this machine's files for spark-submit to ship
+    hadoop_conf = project["root"] / "hadoop-conf"
+    hadoop_conf.mkdir()
+    (hadoop_conf / "yarn-site.xml").write_text("<configuration/>")
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(hadoop_conf))
+    assert main(["run", "hello", "--env", "yarn", "--dry-run", "--db_password", "hunter22"]) == 0
+    argv = json.loads(capsys.readouterr().out)["spark-submit"]
+    package = build(load_profile("yarn"), cache_dir() / "package")
+    assert argv[0].endswith("/bin/spark-submit") and argv[1:5] == ["--master", "yarn", "--deploy-mode", "cluster"]
+    assert argv[argv.index("--files") + 1] == str(package.profile)
+    assert argv[argv.index("--archives") + 1] == f"{package.env}#environment"
+    assert argv[argv.index(str(package.launcher)) + 1 :][:2] == ["--env", package.profile.name]
+    assert argv[argv.index("--db_password") + 1] == "***"
 
 
 def _new_cluster() -> list[str]:
@@ -364,12 +380,21 @@ def test_a_made_cluster_is_terminated_after_its_step(project, aws, capsys):
         ),
         ("emr", ["s3.access_key_id=", "s3.secret_access_key="], "no AWS credentials to deploy with"),
         ("emr", ["deploy.requirements=missing.txt"], "deploy.requirements: no such file"),
+        ("yarn", [], "target yarn needs HADOOP_CONF_DIR, a folder with the cluster's yarn-site.xml"),
+        ("yarn", ["spark.master=local[2]"], "target yarn needs spark.master: yarn (got local[2])"),
     ],
 )
 def test_bad_input_names_what_is_wrong_and_submits_nothing(
     project, aws, capsys, monkeypatch, tmp_path, env, sets, message
 ):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "HADOOP_CONF_DIR",
+        "YARN_CONF_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -520,8 +545,48 @@ def test_two_runs_cannot_both_commit_a_bookmark_on_hdfs(yarn, spark_session):
     from etl_framework.bookmarks.store import BookmarkStore, ConcurrentCommitError
 
     store = BookmarkStore(f"{yarn.hdfs}/concurrent-state")
-    sources = {"orders": {"files": 1}}
+    sources = {"orders": {"type": "files", "high_water_ms": 1, "band": {}}}
     first = store.commit("orders", 0, sources, "jr_a", "first")
     with pytest.raises(ConcurrentCommitError, match="bookmark version 1 was committed by another run"):
         store.commit("orders", 0, sources, "jr_b", "second, from the same version")
     assert store.latest("orders").run_id == first.run_id == "jr_a"
+
+
+@pytest.mark.cluster
+def test_what_the_emr_step_runs_runs_on_yarn(project, aws, moto, yarn, spark_session, tmp_path, capsys):
+    """moto never runs a step: the step it recorded, its spark-submit arguments as they are, runs
+    on the YARN mini cluster, which fetches the package from moto's S3 through s3a."""
+    from etl_framework.config.profile import S3Settings
+    from etl_framework.jvm import spark_home
+    from etl_framework.packages import coordinate, fetch
+    from etl_framework.runtime.result import result_uri
+    from etl_framework.s3 import spark_conf
+    from etl_framework.storage import Storage
+
+    connector = fetch([coordinate("hadoop-aws")], {})
+    if connector.missing:
+        pytest.skip(connector.message(["hadoop-aws"]))
+    state = f"{yarn.hdfs}/emr-state"
+    _end_step(project["cluster"], "COMPLETED")
+    assert main(["run", "hello", "--env", "emr", "--set", f"deploy.state_dir={state}", "--day", "2026-11-03"]) == 0
+    capsys.readouterr()
+    args = aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"][0]["Config"]["Args"]
+    assert args[0] == "spark-submit" and all(a.startswith(project["prefix"]) for a in args if a.startswith("s3"))
+
+    # The cluster's own settings, as EMR's spark-defaults and instance role give them: s3:// through
+    # S3A at moto, the cluster's Spark and Python, and credentials for the launcher's boto3.
+    keys = {"AWS_ENDPOINT_URL": moto.url, "AWS_DEFAULT_REGION": REGION, **{k.upper(): v for k, v in KEYS.items()}}
+    s3 = S3Settings(endpoint_url=moto.url, region=REGION, access_key_id="testing", secret_access_key="moto-secret")
+    conf = {**_yarn_profile(tmp_path, yarn.hdfs)["spark"]["conf"], **spark_conf(s3)}
+    conf |= {f"spark.yarn.appMasterEnv.{k}": v for k, v in keys.items()}
+    cluster = [a for k, v in conf.items() for a in ("--conf", f"{k}={v}")]
+    command = [str(spark_home() / "bin" / "spark-submit"), "--master", "yarn", *cluster, *args[1:]]
+    env = {**yarn.env(), "SPARK_DIST_CLASSPATH": ":".join(connector.jars)}  # spark-submit reads s3a too
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    app = re.search(r"Submitted application (application_\d+_\d+)", done.stderr).group(1)
+    (driver,) = (yarn.workdir / "data").glob(f"**/logDir*/{app}/container_*_000001/stdout")
+    assert "hello six 2026-11-03" in driver.read_text()
+    run_id = args[-1]  # the step's --JOB_RUN_ID: the driver's record is the submitter's run
+    published = json.loads(Storage(spark_session, state).read_text(result_uri(state, run_id)))
+    assert published["status"] == "SUCCEEDED" and published["job"] == "hello" and published["run_id"] == run_id

@@ -46,15 +46,14 @@ class YarnTarget:
 
     def __init__(self, profile: Profile):
         self.profile = profile
+        if profile.spark.master != "yarn":
+            raise ConfigError(f"{profile.source}: target yarn needs spark.master: yarn (got {profile.spark.master})")
         conf_dir = os.environ.get("HADOOP_CONF_DIR") or os.environ.get("YARN_CONF_DIR")
         if not conf_dir or not (Path(conf_dir) / "yarn-site.xml").is_file():
             raise ConfigError(
                 f"{profile.source}: target yarn needs HADOOP_CONF_DIR, a folder with the cluster's yarn-site.xml "
                 f"and core-site.xml (got {conf_dir or 'none'})"
             )
-        if profile.spark.master != "yarn":
-            raise ConfigError(f"{profile.source}: target yarn needs spark.master: yarn (got {profile.spark.master})")
-        self.conf_dir = conf_dir
         self.app_id: str | None = None
         self.process: subprocess.Popen | None = None
         self.log: Path | None = None
