@@ -168,8 +168,9 @@ def run_job(
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
     run_id = scheduled_run_id() or new_run_id()
-    remote = result.on_cluster(profile.state_dir)
-    if remote:  # a driver on a cluster: its run is the submitter's, named by --JOB_RUN_ID (deploy)
+    # A driver on a cluster (deployed): its run is the submitter's, named by --JOB_RUN_ID.
+    remote = profile.spark.deploy_mode == "cluster" and result.on_cluster(profile.state_dir)
+    if remote:
         run_id = _value_of(job_argv, "--JOB_RUN_ID") or run_id
     job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
     names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)

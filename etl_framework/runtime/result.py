@@ -2,7 +2,7 @@
 
 The run history is SQLite in a local folder (``history``); a driver in cluster deploy mode runs in
 a container whose disk goes away with it. When ``state_dir`` is a cluster location (``hdfs://``,
-``s3a://``: where the bookmarks are), the launcher keeps the run's history in a temporary folder
+``s3a://``: where the bookmarks are) in cluster deploy mode, the launcher keeps the run's history in a temporary folder
 and writes the finished record as JSON to ``<state_dir>/runs/<run_id>.json``; the submitter reads
 it back into its own history (``etl_framework.deploy``), with the counts of the summary line.
 """
@@ -36,8 +36,12 @@ def result_uri(state_dir: str, run_id: str) -> str:
 
 
 def publish(spark: SparkSession | None, state_dir: str, record: RunRecord) -> None:
-    """Write ``record`` to ``result_uri`` (through Hadoop's file system, as the bookmarks are)."""
+    """Write ``record`` to ``result_uri`` with the run's session (through Hadoop's file system, as
+    the bookmarks are)."""
     uri = result_uri(state_dir, record.run_id)
+    if spark is None:  # the run never had a session (its profile was refused): nothing to write with
+        log.error("the run's result is not written to %s: the run has no Spark session", uri)
+        return
     try:
         Storage(spark, state_dir).write_text(uri, json.dumps(asdict(record), sort_keys=True))
     except Exception as exc:  # noqa: BLE001 - the run's own outcome stands; the submitter says what is missing
