@@ -96,6 +96,11 @@ def _bundled_version(artifact: str) -> str:
     raise ConfigError(f"{spark_jars_dir()}: no {artifact} JAR; is pyspark installed completely?")
 
 
+def hadoop_version() -> str:
+    """The version of the Hadoop client inside pyspark (``3.5.0``): hadoop-aws must match it."""
+    return _bundled_version("hadoop-client-api")
+
+
 def scala_version() -> str:
     """The Scala binary version Spark is built for (``2.13``)."""
     return ".".join(_bundled_version("scala-library").split(".")[:2])
@@ -130,7 +135,7 @@ def coordinate(name: str) -> str:
     if name == "delta":
         return f"io.delta:delta-spark_{scala_version()}:{importlib.metadata.version('delta-spark')}"
     if name == "hadoop-aws":
-        return f"org.apache.hadoop:hadoop-aws:{_bundled_version('hadoop-client-api')}"
+        return f"org.apache.hadoop:hadoop-aws:{hadoop_version()}"
     if name == "avro":
         return f"org.apache.spark:spark-avro_{scala_version()}:{spark_version()}"
     if not is_package(name):

@@ -174,8 +174,9 @@ class Storage:
         hpath, fs = self._hadoop(path)
         # S3A looks for the file when it is created but uploads it at close: without a conditional
         # put (If-None-Match) a writer that created it meanwhile would be overwritten. File systems
-        # that create exclusively (HDFS) ignore the option.
-        builder = fs.createFile(hpath).overwrite(False).opt(_CONDITIONAL_CREATE, "true")
+        # that create exclusively (HDFS) ignore the option. HDFS's builder makes missing parent
+        # folders only when asked (recursive), as a job's first bookmark needs.
+        builder = fs.createFile(hpath).overwrite(False).recursive().opt(_CONDITIONAL_CREATE, "true")
         try:
             out = builder.build()
         except Exception as exc:  # Hadoop raises FileAlreadyExistsException via py4j

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("name", ["local", "standalone", "emr", "emr-serverless"])
+@pytest.mark.parametrize("name", ["local", "standalone", "emr", "emr-serverless", "yarn"])
 def test_bundled_profiles_are_valid(name):
     profile = load_profile(name)
     assert profile.name == name
@@ -90,7 +90,7 @@ def test_bad_choice_names_key():
 def test_missing_file_names_file():
     with pytest.raises(
         ConfigError,
-        match=r"nope\.yaml: profile file not found \(profiles in .*: emr, emr-serverless, local, standalone\)",
+        match=r"nope\.yaml: profile file not found \(profiles in .*: emr, emr-serverless, local, standalone, yarn\)",
     ):
         load_profile("nope")
 

@@ -5,6 +5,8 @@ never runs one: its steps stay RUNNING, its serverless job runs are SUCCESS at o
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import tarfile
 import threading
 import time
@@ -39,6 +41,14 @@ args = getResolvedOptions(sys.argv, ["day"])
 print("hello", six.__name__, args["day"])
 """
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "moto-secret"}
+# A Glue-style script that uses Spark: on YARN a driver must start a SparkContext.
+COUNT_JOB = """import sys
+from pyspark.context import SparkContext
+from etl_framework import getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["n"])
+print("counted", SparkContext.getOrCreate().parallelize(range(int(args["n"])), 2).count())
+"""
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +103,16 @@ def project(tmp_path, monkeypatch, moto, aws, env_cache):
             "execution_role_arn": ROLE,
         },
     }
+    on_yarn = {**common, "deploy": {"target": "yarn", "requirements": "requirements.txt"}}
     root = use_project(
         tmp_path,
         {
             "jobs/hello.py": JOB,
+            "jobs/count.py": COUNT_JOB,
             "conf/requirements.txt": REQUIREMENTS,
             "conf/emr.yaml": yaml.safe_dump(emr),
             "conf/serverless.yaml": yaml.safe_dump(serverless),
+            "conf/yarn.yaml": yaml.safe_dump(on_yarn),
         },
         monkeypatch,
     )
@@ -282,7 +295,7 @@ def test_emr_serverless_job_run_carries_the_package(project, aws, capsys):
     assert runs[0].args["job_run_id"] == listed["id"] and runs[0].args["application_id"] == app
 
 
-def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws, capsys):
+def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws, capsys, monkeypatch):
     assert main(["run", "hello", "--env", "emr", "--dry-run", "--db_password", "hunter22"]) == 0
     request = json.loads(capsys.readouterr().out)
     assert list(request) == ["AddJobFlowSteps"] and request["AddJobFlowSteps"]["JobFlowId"] == project["cluster"]
@@ -302,6 +315,19 @@ def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws
     assert "spark.archives=" + project["prefix"] in request["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"]
     assert _objects(aws, project["key"]) == {}
     assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
+    # YARN: the spark-submit command, with this machine's files for spark-submit to ship
+    hadoop_conf = project["root"] / "hadoop-conf"
+    hadoop_conf.mkdir()
+    (hadoop_conf / "yarn-site.xml").write_text("<configuration/>")
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(hadoop_conf))
+    assert main(["run", "hello", "--env", "yarn", "--dry-run", "--db_password", "hunter22"]) == 0
+    argv = json.loads(capsys.readouterr().out)["spark-submit"]
+    package = build(load_profile("yarn"), cache_dir() / "package")
+    assert argv[0].endswith("/bin/spark-submit") and argv[1:5] == ["--master", "yarn", "--deploy-mode", "cluster"]
+    assert argv[argv.index("--files") + 1] == str(package.profile)
+    assert argv[argv.index("--archives") + 1] == f"{package.env}#environment"
+    assert argv[argv.index(str(package.launcher)) + 1 :][:2] == ["--env", package.profile.name]
+    assert argv[argv.index("--db_password") + 1] == "***"
 
 
 def _new_cluster() -> list[str]:
@@ -363,12 +389,21 @@ def test_a_made_cluster_is_terminated_after_its_step(project, aws, capsys):
         ),
         ("emr", ["s3.access_key_id=", "s3.secret_access_key="], "no AWS credentials to deploy with"),
         ("emr", ["deploy.requirements=missing.txt"], "deploy.requirements: no such file"),
+        ("yarn", [], "target yarn needs HADOOP_CONF_DIR, a folder with the cluster's yarn-site.xml"),
+        ("yarn", ["spark.master=local[2]"], "target yarn needs spark.master: yarn (got local[2])"),
     ],
 )
 def test_bad_input_names_what_is_wrong_and_submits_nothing(
     project, aws, capsys, monkeypatch, tmp_path, env, sets, message
 ):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "HADOOP_CONF_DIR",
+        "YARN_CONF_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -380,3 +415,189 @@ def test_bad_input_names_what_is_wrong_and_submits_nothing(
     assert aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"] == []
     with pytest.raises(aws["emr-serverless"].exceptions.ResourceNotFoundException):  # moto: no run yet
         aws["emr-serverless"].list_job_runs(applicationId=project["app"])
+
+
+# --- YARN: the package run for real, in cluster deploy mode on a Hadoop mini cluster ---------------
+
+# A job of the tests' own: the bundled order export (malformed lines and all) from HDFS to Parquet
+# on HDFS with a bookmark, and what ran it: the driver's and executors' Python, and a package
+# (tabulate) that only the environment archive has.
+YARN_JOB = """import sys
+import tabulate
+from pyspark.context import SparkContext
+from etl_framework import GlueContext, Job, getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "source", "out"])
+ctx = GlueContext(SparkContext.getOrCreate())
+job = Job(ctx)
+job.init(args["JOB_NAME"], args)
+orders = ctx.create_dynamic_frame.from_options(
+    "s3", {"paths": [args["source"]]}, format="json", transformation_ctx="orders"
+)
+picked = orders.select_fields(["order_id", "status"])
+ctx.write_dynamic_frame.from_options(picked, "s3", {"path": args["out"]}, format="parquet", transformation_ctx="out")
+executors = ctx.spark_session.sparkContext.parallelize(range(2), 2).map(lambda _: __import__("sys").prefix)
+probe = [(sys.prefix, sorted(set(executors.collect())), tabulate.__version__)]
+ctx.spark_session.createDataFrame(probe, "driver string, executors array<string>, tabulate string").write.json(
+    args["out"] + "_probe"
+)
+job.commit()
+"""
+
+
+@pytest.fixture(scope="module")
+def yarn(tmp_path_factory):
+    from .yarn_cluster import MiniYarnCluster, fetch_jars
+
+    found = fetch_jars()
+    if found.missing:
+        pytest.skip(f"the Hadoop mini cluster's JARs could not be fetched: {found.message()}")
+    cluster = MiniYarnCluster(tmp_path_factory.mktemp("yarn"), found.jars).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+    assert cluster.process.returncode is not None, "the mini cluster outlived the tests"
+
+
+def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
+    import site
+
+    from etl_framework.packages import spark_jars_dir
+
+    # The cluster's nodes have Spark (the ResourceManager's containers use this machine's JARs,
+    # as EMR's use its own) and the framework's dependencies (this venv's site-packages, as a
+    # bootstrap action installs them); the job's own package comes in the environment archive.
+    cluster_python = ":".join(site.getsitepackages())
+    conf = {
+        "spark.yarn.jars": f"local:{spark_jars_dir()}/*",
+        "spark.yarn.maxAppAttempts": "1",
+        "spark.driver.memory": "512m",
+        "spark.executor.memory": "512m",
+        "spark.executor.instances": "1",
+        "spark.executor.cores": "2",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.yarn.appMasterEnv.PYTHONPATH": cluster_python,
+        "spark.executorEnv.PYTHONPATH": cluster_python,
+    }
+    return {
+        "spark": {"master": "yarn", "deploy_mode": "cluster", "conf": conf},
+        "state_dir": str(tmp_path / "state"),
+        "warehouse_dir": f"{hdfs}/warehouse",
+        "catalog": {"backend": "hive", "metastore_uri": "thrift://127.0.0.1:9"},  # not used by the job
+        "deploy": {
+            "target": "yarn",
+            "state_dir": f"{hdfs}/state",
+            "requirements": "requirements.txt",
+            "poll_seconds": 0.5,
+        },
+    }
+
+
+@pytest.mark.cluster
+def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeypatch, env_cache, spark_session, capsys):
+    from etl_framework.bookmarks.store import BookmarkStore
+    from etl_framework.storage import Storage
+
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(yarn.conf_dir))
+    hdfs = yarn.hdfs
+    export = Path(__file__).parents[1] / "jobs" / "sample_data" / "orders"
+    store = Storage(spark_session, f"{hdfs}/input")
+    lines = []
+    for path in sorted(export.glob("*.jsonl")):  # the export, put on the cluster's HDFS
+        store.write_text(f"{hdfs}/input/orders/{path.name}", path.read_text())
+        lines += path.read_text().splitlines()
+    valid = []
+    for line in lines:
+        try:
+            valid.append(json.loads(line))
+        except ValueError:
+            pass
+    root = use_project(
+        tmp_path,
+        {
+            "jobs/yarn_orders.py": YARN_JOB,
+            "conf/requirements.txt": "tabulate==0.9.0\n",
+            "conf/yarn.yaml": yaml.safe_dump(_yarn_profile(tmp_path, hdfs)),
+        },
+        monkeypatch,
+    )
+    out = f"{hdfs}/out/orders"
+    argv = ["--source", f"{hdfs}/input/orders/", "--out", out, "--job-bookmark-option", "job-bookmark-enable"]
+    code = main(["run", "yarn_orders", "--env", "yarn", *argv])
+    printed, err = capsys.readouterr()
+    assert code == 0, err[-4000:]
+    summary = [line for line in printed.splitlines() if line.startswith("etl run summary:")]
+    assert len(summary) == 1, printed
+    app = re.search(r"application_id=(application_\d+_\d+)", summary[0]).group(1)
+    # the counts are the driver's, read back from its run result on HDFS
+    assert "status=SUCCEEDED" in summary[0]
+    assert f"read={len(lines)} written={len(valid)} errors={len(lines) - len(valid)}" in summary[0]
+    assert f"etl: YARN application {app}: RUNNING (" in err and f"etl: YARN application {app}: SUCCEEDED (" in err
+    (record,) = RunHistory(str(root / "state")).list("yarn_orders")
+    assert record.status == "SUCCEEDED" and record.args["application_id"] == app and record.args["target"] == "yarn"
+    assert record.metrics["written"] == len(valid)
+
+    rows = sorted((r.order_id, r.status) for r in spark_session.read.parquet(out).collect())
+    assert rows == sorted((o.get("order_id"), o.get("status")) for o in valid)
+    probe = spark_session.read.json(f"{out}_probe").first()
+    # the environment archive's Python ran the driver and the executors, with the job's package
+    assert probe.driver.endswith("/environment") and probe.tabulate == "0.9.0"
+    assert [p.rsplit("/", 1)[-1] for p in probe.executors] == ["environment"]
+    # the bookmark is on the cluster's state_dir, committed by this run
+    assert BookmarkStore(f"{hdfs}/state").committed_by("yarn_orders", record.run_id).version == 1
+
+
+@pytest.mark.cluster
+def test_two_runs_cannot_both_commit_a_bookmark_on_hdfs(yarn, spark_session):
+    from etl_framework.bookmarks.store import BookmarkStore, ConcurrentCommitError
+
+    store = BookmarkStore(f"{yarn.hdfs}/concurrent-state")
+    sources = {"orders": {"type": "files", "high_water_ms": 1, "band": {}}}
+    first = store.commit("orders", 0, sources, "jr_a", "first")
+    with pytest.raises(ConcurrentCommitError, match="bookmark version 1 was committed by another run"):
+        store.commit("orders", 0, sources, "jr_b", "second, from the same version")
+    assert store.latest("orders").run_id == first.run_id == "jr_a"
+
+
+@pytest.mark.cluster
+def test_what_the_emr_step_runs_runs_on_yarn(project, aws, moto, yarn, spark_session, tmp_path, capsys):
+    """moto never runs a step: the step it recorded, its spark-submit arguments as they are, runs
+    on the YARN mini cluster, which fetches the package from moto's S3 through s3a."""
+    from etl_framework.config.profile import S3Settings
+    from etl_framework.jvm import spark_home
+    from etl_framework.packages import coordinate, fetch
+    from etl_framework.runtime.result import result_uri
+    from etl_framework.s3 import spark_conf
+    from etl_framework.storage import Storage
+
+    connector = fetch([coordinate("hadoop-aws")], {})
+    if connector.missing:
+        pytest.skip(connector.message(["hadoop-aws"]))
+    state = f"{yarn.hdfs}/emr-state"
+    _end_step(project["cluster"], "COMPLETED")
+    # on a cluster: the state on HDFS, and a catalog that is not the embedded Derby (the job uses none)
+    sets = [f"deploy.state_dir={state}", "catalog.backend=hive", "catalog.metastore_uri=thrift://127.0.0.1:9"]
+    assert main(["run", "count", "--env", "emr", *[a for s in sets for a in ("--set", s)], "--n", "1234"]) == 0
+    capsys.readouterr()
+    args = aws["emr"].list_steps(ClusterId=project["cluster"])["Steps"][0]["Config"]["Args"]
+    assert args[0] == "spark-submit" and all(a.startswith(project["prefix"]) for a in args if a.startswith("s3"))
+
+    # The cluster's own settings, as EMR's spark-defaults and instance role give them: s3:// through
+    # S3A at moto, the cluster's Spark and Python, and credentials for the launcher's boto3.
+    keys = {"AWS_ENDPOINT_URL": moto.url, "AWS_DEFAULT_REGION": REGION, **{k.upper(): v for k, v in KEYS.items()}}
+    s3 = S3Settings(endpoint_url=moto.url, region=REGION, access_key_id="testing", secret_access_key="moto-secret")
+    conf = {**_yarn_profile(tmp_path, yarn.hdfs)["spark"]["conf"], **spark_conf(s3)}
+    conf |= {f"spark.yarn.appMasterEnv.{k}": v for k, v in keys.items()}
+    cluster = [a for k, v in conf.items() for a in ("--conf", f"{k}={v}")]
+    command = [str(spark_home() / "bin" / "spark-submit"), "--master", "yarn", *cluster, *args[1:]]
+    env = {**yarn.env(), "SPARK_DIST_CLASSPATH": ":".join(connector.jars)}  # spark-submit reads s3a too
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    app = re.search(r"Submitted application (application_\d+_\d+)", done.stderr).group(1)
+    (driver,) = (yarn.workdir / "data").glob(f"**/*logDir*/{app}/container_*_000001/stdout")
+    assert done.returncode == 0, driver.read_text()[-3000:] + done.stderr[-3000:]
+    assert "counted 1234" in driver.read_text()
+    run_id = args[-1]  # the step's --JOB_RUN_ID: the driver's record is the submitter's run
+    published = json.loads(Storage(spark_session, state).read_text(result_uri(state, run_id)))
+    assert published["status"] == "SUCCEEDED" and published["job"] == "count" and published["run_id"] == run_id

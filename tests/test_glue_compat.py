@@ -60,9 +60,11 @@ def test_spark_context_is_the_running_one_inside_a_run(spark_session):
     with attached_spark_context():
         assert SparkContext() is running
         assert SparkContext(appName="ignored") is running  # Glue scripts may pass a conf or a name
-    assert "__new__" not in SparkContext.__dict__  # outside the run, Spark's own behaviour again
+    # outside the run, Spark's own behaviour again, with a constructor's arguments too
     with pytest.raises(ValueError, match="Cannot run multiple SparkContexts at once"):
         SparkContext()
+    with pytest.raises(ValueError, match="Cannot run multiple SparkContexts at once"):
+        SparkContext(appName="another")
 
 
 def test_the_pytest_plugin_gives_a_users_tests_awsglue_and_a_glue_context(pytester, spark_session):

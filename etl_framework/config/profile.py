@@ -15,7 +15,7 @@ from ..redaction import SECRET_NAMES
 from .schema import Key, load_yaml, read_yaml_mapping, validate
 
 _SCALARS = (str, int, float, bool)
-DEPLOY_TARGETS = ("emr", "emr-serverless")
+DEPLOY_TARGETS = ("emr", "emr-serverless", "yarn")
 ACTIONS_ON_FAILURE = ("CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW")
 
 
@@ -69,6 +69,7 @@ SCHEMA: dict[str, Any] = {
         "action_on_failure": Key(str, "CONTINUE", ACTIONS_ON_FAILURE),
         "application_id": Key(str),
         "execution_role_arn": Key(str),
+        "state_dir": Key(str),
     },
 }
 
@@ -129,7 +130,7 @@ class S3Settings:
 class DeploySettings:
     """The ``deploy`` section: where ``etl package`` artefacts go and which service runs them."""
 
-    target: str | None = None  # emr | emr-serverless; None: spark-submit to spark.master
+    target: str | None = None  # emr | emr-serverless | yarn; None: spark-submit to spark.master
     s3_prefix: str | None = None  # s3://bucket/prefix the artefacts are staged under
     endpoint_url: str | None = None  # S3 and EMR API endpoint (moto, MinIO); default: AWS
     region: str | None = None
@@ -142,6 +143,9 @@ class DeploySettings:
     action_on_failure: str = "CONTINUE"
     application_id: str | None = None  # EMR Serverless
     execution_role_arn: str | None = None  # EMR Serverless
+    # The driver's state_dir on the cluster (hdfs://, s3a://: bookmarks, run results); the
+    # submitter keeps its run history in the profile's own state_dir.
+    state_dir: str | None = None
 
 
 @dataclass(frozen=True)

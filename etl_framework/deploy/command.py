@@ -1,4 +1,5 @@
-"""The spark-submit arguments of a deployed run: every file an S3 location of the staged package.
+"""The spark-submit arguments of a deployed run: every file an S3 location of the staged package
+(on YARN directly, a file of this machine that spark-submit ships).
 
 EMR steps pass them to ``spark-submit`` through ``command-runner.jar``; EMR Serverless takes the
 options as ``sparkSubmitParameters`` and the launcher as ``entryPoint``. The job is named by
@@ -31,9 +32,16 @@ class SparkSubmit:
 
 
 def spark_submit(
-    req: RunRequest, job: JobModule, profile: Profile, package: Package, uris: dict[Path, str], serverless: bool
+    req: RunRequest,
+    job: JobModule,
+    profile: Profile,
+    package: Package,
+    uris: dict[Path, str],
+    serverless: bool,
+    files: list[str] | None = None,
 ) -> SparkSubmit:
-    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> S3 location)."""
+    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> S3 location;
+    ``files``: what spark-submit ships to the containers' working folders, ``--files``)."""
     spark = profile.spark
     conf = dict(spark.conf)
     if package.env is not None:
@@ -55,6 +63,8 @@ def spark_submit(
     for key, value in conf.items():
         options += ["--conf", f"{key}={value}"]
     options += spark.submit_args
+    if files:
+        options += ["--files", ",".join(files)]
     options += ["--py-files", f"{uris[package.code]},{uris[package.shim]}"]
     # The packaged profile has the overrides applied already: none go on the command line.
     bare = replace(req, sets=[], confs=[])

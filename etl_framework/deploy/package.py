@@ -80,8 +80,11 @@ def build(profile: Profile, out_dir: Path, job: JobModule | None = None) -> Pack
 
 def cluster_profile(profile: Profile) -> str:
     """The profile as the cluster's launcher reads it: resolved, keys sorted, without ``deploy``
-    (the submitter's business) and without S3 credentials (the cluster uses its own role)."""
+    (the submitter's business, but for ``deploy.state_dir``: the cluster's ``state_dir``) and
+    without S3 credentials (the cluster uses its own role)."""
     data = {k: v for k, v in profile.raw.items() if k != "deploy"}
+    if profile.deploy.state_dir:
+        data["state_dir"] = profile.deploy.state_dir
     data["s3"] = {k: v for k, v in data.get("s3", {}).items() if k not in _S3_KEYS}
     return yaml.safe_dump(data, sort_keys=True)
 

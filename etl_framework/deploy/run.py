@@ -10,10 +10,11 @@ from dataclasses import replace
 from ..config import Profile
 from ..logs import get_logger
 from ..redaction import mask_argv
+from ..runtime import result
 from ..runtime.history import RunHistory, new_run_id
 from ..runtime.launcher import RunRequest, job_argv_with_defaults, summary_line
 from ..runtime.modules import resolve_job
-from . import emr, serverless
+from . import emr, serverless, yarn
 from .command import SparkSubmit, spark_submit
 from .follow import follow
 from .package import build, cache_dir
@@ -21,20 +22,21 @@ from .staging import location, stage
 
 log = get_logger("deploy")
 
-TARGETS = {"emr": emr.EmrTarget, "emr-serverless": serverless.ServerlessTarget}
-ENDS = {"emr": emr.ENDS, "emr-serverless": serverless.ENDS}
+TARGETS = {"emr": emr.EmrTarget, "emr-serverless": serverless.ServerlessTarget, "yarn": yarn.YarnTarget}
+ENDS = {"emr": emr.ENDS, "emr-serverless": serverless.ENDS, "yarn": yarn.ENDS}
 
 
 def _prepare(req: RunRequest, profile: Profile, run_id: str):
     """The target, the package, the job's arguments (with Glue's defaults) and the command, whose
     files are where ``stage`` puts them."""
     target = TARGETS[profile.deploy.target or ""](profile)  # bad profile keys fail here, before any work
-    where = location(profile)
+    where = None if target.kind == "yarn" else location(profile)  # YARN: spark-submit ships the files
     job = resolve_job(req.job or "", module=req.module)
     package = build(profile, cache_dir() / "package", job)
     name, argv = job_argv_with_defaults(job, req.job_argv, run_id)
-    uris = {p: where.uri(p.name) for p in package.files}
-    cmd = spark_submit(replace(req, job_argv=argv), job, profile, package, uris, serverless=target.kind != "emr")
+    uris, files = yarn.uris(package) if where is None else ({p: where.uri(p.name) for p in package.files}, [])
+    serverless = target.kind == "emr-serverless"
+    cmd = spark_submit(replace(req, job_argv=argv), job, profile, package, uris, serverless, files)
     return target, job, package, name, argv, cmd
 
 
@@ -55,8 +57,11 @@ def deploy_run(req: RunRequest, profile: Profile) -> int:
     target, job, package, name, argv, cmd = _prepare(req, profile, run_id)
     history = RunHistory(profile.state_dir)  # the submitter's history: checked before any upload
     target.check()
-    sent = stage(profile, package.files)  # every upload ends before the run is submitted
-    print(f"etl: staged {len(package.files)} files under {location(profile).uri('')} ({len(sent)} uploaded)")
+    if target.kind == "yarn":
+        print(f"etl: spark-submit ships {len(package.files)} files to the application's staging folder")
+    else:
+        sent = stage(profile, package.files)  # every upload ends before the run is submitted
+        print(f"etl: staged {len(package.files)} files under {location(profile).uri('')} ({len(sent)} uploaded)")
     started = time.time()
     try:
         ids = target.submit(cmd, name)
@@ -74,7 +79,13 @@ def deploy_run(req: RunRequest, profile: Profile) -> int:
         error = None
         if outcome.status != "SUCCEEDED":
             error = f"{target.label} {outcome.state}: {outcome.reason or 'no reason given'}; logs: {target.logs()}"
-        record = history.finish(run_id, outcome.status, error, {}, 0 if outcome.status == "SUCCEEDED" else 1)
+        # The driver's own record, where it ran on the cluster: its counts, and its error first.
+        state_dir = profile.deploy.state_dir
+        driver = result.fetch(state_dir, run_id) if state_dir and result.on_cluster(state_dir) else None
+        if driver and driver.get("error") and error:
+            error = f"{driver['error']}; {error}"
+        metrics = (driver or {}).get("metrics") or {}
+        record = history.finish(run_id, outcome.status, error, metrics, 0 if outcome.status == "SUCCEEDED" else 1)
     finally:
         target.close()
     print(summary_line(record, ids), flush=True)

@@ -61,10 +61,13 @@ def attached_spark_context(make_session: Callable[[], Any] | None = None) -> Ite
         yield
     finally:
         SparkContext.__init__ = saved_init  # type: ignore[method-assign]
-        if saved_new is None:
-            del SparkContext.__new__
-        else:
-            SparkContext.__new__ = saved_new  # type: ignore[method-assign]
+        # Deleting an assigned __new__ leaves CPython's slot behind: object.__new__ then refuses
+        # the constructor's arguments, and no SparkContext(conf=...) could be made after a run.
+        SparkContext.__new__ = saved_new or staticmethod(_plain_new)  # type: ignore[method-assign]
+
+
+def _plain_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    return object.__new__(cls)
 
 
 def _shown(value: Any) -> str:

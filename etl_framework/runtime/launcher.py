@@ -43,6 +43,7 @@ from etl_framework.errors import EtlError
 from etl_framework.glue_compat import attached_spark_context, install
 from etl_framework.logs import get_logger, setup_logging
 from etl_framework.redaction import mask_argv, redact, secret_values
+from etl_framework.runtime import result
 from etl_framework.runtime.active import ActiveRun, activate
 from etl_framework.runtime.history import RunHistory, RunRecord, new_run_id, scheduled_run_id
 from etl_framework.runtime.modules import JobModule, execute, resolve_job
@@ -174,9 +175,15 @@ def run_job(
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
     run_id = scheduled_run_id() or new_run_id()
+    # A driver on a cluster (deployed): its run is the submitter's, named by --JOB_RUN_ID.
+    remote = profile.spark.deploy_mode == "cluster" and result.on_cluster(profile.state_dir)
+    if remote:
+        run_id = _value_of(job_argv, "--JOB_RUN_ID") or run_id
     job_name, argv = job_argv_with_defaults(job, job_argv, run_id)
     names, hidden = profile.secret_names, secret_values(argv, profile.secret_names)
-    history = RunHistory(profile.state_dir)
+    # The run history is local (SQLite): with state_dir on the cluster it lives as long as the
+    # driver, and the finished record is published beside the bookmarks (runtime/result.py).
+    history = RunHistory(tempfile.mkdtemp(prefix="etl-state-") if remote else profile.state_dir)
     history.start(job_name, {"job": job.ref, "argv": mask_argv(argv, names), "profile": profile.source}, run_id)
     workflow = _value_of(argv, "--WORKFLOW_NAME"), _value_of(argv, "--WORKFLOW_RUN_ID")
     run = ActiveRun(job_name, run_id, profile, {}, workflow_name=workflow[0], workflow_run_id=workflow[1])
@@ -220,9 +227,11 @@ def run_job(
         if isinstance(exc, KeyboardInterrupt):
             status, code = "STOPPED", 130
     finally:
+        record = history.finish(run_id, status, error, run.metrics.as_dict(), code)
+        if remote:  # while the session is up: it writes through Hadoop's file system
+            result.publish(spark, profile.state_dir, record)
         if spark is not None and not borrowed:
             spark.stop()
-    record = history.finish(run_id, status, error, run.metrics.as_dict(), code)
     print(summary_line(record), flush=True)
     return record
 
