@@ -8,11 +8,24 @@ import sys
 _FORMAT = "%(asctime)s %(levelname)-5s [%(name)s] %(message)s"
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is at each record, not as it was at set-up: a notebook, a
+    test's capture or a caller may replace it between runs in one process."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Configure the ``etl`` logger tree once (idempotent)."""
     root = logging.getLogger("etl")
     if not any(getattr(h, "_etl", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _CurrentStderr()
         handler.setFormatter(logging.Formatter(_FORMAT, "%H:%M:%S"))
         handler._etl = True  # type: ignore[attr-defined]
         root.addHandler(handler)
