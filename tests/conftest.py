@@ -13,9 +13,9 @@ import pytest
 from .postgres import PostgresServer
 from .spark_cluster import free_port
 
-# Glue scripts that tests run as jobs (they import awsglue, which only our runs put on the path):
-# --doctest-modules must not import them.
-collect_ignore = ["glue_scripts"]
+# Glue scripts that tests run as jobs, and the Studio's golden generated scripts (they import
+# awsglue, which only our runs put on the path): --doctest-modules must not import them.
+collect_ignore = ["glue_scripts", "studio"]
 
 # pytester: tests/test_glue_compat.py runs a user's test suite that loads our pytest plugin.
 pytest_plugins = ["pytester"]
