@@ -129,13 +129,19 @@ def parse_run_request(tokens: list[str]) -> RunRequest:
     return req
 
 
-def job_argv_with_defaults(job: JobModule, job_argv: list[str], run_id: str) -> tuple[str, list[str]]:
-    """Glue always passes ``--JOB_NAME`` (and ``--JOB_RUN_ID``); add them when the caller did not,
-    and a visual job's ``DefaultArguments`` that the caller did not give."""
+def with_default_args(job: JobModule, job_argv: list[str]) -> list[str]:
+    """``job_argv`` and the visual job's ``DefaultArguments`` that it does not give."""
     argv = list(job_argv)
     for flag, value in job.default_args:
         if _value_of(argv, flag) is None:
             argv += [flag, value]
+    return argv
+
+
+def job_argv_with_defaults(job: JobModule, job_argv: list[str], run_id: str) -> tuple[str, list[str]]:
+    """Glue always passes ``--JOB_NAME`` (and ``--JOB_RUN_ID``); add them when the caller did not,
+    and a visual job's ``DefaultArguments`` that the caller did not give."""
+    argv = with_default_args(job, job_argv)
     name = _value_of(argv, "--JOB_NAME")
     if name is None:
         name = job.name
