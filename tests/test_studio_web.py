@@ -28,8 +28,9 @@ from etl_framework.catalog import catalog_for
 from etl_framework.config import load_profile
 from etl_framework.crawler import Crawler, CrawlerDefinition, Target
 from etl_framework.runtime.launcher import run_job
+from etl_framework.studio import from_data, generate, load_graph
 
-from .conftest import ROOT
+from .conftest import ROOT, needs_package
 from .spark_cluster import free_port
 
 UI = ROOT / "studio-ui"
@@ -200,6 +201,17 @@ def test_saving_writes_the_job_file_and_returns_its_errors(server, project):
     assert status == 200 and body["saved"] is True
     assert body["errors"] == [{"node": "node-2", "name": "Keep", "field": "Paths", "message": "is required"}]
     assert json.loads((project["root"] / "jobs" / "draft.glue.json").read_text()) == bad
+    assert body["script"] is None and not (project["root"] / "jobs" / "draft.py").exists()  # a draft has none
+    # A valid graph's script goes beside it; a script with hand edits is kept, and the answer says so.
+    good = graph(str(project["inbox"]), "out")
+    status, body = call(server, "PUT", "/api/job-file", {"path": "jobs/people_saved.glue.json", "graph": good})
+    script = project["root"] / "jobs" / "people_saved.py"
+    assert status == 200 and body["script"] == "jobs/people_saved.py"
+    assert script.read_text() == generate(from_data(good))
+    script.write_text(script.read_text() + 'print("my edit")\n')
+    _, body = call(server, "PUT", "/api/job-file", {"path": "jobs/people_saved.glue.json", "graph": good})
+    assert body["script"] is None and script.read_text().endswith('print("my edit")\n')
+    assert body["script_kept"].startswith("jobs/people_saved.py has lines no graph generates: not overwritten")
     status, body = call(server, "GET", "/api/job-files")
     assert "jobs/draft.glue.json" in body
     status, body = call(server, "POST", "/api/script", {"graph": bad})
@@ -350,8 +362,6 @@ def test_build_the_sample_orders_job_preview_each_node_run_it_and_find_it_in_the
     """The README's walk-through: the Data Catalog's shop_raw.orders -> Change Schema -> a Delta table,
     dragged from the palette and filled in the forms, previewed at each node, saved (job file and
     script), run from the editor, and its run, bookmark and input table found in the console."""
-    from .conftest import needs_package
-
     needs_package(project["spark"], "delta")
     root, delta = project["root"], project["root"] / "warehouse" / "sales" / "orders_studio"
     page.goto(server.url + "#/editor")
@@ -435,8 +445,10 @@ def test_build_the_sample_orders_job_preview_each_node_run_it_and_find_it_in_the
     }
 
     page.get_by_test_id("save-button").click()
-    page.get_by_text("Saved jobs/orders_studio.glue.json").wait_for()
-    saved = json.loads((root / "jobs" / "orders_studio.glue.json").read_text())
+    page.get_by_text("Saved jobs/orders_studio.glue.json and its script jobs/orders_studio.py").wait_for()
+    job_file = root / "jobs" / "orders_studio.glue.json"
+    assert (root / "jobs" / "orders_studio.py").read_text() == generate(load_graph(job_file))  # both to commit
+    saved = json.loads(job_file.read_text())
     expected_mapping = [
         {"ToKey": k, "FromPath": [p], "FromType": f, "ToType": t, **({"Dropped": True} if d else {})}
         for p, f, k, t, d in MAPPINGS

@@ -294,7 +294,9 @@ function EditorCanvas() {
     try {
       const saved = await api('/api/job-file', { method: 'PUT', body: { path, graph: data } });
       setErrors(saved.errors);
-      setMessage(`Saved ${saved.path}${saved.errors.length ? ` (${saved.errors.length} errors to fix before it runs)` : ''}`);
+      const script = saved.script ? ` and its script ${saved.script}` : '';
+      const problems = saved.errors.length ? ` (${saved.errors.length} errors to fix before it runs)` : '';
+      setMessage(`Saved ${saved.path}${script}${problems}${saved.script_kept ? `; ${saved.script_kept}` : ''}`);
       if (!files.includes(saved.path)) setFiles([...files, saved.path].sort());
       return saved;
     } catch (e) { setMessage(e.message); return null; }
