@@ -193,7 +193,7 @@ def get_job_output() -> dict:
     }}  # fmt: skip
 
 
-def test_a_get_job_output_imports_generates_and_exports(tmp_path):
+def test_a_get_job_output_imports_generates_and_runs(spark_session, tmp_path, monkeypatch):
     graph = import_job(get_job_output())
     assert list(graph.nodes) == ["node-1700000000001", "node-1700000000002", "node-1700000000003"]
     assert graph.job == {"GlueVersion": "5.0", "WorkerType": "G.1X", "NumberOfWorkers": 2,
@@ -202,6 +202,18 @@ def test_a_get_job_output_imports_generates_and_exports(tmp_path):
     assert nodes(import_job(get_job_output()["Job"]["CodeGenConfigurationNodes"])) == nodes(graph)
     script = generate(graph)
     assert 'DropFields.apply(frame=AmazonS3_node1700000000001, paths=["v"]' in script
+
+    # It runs here as it ran there: its S3 paths in this folder, its DefaultArguments taken.
+    from etl_framework.studio import save_graph
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "part-0.json").write_text('{"id": 1, "v": "a"}\n{"id": 2, "v": "b"}\n')
+    imported = from_data(json.loads(json.dumps(graph.to_data()).replace(BUCKET, f"{tmp_path}/")))
+    save_graph(imported, tmp_path / "orders-visual.glue.json")
+    record = run_job(str(tmp_path / "orders-visual.glue.json"), [], local_profile(tmp_path, monkeypatch))
+    assert record.status == "SUCCEEDED", record.error
+    assert record.args["argv"][:2] == ["--job-bookmark-option", "job-bookmark-disable"]
+    assert rows(spark_session.read.parquet(str(tmp_path / "out")), "*") == [(1,), (2,)]
 
 
 def test_the_cli_validates_generates_imports_and_exports(tmp_path):
