@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -216,6 +217,26 @@ def test_saving_writes_the_job_file_and_returns_its_errors(server, project):
     assert "jobs/draft.glue.json" in body
     status, body = call(server, "POST", "/api/script", {"graph": bad})
     assert body["script"] is None and body["errors"][0]["field"] == "Paths"
+
+
+def test_a_run_from_the_editor_that_fails_names_the_node_and_keeps_its_log(server, project):
+    job = graph(str(project["inbox"]), str(project["root"] / "never"))
+    nodes = job["CodeGenConfigurationNodes"]
+    nodes["node-2"] = {"SparkSQL": {"Name": "Query", "Inputs": ["node-1"], "SqlQuery": "select nosuch from people",
+                                    "SqlAliases": [{"From": "node-1", "Alias": "people"}]}}  # fmt: skip
+    assert call(server, "PUT", "/api/job-file", {"path": "jobs/failing.glue.json", "graph": job})[0] == 200
+    status, started = call(server, "POST", "/api/job-runs", {"path": "jobs/failing.glue.json"})
+    assert status == 202 and started["path"] == "jobs/failing.glue.json"
+    deadline = time.monotonic() + 240
+    while (run := call(server, "GET", f"/api/job-runs/{started['run_id']}")[1])["status"] in ("STARTING", "RUNNING"):
+        assert time.monotonic() < deadline, run
+        time.sleep(0.5)
+    assert run["status"] == "FAILED" and "nosuch" in run["error"]
+    assert run["failed_node"]["id"] == "node-2" and run["failed_node"]["name"] == "Query"
+    assert "Traceback" in run["log"] and "etl run summary: job=failing" in run["log"]
+    assert not (project["root"] / "never").exists()
+    status, body = call(server, "POST", "/api/job-runs", {"path": "jobs/no_such.glue.json"})
+    assert status == 400 and "no_such.glue.json: cannot read the job file" in body["error"]
 
 
 def test_console_lists_runs_bookmarks_catalog_and_crawls(server, project):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ...config import Profile
+from ...glue_compat import install
 from ...runtime.history import new_run_id
 from ...runtime.launcher import run_job
 from ...scheduler.engine import Launch
@@ -73,8 +74,8 @@ class StudioRuns:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         if self.profile.spark.is_local and not self.profile.deploy.target:
             thread = threading.Thread(target=self._run, args=(run_id, path), name=f"etl-studio-{run_id}", daemon=True)
-            thread.start()
             self.started[run_id] = (thread.is_alive, path, graph)
+            thread.start()
         else:
             launch = Launch("job", path.name.split(".", 1)[0], str(path), None)
             child = spawn(launch, run_id, self.options, self.log_dir)
@@ -87,7 +88,9 @@ class StudioRuns:
             saved = sys.stdout, sys.stderr
             sys.stdout, sys.stderr = ThreadOutput(saved[0], me, log), ThreadOutput(saved[1], me, log)
             try:
-                run_job(str(path), [], self.profile, spark=self.spark(), run_id=run_id)
+                spark = self.spark()
+                install(spark.sparkContext)  # a given session is used as it is: the shim for its executors
+                run_job(str(path), [], self.profile, spark=spark, run_id=run_id)
             except BaseException as exc:  # noqa: BLE001 - run_job records job failures; this is the rest
                 print(f"etl studio: the run could not start: {type(exc).__name__}: {exc}", file=log)
             finally:
