@@ -193,7 +193,7 @@ def get_job_output() -> dict:
     }}  # fmt: skip
 
 
-def test_a_get_job_output_imports_generates_and_exports(tmp_path):
+def test_a_get_job_output_imports_generates_and_runs(spark_session, tmp_path, monkeypatch):
     graph = import_job(get_job_output())
     assert list(graph.nodes) == ["node-1700000000001", "node-1700000000002", "node-1700000000003"]
     assert graph.job == {"GlueVersion": "5.0", "WorkerType": "G.1X", "NumberOfWorkers": 2,
@@ -202,6 +202,18 @@ def test_a_get_job_output_imports_generates_and_exports(tmp_path):
     assert nodes(import_job(get_job_output()["Job"]["CodeGenConfigurationNodes"])) == nodes(graph)
     script = generate(graph)
     assert 'DropFields.apply(frame=AmazonS3_node1700000000001, paths=["v"]' in script
+
+    # It runs here as it ran there: its S3 paths in this folder, its DefaultArguments taken.
+    from etl_framework.studio import save_graph
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "part-0.json").write_text('{"id": 1, "v": "a"}\n{"id": 2, "v": "b"}\n')
+    imported = from_data(json.loads(json.dumps(graph.to_data()).replace(BUCKET, f"{tmp_path}/")))
+    save_graph(imported, tmp_path / "orders-visual.glue.json")
+    record = run_job(str(tmp_path / "orders-visual.glue.json"), [], local_profile(tmp_path, monkeypatch))
+    assert record.status == "SUCCEEDED", record.error
+    assert record.args["argv"][:2] == ["--job-bookmark-option", "job-bookmark-disable"]
+    assert rows(spark_session.read.parquet(str(tmp_path / "out")), "*") == [(1,), (2,)]
 
 
 def test_the_cli_validates_generates_imports_and_exports(tmp_path):
@@ -349,3 +361,75 @@ def test_a_legacy_annotated_script_reads_into_a_graph():
         "line 13: ## @type: ResolveChoice (resolvechoice2) has no node type in Glue Studio's graph: passed through"
     ]
     assert validate(parsed.graph) == []
+
+
+PEOPLE_GRAPH = {
+    "DefaultArguments": {"--job-bookmark-option": "job-bookmark-enable"},
+    "CodeGenConfigurationNodes": {
+        "node-1": {"S3JsonSource": {"Name": "People", "Paths": ["{inbox}"]}},
+        "node-2": {"SelectFields": {"Name": "Keep", "Inputs": ["node-1"], "Paths": [["id"]]}},
+        "node-3": {"S3DirectTarget": {"Name": "Out", "Inputs": ["node-2"], "Path": "{out}", "Format": "json"}},
+    },
+}
+
+
+def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, monkeypatch, etl_here):
+    """`etl run x.glue.json` with a profile that deploys it (YARN, cluster deploy mode; and plain
+    spark-submit in cluster mode): the package carries the generated script as module x, the command
+    names it with the graph's DefaultArguments, and that module, found as the cluster's driver finds it
+    (the code zip on its path), runs. A jobs/x.py that is another script is refused, naming both."""
+    import zipfile
+
+    from etl_framework.bookmarks.store import BookmarkStore
+    from etl_framework.studio.graph import dump_graph
+
+    from .conftest import use_project
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "a.json").write_text('{"id": 1, "name": "Ann"}\n{"id": 2, "name": "Bo"}\n')
+    text = json.dumps(PEOPLE_GRAPH).replace("{inbox}", str(inbox)).replace("{out}", str(out))
+    cluster = {"spark": {"master": "yarn", "deploy_mode": "cluster"}, "state_dir": str(tmp_path / "state")}
+    catalog = {"catalog": {"backend": "hive", "metastore_uri": "thrift://127.0.0.1:9"}}
+    use_project(
+        tmp_path,
+        {
+            "jobs/people_deploy.glue.json": dump_graph(from_data(json.loads(text))),
+            "conf/yarn.yaml": json.dumps({**cluster, **catalog, "deploy": {"target": "yarn"}}),
+            "conf/submit.yaml": json.dumps({**cluster, **catalog}),
+            "hadoop/yarn-site.xml": "<configuration/>",
+        },
+        monkeypatch,
+    )
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path / "hadoop"))
+    monkeypatch.setenv("ETL_CACHE_DIR", str(tmp_path / "cache"))
+    script = generate(load_graph(tmp_path / "jobs" / "people_deploy.glue.json"))
+
+    result = etl_here("run", "jobs/people_deploy.glue.json", "--env", "yarn", "--dry-run")
+    assert result.code == 0, result.stderr
+    argv = json.loads(result.stdout)["spark-submit"]
+    code, shim = argv[argv.index("--py-files") + 1].split(",")
+    assert zipfile.ZipFile(code).read("people_deploy.py").decode() == script
+    job_args = argv[argv.index("--module") :]
+    assert job_args[:3] == ["--module", "people_deploy", "--"]
+    assert job_args[3:7] == ["--job-bookmark-option", "job-bookmark-enable", "--JOB_NAME", "people_deploy"]
+
+    # Plain spark-submit in cluster deploy mode ships the script beside the framework, as the module.
+    result = etl_here("run", "jobs/people_deploy.glue.json", "--env", "submit", "--dry-run")
+    assert result.code == 0, result.stderr
+    shipped = [Path(p) for p in result.stdout.split("--py-files ")[1].split()[0].split(",")]
+    assert [p.read_text() for p in shipped if p.name == "people_deploy.py"] == [script]
+    assert " --module people_deploy -- --job-bookmark-option job-bookmark-enable\n" in result.stdout
+
+    # What the driver does: the module from the code zip, with the command's arguments.
+    monkeypatch.syspath_prepend(code)
+    profile = local_profile(tmp_path, monkeypatch)
+    record = run_job("people_deploy", job_args[3:7], profile, module=True)
+    assert record.status == "SUCCEEDED", record.error
+    assert sorted(r.id for r in spark_session.read.json(str(out)).collect()) == [1, 2]
+    assert BookmarkStore(profile.state_dir).latest("people_deploy").run_id == record.run_id  # enabled by default
+
+    (tmp_path / "jobs" / "people_deploy.py").write_text("print('an older script')\n")
+    result = etl_here("run", "jobs/people_deploy.glue.json", "--env", "yarn", "--dry-run")
+    assert result.code != 0 and "its script would be module people_deploy on the cluster" in result.stderr
+    assert f"{tmp_path}/jobs/people_deploy.py is another module of that name; regenerate it" in result.stderr

@@ -36,7 +36,7 @@ from ..config import Profile
 from ..errors import ConfigError, EtlError
 from ..glue_compat import shim_zip
 from ..logs import get_logger
-from ..runtime.archive import content_file, content_zip
+from ..runtime.archive import content_file, content_module, content_zip
 from ..runtime.modules import JobModule, jobs_dir
 from ..runtime.submit import LAUNCHER, framework_files
 
@@ -66,7 +66,9 @@ def build(profile: Profile, out_dir: Path, job: JobModule | None = None) -> Pack
     ``job``'s file, wherever it is), the Glue shim, the launcher, the profile and the environment."""
     out_dir.mkdir(parents=True, exist_ok=True)
     modules = {p.name: p for p in sorted(jobs_dir().glob("*.py"))}
-    if job is not None and job.path is not None:
+    if job is not None and job.source is not None:  # a visual job travels as its generated script
+        modules[f"{job.name}.py"] = _generated_module(job, modules.get(f"{job.name}.py"))
+    elif job is not None and job.path is not None:
         modules[job.path.name] = job.path
     code = content_zip("etl_framework", [*framework_files(), *modules.items()], out_dir)
     shim = out_dir / shim_zip().name
@@ -76,6 +78,18 @@ def build(profile: Profile, out_dir: Path, job: JobModule | None = None) -> Pack
     profile_file = content_file("profile", ".yaml", cluster_profile(profile).encode(), out_dir)
     env = env_archive(Path(profile.deploy.requirements), out_dir) if profile.deploy.requirements else None
     return Package(code, shim, launcher, profile_file, env)
+
+
+def _generated_module(job: JobModule, same_name: Path | None) -> Path:
+    """The visual job's script as the module ``job.name``, refused when the project's jobs have
+    another module of that name (the committed script of an older graph, or another job)."""
+    assert job.source is not None
+    if same_name is not None and same_name.read_text(encoding="utf-8") != job.source:
+        raise EtlError(
+            f"job {job.path}: its script would be module {job.name} on the cluster, but {same_name} is another "
+            f"module of that name; regenerate it (etl studio generate {job.path} -o {same_name}) or rename one"
+        )
+    return content_module(job.name, job.source)
 
 
 def cluster_profile(profile: Profile) -> str:

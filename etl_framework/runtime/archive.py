@@ -28,7 +28,19 @@ def content_zip(stem: str, files: Iterable[tuple[str, Path]], folder: Path | Non
 def content_file(stem: str, suffix: str, data: bytes, folder: Path | None = None) -> Path:
     """``data`` written once to ``<folder>/<stem>-<hash of data><suffix>``; its path."""
     name = f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    target = (folder or Path(tempfile.gettempdir()) / "etl_framework-submit") / name
+    return content_file_named((folder or Path(tempfile.gettempdir()) / "etl_framework-submit") / name, data)
+
+
+def content_module(name: str, source: str, folder: Path | None = None) -> Path:
+    """``source`` as the module ``name``: ``<folder>/<hash of source>/<name>.py`` (a module's file
+    name is its import name, so the hash names the folder), written once; its path."""
+    data = source.encode()
+    target = (folder or Path(tempfile.gettempdir()) / "etl_framework-submit") / hashlib.sha256(data).hexdigest()[:16]
+    return content_file_named(target / f"{name}.py", data)
+
+
+def content_file_named(target: Path, data: bytes) -> Path:
+    """``data`` written once to ``target`` (a temporary file renamed into place); its path."""
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")

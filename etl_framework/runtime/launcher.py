@@ -129,9 +129,19 @@ def parse_run_request(tokens: list[str]) -> RunRequest:
     return req
 
 
-def job_argv_with_defaults(job: JobModule, job_argv: list[str], run_id: str) -> tuple[str, list[str]]:
-    """Glue always passes ``--JOB_NAME`` (and ``--JOB_RUN_ID``); add them when the caller did not."""
+def with_default_args(job: JobModule, job_argv: list[str]) -> list[str]:
+    """``job_argv`` and the visual job's ``DefaultArguments`` that it does not give."""
     argv = list(job_argv)
+    for flag, value in job.default_args:
+        if _value_of(argv, flag) is None:
+            argv += [flag, value]
+    return argv
+
+
+def job_argv_with_defaults(job: JobModule, job_argv: list[str], run_id: str) -> tuple[str, list[str]]:
+    """Glue always passes ``--JOB_NAME`` (and ``--JOB_RUN_ID``); add them when the caller did not,
+    and a visual job's ``DefaultArguments`` that the caller did not give."""
+    argv = with_default_args(job, job_argv)
     name = _value_of(argv, "--JOB_NAME")
     if name is None:
         name = job.name
@@ -151,7 +161,12 @@ def _value_of(argv: list[str], flag: str) -> str | None:
 
 
 def run_job(
-    job_spec: str, job_argv: list[str], profile: Profile, module: bool = False, spark: SparkSession | None = None
+    job_spec: str,
+    job_argv: list[str],
+    profile: Profile,
+    module: bool = False,
+    spark: SparkSession | None = None,
+    run_id: str | None = None,
 ) -> RunRecord:
     """Run one job to completion on a session built from ``profile``; never raises for a job failure.
 
@@ -159,7 +174,8 @@ def run_job(
     run built is stopped at its end. ``spark``, a session built from ``profile`` already with the
     Glue shim installed on it (``etl run --watch``'s), is used as it is and left running.
 
-    ``module=True`` takes ``job_spec`` as a module name (``etl run --module``). The run history
+    ``module=True`` takes ``job_spec`` as a module name (``etl run --module``); ``run_id`` is the
+    run's id when the caller has given it out already (the Studio's runs). The run history
     keeps the job's arguments with the values of secret ones masked (``redaction``); the record's
     ``exit_code`` is the job's own (``sys.exit(3)``: 3), 1 for any other failure.
 
@@ -174,7 +190,7 @@ def run_job(
 
     setup_logging(profile.log_level)
     job = resolve_job(job_spec, module=module)
-    run_id = scheduled_run_id() or new_run_id()
+    run_id = run_id or scheduled_run_id() or new_run_id()
     # A driver on a cluster (deployed): its run is the submitter's, named by --JOB_RUN_ID.
     remote = profile.spark.deploy_mode == "cluster" and result.on_cluster(profile.state_dir)
     if remote:

@@ -39,6 +39,8 @@ class JobModule:
     path: Path | None = None
     module: str | None = None
     source: str | None = None  # the script generated from a visual job's graph at ``path``
+    # A visual job's DefaultArguments (``--job-bookmark-option``, ...): a run's own arguments win.
+    default_args: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:
@@ -80,12 +82,21 @@ def resolve_job(spec: str, module: bool = False) -> JobModule:
 
 
 def _graph_job(path: Path) -> JobModule:
-    from ..studio import generate, load_graph
+    from ..studio import GraphFileError, generate, load_graph
 
     if not path.is_file():
         raise JobNotFoundError(f"job {str(path)!r}: no such file")
     name = path.name.removesuffix(next(s for s in GRAPH_SUFFIXES if path.name.endswith(s)))
-    return JobModule(name, path=path.resolve(), source=generate(load_graph(path)))
+    graph = load_graph(path)
+    defaults = graph.job.get("DefaultArguments", {})
+    if not isinstance(defaults, dict) or not all(
+        isinstance(k, str) and k.startswith("--") and isinstance(v, str) for k, v in defaults.items()
+    ):
+        raise GraphFileError(
+            f'{path}: DefaultArguments must be an object of "--name": "value" strings (as create_job takes it), '
+            f"got {defaults!r:.120}"
+        )
+    return JobModule(name, path=path.resolve(), source=generate(graph), default_args=tuple(defaults.items()))
 
 
 def _module_job(spec: str, not_found: str) -> JobModule:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Profile, profile_path
 from ..glue_compat import shim_zip
 from ..jvm import spark_home
 from ..packages import session_conf
-from .archive import content_zip
-from .launcher import RunRequest
+from .archive import content_module, content_zip
+from .launcher import RunRequest, with_default_args
 from .modules import JobModule, resolve_job
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the etl_framework package
@@ -62,15 +63,18 @@ def spark_submit_command(req: RunRequest, profile: Profile) -> list[str]:
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     cmd += spark.submit_args
+    # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
+    on_disk = bool(job.path) and spark.deploy_mode == "client"
     py_files = [str(package_zip())]
-    if job.path and job.source is None:  # a visual job's script is generated again on the driver
+    if job.source is not None and not on_disk:  # a visual job: its generated script, as module job.name
+        py_files.append(str(content_module(job.name, job.source)))
+    elif job.path and job.source is None:  # (a client-mode driver generates a visual job's script again)
         py_files.append(str(job.path))
     # The Glue shim (awsglue, awsgluedq) at the root of a zip of its own: driver and executors import it.
     py_files.append(str(shim_zip()))
     cmd += ["--py-files", ",".join(py_files)]
-    # In cluster deploy mode the job file is not on the driver's disk, only on its PYTHONPATH.
-    on_disk = bool(job.path) and spark.deploy_mode == "client"
     profile_ref = str(profile_path(req.env).resolve())
+    req = replace(req, job_argv=with_default_args(job, req.job_argv))  # the driver may see no graph
     return [*cmd, str(LAUNCHER), *launcher_arguments(req, job, profile_ref, job_on_disk=on_disk)]
 
 
@@ -82,7 +86,8 @@ def launcher_arguments(req: RunRequest, job: JobModule, profile_ref: str, job_on
         out += ["--set", item]
     for item in req.confs:
         out += ["--conf", item]
-    job_ref = [str(job.path)] if job.path and job_on_disk else ["--module", job.module or job.path.stem]  # type: ignore[union-attr]
+    # Off the driver's disk a job is the module of its name (a file's stem; a visual job's generated script).
+    job_ref = [str(job.path)] if job.path and job_on_disk else ["--module", job.module or job.name]
     # After "--" the launcher passes everything on, so a job's own --env or --conf reaches it.
     return [*out, *job_ref, "--", *req.job_argv]
 

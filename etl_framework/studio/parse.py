@@ -365,3 +365,20 @@ def _leftovers(tree: ast.Module, lines: list[str], generated: str) -> list[Lefto
             text = " ".join(lines[i].strip() for i in range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno))
             out.append(Leftover(stmt.lineno, stmt.end_lineno or stmt.lineno, text[:200]))
     return out
+
+
+def is_generated(text: str) -> bool:
+    """Whether ``text`` is, byte for byte, the script some graph generates (no hand edits: safe to
+    generate again over it).
+
+    >>> from etl_framework.studio import from_data, generate
+    >>> source = {"S3JsonSource": {"Name": "In", "Paths": ["x"]}}
+    >>> script = generate(from_data({"CodeGenConfigurationNodes": {"node-1": source}}))
+    >>> is_generated(script), is_generated(script + "print('edited')\\n")
+    (True, False)
+    """
+    try:
+        parsed = parse_script(text)
+        return not parsed.leftovers and generate(parsed.graph) == text
+    except Exception:  # noqa: BLE001 - a script the reader cannot take is not a generated one
+        return False

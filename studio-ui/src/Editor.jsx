@@ -10,6 +10,7 @@ import { api, secs } from './api.js';
 import { layout } from './layout.js';
 
 const NODES_KEY = 'CodeGenConfigurationNodes';
+const BOOKMARK = '--job-bookmark-option';
 const DONE = ['SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT', 'ERROR'];
 let counter = 0;
 
@@ -104,6 +105,7 @@ function FieldInput({ field, value, onChange }) {
         onBlur={() => { if (text !== null) { const items = text.split('\n').map((s) => s.trim()).filter(Boolean); onChange(items.length ? items : undefined); setText(null); } }} />
     );
   }
+  if (field.name === 'Mapping' && field.items === 'structure') return <MappingInput value={value} onChange={onChange} />;
   // Lists of structures, maps, nested lists: the field's JSON, as in the job file.
   return (
     <>
@@ -116,6 +118,49 @@ function FieldInput({ field, value, onChange }) {
         }} />
       {problem && <div className="error">{problem}</div>}
     </>
+  );
+}
+
+// ApplyMapping's Mapping ("Change Schema"): one row per field, its source path (dotted) and type, the
+// key and type it becomes, or dropped.
+const GLUE_TYPES = ['string', 'long', 'int', 'short', 'byte', 'double', 'float', 'decimal', 'boolean', 'date', 'timestamp', 'binary', 'array', 'struct', 'map', 'null'];
+
+function MappingInput({ value, onChange }) {
+  const rows = value || [];
+  const put = (i, patch) => {
+    const next = rows.map((row, j) => {
+      if (j !== i) return row;
+      const merged = { ...row, ...patch };
+      if (!merged.Dropped) delete merged.Dropped;
+      return merged;
+    });
+    onChange(next);
+  };
+  return (
+    <div className="mapping" data-testid="mapping">
+      <datalist id="glue-types">{GLUE_TYPES.map((t) => <option key={t} value={t} />)}</datalist>
+      {rows.map((row, i) => (
+        <div key={i} className={`mapping-row ${row.Dropped ? 'dropped' : ''}`} data-testid={`mapping-row-${i}`}>
+          <input aria-label="source path" data-testid={`mapping-from-${i}`} placeholder="source.path" value={(row.FromPath || []).join('.')}
+            onChange={(e) => put(i, { FromPath: e.target.value.split('.') })} />
+          <input aria-label="source type" data-testid={`mapping-fromtype-${i}`} list="glue-types" placeholder="type" value={row.FromType ?? ''}
+            onChange={(e) => put(i, { FromType: e.target.value })} />
+          <span className="muted">→</span>
+          <input aria-label="target key" data-testid={`mapping-tokey-${i}`} placeholder="target key" value={row.ToKey ?? ''}
+            onChange={(e) => put(i, { ToKey: e.target.value })} />
+          <input aria-label="target type" data-testid={`mapping-totype-${i}`} list="glue-types" placeholder="type" value={row.ToType ?? ''}
+            onChange={(e) => put(i, { ToType: e.target.value })} />
+          <span className="mapping-actions">
+            <label title="drop the field"><input type="checkbox" data-testid={`mapping-drop-${i}`} checked={Boolean(row.Dropped)}
+              onChange={(e) => put(i, { Dropped: e.target.checked })} />drop</label>
+            <button type="button" title="remove the row" data-testid={`mapping-remove-${i}`}
+              onClick={() => { const next = rows.filter((_, j) => j !== i); onChange(next.length ? next : undefined); }}>×</button>
+          </span>
+        </div>
+      ))}
+      <button type="button" data-testid="mapping-add"
+        onClick={() => onChange([...rows, { ToKey: '', FromPath: [''], FromType: 'string', ToType: 'string' }])}>Add field</button>
+    </div>
   );
 }
 
@@ -152,6 +197,7 @@ function Preview({ result }) {
   if (!result.ok) return <p className="error" data-testid="preview-message">{result.message}</p>;
   return (
     <div className="preview">
+      {result.note && <p className="muted" data-testid="preview-note">Preview of {result.note}; a preview writes nothing.</p>}
       <pre className="schema" data-testid="preview-schema">{result.schema}</pre>
       <table data-testid="preview-rows">
         <thead><tr>{result.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
@@ -248,7 +294,9 @@ function EditorCanvas() {
     try {
       const saved = await api('/api/job-file', { method: 'PUT', body: { path, graph: data } });
       setErrors(saved.errors);
-      setMessage(`Saved ${saved.path}${saved.errors.length ? ` (${saved.errors.length} errors to fix before it runs)` : ''}`);
+      const script = saved.script ? ` and its script ${saved.script}` : '';
+      const problems = saved.errors.length ? ` (${saved.errors.length} errors to fix before it runs)` : '';
+      setMessage(`Saved ${saved.path}${script}${problems}${saved.script_kept ? `; ${saved.script_kept}` : ''}`);
       if (!files.includes(saved.path)) setFiles([...files, saved.path].sort());
       return saved;
     } catch (e) { setMessage(e.message); return null; }
@@ -281,6 +329,14 @@ function EditorCanvas() {
     setSelected(id);
   }, [flow]);
 
+  // Glue's job bookmark setting is a default argument of the job, kept with the graph in the job file.
+  const setBookmark = (option) => setJob((j) => {
+    const { [BOOKMARK]: _, ...rest } = j.DefaultArguments || {};
+    const args = option ? { ...rest, [BOOKMARK]: option } : rest;
+    const { DefaultArguments: __, ...others } = j;
+    return Object.keys(args).length ? { ...others, DefaultArguments: args } : others;
+  });
+
   const autoLayout = () => { setNodes(layout(nodes, edges)); setTimeout(() => flow.fitView(), 50); };
   const selectedNode = nodes.find((n) => n.id === selected);
   const groups = ['source', 'transform', 'target'];
@@ -295,6 +351,12 @@ function EditorCanvas() {
           {files.map((f) => <option key={f} value={f}>{f}</option>)}
         </select>
         <input data-testid="job-path" value={path} onChange={(e) => setPath(e.target.value)} />
+        <label className="small">Job bookmark (DefaultArguments)
+          <select data-testid="job-bookmark" value={job.DefaultArguments?.[BOOKMARK] ?? ''} onChange={(e) => setBookmark(e.target.value)}>
+            <option value="">(not set: disabled)</option>
+            {['job-bookmark-enable', 'job-bookmark-disable', 'job-bookmark-pause'].map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+        </label>
         <div className="buttons">
           <button onClick={newJob}>New</button>
           <button data-testid="save-button" onClick={save}>Save</button>

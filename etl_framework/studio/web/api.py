@@ -8,8 +8,10 @@ from typing import Any
 
 from ...errors import EtlError
 from ...runtime.modules import GRAPH_SUFFIXES
-from ..graph import GraphFileError, JobGraph, from_data, load_graph, save_graph
+from ..codegen import generate
+from ..graph import GraphFileError, JobGraph, from_data, load_graph, save_graph, write_atomic
 from ..nodes import SUPPORTED, node_spec
+from ..parse import is_generated
 from ..validate import validate
 from .security import PathRefused, inside
 
@@ -114,7 +116,23 @@ class JobFiles:
 
     def save(self, name: Any, graph: JobGraph) -> dict[str, Any]:
         """Write the file (a temporary file renamed over it: an error never leaves it truncated).
-        A graph with errors is saved too, as a draft; its errors come back for the canvas."""
+        A graph with errors is saved too, as a draft; its errors come back for the canvas. A valid
+        graph's script is written beside it (``x.glue.json`` -> ``x.py``, as Glue Studio saves the
+        script with the job), unless a ``x.py`` is there with lines no graph generates (``script_kept``
+        says so)."""
         path = self.path(name)
         save_graph(graph, path)
-        return {"path": self.relative(path), "saved": True, "errors": errors_of(graph)}
+        errors = errors_of(graph)
+        saved: dict[str, Any] = {"path": self.relative(path), "saved": True, "errors": errors, "script": None}
+        if errors:
+            return saved
+        suffix = next(s for s in GRAPH_SUFFIXES if path.name.endswith(s))
+        script = path.with_name(path.name.removesuffix(suffix) + ".py")
+        if script.exists() and not is_generated(script.read_text(encoding="utf-8", errors="replace")):
+            kept = self.relative(script)
+            saved["script_kept"] = (
+                f"{kept} has lines no graph generates: not overwritten (etl studio parse {kept} lists them)"
+            )
+            return saved
+        write_atomic(script, generate(graph))
+        return {**saved, "script": self.relative(script)}

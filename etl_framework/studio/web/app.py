@@ -26,7 +26,7 @@ the field, 403 for a refusal, 404 for what does not exist):
     POST /api/validate       {graph}            the graph's errors, each naming node and field
     POST /api/script         {graph}            the generated script, or the errors
     POST /api/preview        {graph, node, limit?}  rows and printSchema tree of a node's output
-    POST /api/job-runs       {path}             run a saved job file (etl run in a child process)
+    POST /api/job-runs       {path}             run a saved job file as etl run does (local: in this process)
     GET  /api/job-runs/RUN_ID                   that run: status, summary, log tail, failing node
 """
 
@@ -67,11 +67,12 @@ def create_app(
     project: Path | None = None,
 ) -> Flask:
     """The app for ``profile``, serving ``project`` (default: the working directory) on ``host:port``;
-    ``spark`` makes the session the catalog and previews use; runs get ``profile_options``."""
+    ``spark`` makes the session the catalog and previews use, and a local profile's runs; a cluster
+    profile's runs are ``etl run`` with ``profile_options``."""
     project = (project or Path.cwd()).resolve()
     console = Console(profile, spark)
     files = JobFiles(project, jobs_dir(), console.state_dir)
-    runs = StudioRuns(console, profile_options or [])
+    runs = StudioRuns(console, profile, spark, profile_options or [])
     hosts = allowed_hosts(host, port)
     app = Flask(__name__, static_folder=str(STATIC / "assets"), static_url_path="/assets")
 

@@ -4,7 +4,8 @@ own Spark session (Glue Studio needs a paid interactive session for this).
 The script of the graph cut down to the node and what it reads from (no target below it runs, so
 nothing is written) is generated as ``etl studio generate`` writes it and executed as ``etl run``
 executes a Glue script; the node's frame is then limited to the first rows, which Spark reads
-without going through the whole source when the path allows it.
+without going through the whole source when the path allows it. A target shows the rows it would
+write: its input's, computed the same way (the target itself does not run).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PREVIEW_JOB = "studio-preview"
-_lock = threading.Lock()  # one preview at a time: they share the session and the Glue shim's globals
+# One preview or Studio run at a time: they share the session and the Glue shim's globals (runs.py).
+LOCK = threading.Lock()
 
 
 def upstream(graph: JobGraph, node_id: str) -> JobGraph:
@@ -49,27 +51,31 @@ def refusal(node_id: str, message: str) -> dict[str, Any]:
 
 def preview(graph: JobGraph, node_id: str, spark: SparkSession, profile: Profile, limit: int = 20) -> dict[str, Any]:
     """``{"ok": True, "columns", "rows", "schema"}`` for the node's output (``schema``: Glue's
-    printSchema tree, choices included), or ``{"ok": False, "message"}`` saying why the node
-    cannot be previewed."""
+    printSchema tree, choices included; a target's: its input's, with a ``note`` saying so), or
+    ``{"ok": False, "message"}`` saying why the node cannot be previewed."""
     node = graph.nodes.get(node_id)
     if node is None:
         return refusal(node_id, f"no node {node_id!r} in the graph")
+    shown, note = node, None
     if node.type.endswith("Target"):
-        return refusal(node_id, f"node {node_id} ({node.name}) is a target: it writes data; preview its input instead")
-    if node.type in COLLECTION_OUTPUTS:
+        if len(node.inputs) != 1 or node.inputs[0] not in graph.nodes:
+            return refusal(node_id, f"node {node_id} ({node.name}) is a target without an input: connect one")
+        shown = graph.nodes[node.inputs[0]]
+        note = f"the rows node {node_id} ({node.name}) would write, from its input {shown.id} ({shown.name})"
+    if shown.type in COLLECTION_OUTPUTS:
         return refusal(
             node_id,
-            f"node {node_id} ({node.name}) outputs a collection of frames: add a SelectFromCollection after it and"
+            f"node {shown.id} ({shown.name}) outputs a collection of frames: add a SelectFromCollection after it and"
             " preview that",
         )
-    part = upstream(graph, node_id)
+    part = upstream(graph, shown.id)
     errors = validate(part)
     if errors:
         return refusal(node_id, "cannot preview until these are fixed: " + "; ".join(str(e) for e in errors))
     script = generate(part)
     namespace: dict[str, Any] = {"__name__": f"etl_job_{PREVIEW_JOB}"}
-    saved_argv = sys.argv
-    with _lock:
+    with LOCK:
+        saved_argv = sys.argv
         try:
             install()
             install(spark.sparkContext)
@@ -77,10 +83,11 @@ def preview(graph: JobGraph, node_id: str, spark: SparkSession, profile: Profile
             run = ActiveRun(PREVIEW_JOB, new_run_id(), profile, {"JOB_NAME": PREVIEW_JOB})
             with activate(run), attached_spark_context(lambda: spark):
                 exec(compile(script, graph.source, "exec"), namespace)
-            frame = namespace[variable_name(node)]
-            return {"node": node_id, "ok": True, **_rows(frame, limit), "schema": render_schema(frame.schema())}
+            frame = namespace[variable_name(shown)]
+            found = {"node": node_id, "ok": True, **_rows(frame, limit), "schema": render_schema(frame.schema())}
+            return {**found, "note": note} if note else found
         except Exception as exc:  # noqa: BLE001 - the user's job failing is what the preview reports
-            return refusal(node_id, f"node {node_id} ({node.name}) cannot be previewed: {error_text(exc)}")
+            return refusal(node_id, f"node {shown.id} ({shown.name}) cannot be previewed: {error_text(exc)}")
         finally:
             sys.argv = saved_argv
 
