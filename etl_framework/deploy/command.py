@@ -44,21 +44,20 @@ def spark_submit(
     ``files``: what spark-submit ships to the containers' working folders, ``--files``)."""
     spark = profile.spark
     conf = dict(spark.conf)
-    if package.env is not None:
-        if serverless:  # EMR Serverless sets the interpreters through the driver's and executors' environment
-            conf["spark.archives"] = f"{uris[package.env]}#{ENVIRONMENT}"
-            conf["spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON"] = PYTHON
-            conf["spark.emr-serverless.driverEnv.PYSPARK_PYTHON"] = PYTHON
-            conf["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON
-        else:
-            conf["spark.pyspark.python"] = PYTHON
-            if spark.deploy_mode == "cluster":  # the driver runs in a container that has the archive
-                conf["spark.pyspark.driver.python"] = PYTHON
+    if serverless:  # EMR Serverless sets the interpreters through the driver's and executors' environment
+        conf["spark.archives"] = f"{uris[package.env]}#{ENVIRONMENT}"
+        conf["spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON"] = PYTHON
+        conf["spark.emr-serverless.driverEnv.PYSPARK_PYTHON"] = PYTHON
+        conf["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON
+    else:
+        conf["spark.pyspark.python"] = PYTHON
+        if spark.deploy_mode == "cluster":  # the driver runs in a container that has the archive
+            conf["spark.pyspark.driver.python"] = PYTHON
     options = [] if serverless else ["--deploy-mode", spark.deploy_mode]
     options += ["--name", spark.app_name or job.name]
     if spark.packages:  # the cluster fetches them; no JAR of this machine's Ivy cache travels
         options += ["--packages", ",".join(coordinate(p) for p in spark.packages)]
-    if package.env is not None and not serverless:
+    if not serverless:
         options += ["--archives", f"{uris[package.env]}#{ENVIRONMENT}"]
     for key, value in conf.items():
         options += ["--conf", f"{key}={value}"]
