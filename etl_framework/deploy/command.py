@@ -1,5 +1,5 @@
-"""The spark-submit arguments of a deployed run: every file an S3 location of the staged package
-(on YARN directly, a file of this machine that spark-submit ships).
+"""The spark-submit arguments of a deployed run: every file where the package is staged (an S3
+location; on YARN directly, in ``deploy.stage_dir`` on the cluster's file system).
 
 EMR steps pass them to ``spark-submit`` through ``command-runner.jar``; EMR Serverless takes the
 options as ``sparkSubmitParameters`` and the launcher as ``entryPoint``. The job is named by
@@ -40,7 +40,7 @@ def spark_submit(
     serverless: bool,
     files: list[str] | None = None,
 ) -> SparkSubmit:
-    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> S3 location;
+    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> its location;
     ``files``: what spark-submit ships to the containers' working folders, ``--files``)."""
     spark = profile.spark
     conf = dict(spark.conf)
