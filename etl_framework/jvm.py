@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import zipfile
@@ -95,3 +96,10 @@ def spark_home() -> Path:
     import pyspark
 
     return Path(pyspark.__file__).parent
+
+
+def hadoop_fs(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Hadoop's ``FsShell`` (``hadoop fs ARGS``) run with Spark's JARs, in a JVM of its own: the
+    submitter's access to a cluster's file system (``HADOOP_CONF_DIR`` names the cluster)."""
+    cmd = [str(spark_home() / "bin" / "spark-class"), "org.apache.hadoop.fs.FsShell", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)

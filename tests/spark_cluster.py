@@ -26,12 +26,14 @@ def free_port() -> int:
 @dataclass
 class StandaloneCluster:
     workdir: Path
+    env: dict[str, str] | None = None  # the processes' environment (default: this one's)
     master_url: str = ""
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def _spawn(self, name: str, *args: str) -> tuple[subprocess.Popen, Path]:
         log = self.workdir / f"{name}.log"
-        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": str(self.workdir / "work")}
+        base = os.environ if self.env is None else self.env
+        env = {**base, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": str(self.workdir / "work")}
         proc = subprocess.Popen(
             [str(spark_home() / "bin" / "spark-class"), *args],
             stdout=log.open("w"),

@@ -5,8 +5,10 @@ never runs one: its steps stay RUNNING, its serverless job runs are SUCCESS at o
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -21,8 +23,8 @@ from moto.emr.models import emr_backends
 
 from etl_framework.cli import main
 from etl_framework.config import load_profile
-from etl_framework.deploy import build
-from etl_framework.deploy.package import cache_dir
+from etl_framework.deploy import build, cluster_staging
+from etl_framework.deploy.package import cache_dir, cluster_requirements
 from etl_framework.runtime import launcher
 from etl_framework.runtime.history import RunHistory
 
@@ -31,14 +33,15 @@ from .moto_server import REGION, MotoServer
 
 BUCKET = "deploy-bucket"
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/etl-job"  # moto refuses another account's role
-REQUIREMENTS = "six==1.17.0\n"  # one small pure package: what pip reaches here, and quick to install
+# One small pure package of the job's own, beyond the framework's (the YARN tests' job imports it):
+# the tests build one environment archive.
+REQUIREMENTS = "tabulate==0.9.0\n"
 # A Glue-style script that needs no Spark: the launcher runs it without starting a JVM.
 JOB = """import sys
-import six
 from etl_framework import getResolvedOptions
 
 args = getResolvedOptions(sys.argv, ["day"])
-print("hello", six.__name__, args["day"])
+print("hello", args["day"])
 """
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "moto-secret"}
 # A Glue-style script that uses Spark: on YARN a driver must start a SparkContext.
@@ -103,7 +106,7 @@ def project(tmp_path, monkeypatch, moto, aws, env_cache):
             "execution_role_arn": ROLE,
         },
     }
-    on_yarn = {**common, "deploy": {"target": "yarn", "requirements": "requirements.txt"}}
+    on_yarn = {**common, "deploy": {"target": "yarn", "requirements": "requirements.txt", "stage_dir": "hdfs:///etl"}}
     root = use_project(
         tmp_path,
         {
@@ -168,7 +171,13 @@ def test_package_rebuilds_byte_identical_with_content_names(project, tmp_path, e
     names = {n.split("-")[0]: n for n in first}
     with tarfile.open(tmp_path / "dist1" / names["env"]) as env:
         members = {m.name: m for m in env.getmembers()}
-    assert "lib/python3.11/site-packages/six.py" in members and members["bin/python"].issym()
+    # the job's package and the framework's own (those with native code too); not the cluster's pyspark
+    site = "lib/python3.11/site-packages/"
+    for module in ("tabulate", "yaml", "boto3", "botocore", "croniter", "pyarrow", "deltalake", "delta", "pandas"):
+        assert f"{site}{module}/__init__.py" in members, module
+    assert {p.split("==")[0] for p in cluster_requirements()} >= {"pyyaml", "boto3", "pyarrow", "deltalake"}
+    assert not [n for n in members if n.startswith((f"{site}pyspark", f"{site}py4j", f"{site}flask"))]
+    assert members["bin/python"].issym()
     assert {m.mtime for m in members.values()} == {0} and {m.uid for m in members.values()} == {0}
     code = zipfile.ZipFile(tmp_path / "dist1" / names["etl_framework"]).namelist()
     assert "hello.py" in code and "etl_framework/runtime/launcher.py" in code
@@ -259,7 +268,7 @@ def test_emr_step_runs_from_s3_and_a_second_run_uploads_nothing(project, aws, mo
     args = step["Config"]["Args"]
     assert launcher.main(args[args.index(f"{prefix}{names['launcher']}") + 1 :]) == 0
     out = capsys.readouterr().out
-    assert "hello six 2026-11-01" in out and "job=hello" in out and "status=SUCCEEDED" in out
+    assert "hello 2026-11-01" in out and "job=hello" in out and "status=SUCCEEDED" in out
 
 
 def test_emr_serverless_job_run_carries_the_package(project, aws, capsys):
@@ -324,9 +333,12 @@ def test_dry_run_prints_the_api_requests_masked_and_uploads_nothing(project, aws
     argv = json.loads(capsys.readouterr().out)["spark-submit"]
     package = build(load_profile("yarn"), cache_dir() / "package")
     assert argv[0].endswith("/bin/spark-submit") and argv[1:5] == ["--master", "yarn", "--deploy-mode", "cluster"]
-    assert argv[argv.index("--files") + 1] == str(package.profile)
-    assert argv[argv.index("--archives") + 1] == f"{package.env}#environment"
-    assert argv[argv.index(str(package.launcher)) + 1 :][:2] == ["--env", package.profile.name]
+    # every file from the stage folder on the cluster's file system: nothing of this machine's
+    assert argv[argv.index("--files") + 1] == f"hdfs:///etl/{package.profile.name}"
+    assert argv[argv.index("--archives") + 1] == f"hdfs:///etl/{package.env.name}#environment"
+    assert argv[argv.index("--py-files") + 1] == f"hdfs:///etl/{package.code.name},hdfs:///etl/{package.shim.name}"
+    assert argv[argv.index(f"hdfs:///etl/{package.launcher.name}") + 1 :][:2] == ["--env", package.profile.name]
+    assert not [a for a in argv[1:] if str(cache_dir()) in a]
     assert argv[argv.index("--db_password") + 1] == "***"
 
 
@@ -417,15 +429,134 @@ def test_bad_input_names_what_is_wrong_and_submits_nothing(
         aws["emr-serverless"].list_job_runs(applicationId=project["app"])
 
 
+@pytest.mark.parametrize(
+    ("stage", "message"),
+    [
+        ("", "key 'deploy.stage_dir' is required for target yarn (the hdfs:// folder on the cluster"),
+        ("/etl/deploy", "key 'deploy.stage_dir' must be a folder on the cluster's file system"),
+    ],
+)
+def test_yarn_needs_a_stage_folder_on_the_cluster(project, monkeypatch, capsys, stage, message):
+    hadoop_conf = project["root"] / "hadoop-conf"
+    hadoop_conf.mkdir()
+    (hadoop_conf / "yarn-site.xml").write_text("<configuration/>")
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(hadoop_conf))
+    assert main(["run", "hello", "--env", "yarn", "--set", f"deploy.stage_dir={stage}"]) == 2
+    assert message in capsys.readouterr().err
+
+
+# --- the environment archive on a machine whose Python has nothing ---------------------------------
+
+# Where the modules a run needs come from, on the driver and the executors: the job's own package
+# (tabulate), the framework's dependencies (native code too), the framework.
+PROBE = """
+def probe(_=None):
+    import sys, boto3, deltalake, pyarrow, tabulate, yaml, etl_framework
+    return [sys.prefix, *(m.__file__ for m in (boto3, deltalake, pyarrow, tabulate, yaml, etl_framework))]
+"""
+# The job's own package and the framework's on the executors (PROBE), and a DynamicFrame's Python
+# function run there, from the bundled order export to Parquet.
+STANDALONE_JOB = """import sys
+from pyspark.context import SparkContext
+from etl_framework import GlueContext, getResolvedOptions
+{PROBE}
+args = getResolvedOptions(sys.argv, ["source", "out"])
+ctx = GlueContext(SparkContext.getOrCreate())
+orders = ctx.create_dynamic_frame.from_options("s3", {"paths": [args["source"]]}, format="json")
+loud = orders.select_fields(["order_id", "status"]).map(lambda r: {**r, "status": r["status"].upper()})
+ctx.write_dynamic_frame.from_options(loud, "s3", {"path": args["out"]}, format="parquet")
+executors = ctx.spark_session.sparkContext.parallelize(range(2), 2).map(probe).collect()
+print("probed", __import__("json").dumps([probe(), executors]))
+""".replace("{PROBE}", PROBE)
+
+
+@pytest.mark.cluster
+def test_the_environment_archive_runs_the_job_on_a_worker_with_a_bare_python(
+    tmp_path, monkeypatch, env_cache, spark_session
+):
+    """A standalone worker whose Python is a bare virtualenv's runs the executors, and a driver whose
+    Python is only the unpacked archive (another machine's view): the package is all they have."""
+    from etl_framework.deploy.command import spark_submit
+    from etl_framework.jvm import spark_home
+    from etl_framework.runtime.modules import resolve_job
+
+    from .spark_cluster import StandaloneCluster
+
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    bare = tmp_path / "bare"
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    for module in ("yaml", "pyarrow", "tabulate", "pyspark", "etl_framework"):  # it really has none
+        assert subprocess.run([bare / "bin" / "python", "-c", f"import {module}"], env=clean).returncode != 0
+    cluster = StandaloneCluster(tmp_path / "spark", env={**clean, "PYSPARK_PYTHON": str(bare / "bin" / "python")})
+    cluster.start()
+    try:
+        profile = {"spark": {"master": cluster.master_url}, "state_dir": str(tmp_path / "state")}
+        profile["deploy"] = {"requirements": "requirements.txt"}
+        use_project(
+            tmp_path,
+            {
+                "jobs/probe.py": STANDALONE_JOB,
+                "conf/requirements.txt": REQUIREMENTS,
+                "conf/bare.yaml": yaml.safe_dump(profile),
+            },
+            monkeypatch,
+        )
+        package = build(load_profile("bare"), tmp_path / "dist")
+        driver_env = tmp_path / "driver-env"
+        with tarfile.open(package.env) as archive:
+            archive.extractall(driver_env, filter="tar")
+        out = tmp_path / "out"
+        export = Path(__file__).parents[1] / "jobs" / "sample_data" / "orders"
+        req = launcher.RunRequest(job="probe", job_argv=["--source", f"{export}/", "--out", str(out)])
+        # etl's command for the package, each file where it is here (client deploy mode: this driver)
+        cmd = spark_submit(
+            req, resolve_job("probe"), load_profile("bare"), package, {p: str(p) for p in package.files}, False
+        )
+        confs = [
+            "--conf",
+            f"spark.pyspark.driver.python={driver_env}/bin/python",
+            "--conf",
+            "spark.executor.memory=512m",
+        ]
+        argv = [str(spark_home() / "bin" / "spark-submit"), "--master", cluster.master_url, *confs, *cmd.argv()]
+        done = subprocess.run(argv, env=clean, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-4000:]
+    finally:
+        cluster.stop()
+    driver, executors = json.loads(next(x for x in done.stdout.splitlines() if x.startswith("probed "))[7:])
+    assert driver[0] == str(driver_env)
+    assert all(m.startswith(f"{driver_env}/lib/python3.11/site-packages/") for m in driver[1:-1]), driver
+    for executor in executors:  # the worker's own Python ran none of it
+        _assert_from_the_package(executor, package)
+    assert list((cluster.workdir / "work").glob("app-*/*/environment/bin/python"))
+    lines = [
+        json.loads(line)
+        for path in sorted(export.glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+        if _is_json(line)
+    ]
+    rows = sorted((r.order_id, r.status) for r in spark_session.read.parquet(str(out)).collect())
+    assert rows == sorted((o["order_id"], o["status"].upper()) for o in lines)
+    assert "status=SUCCEEDED" in done.stdout
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
 # --- YARN: the package run for real, in cluster deploy mode on a Hadoop mini cluster ---------------
 
 # A job of the tests' own: the bundled order export (malformed lines and all) from HDFS to Parquet
-# on HDFS with a bookmark, and what ran it: the driver's and executors' Python, and a package
-# (tabulate) that only the environment archive has.
+# on HDFS with a bookmark, and what ran it (PROBE).
 YARN_JOB = """import sys
-import tabulate
 from pyspark.context import SparkContext
 from etl_framework import GlueContext, Job, getResolvedOptions
+{PROBE}
 
 args = getResolvedOptions(sys.argv, ["JOB_NAME", "source", "out"])
 ctx = GlueContext(SparkContext.getOrCreate())
@@ -436,13 +567,12 @@ orders = ctx.create_dynamic_frame.from_options(
 )
 picked = orders.select_fields(["order_id", "status"])
 ctx.write_dynamic_frame.from_options(picked, "s3", {"path": args["out"]}, format="parquet", transformation_ctx="out")
-executors = ctx.spark_session.sparkContext.parallelize(range(2), 2).map(lambda _: __import__("sys").prefix)
-probe = [(sys.prefix, sorted(set(executors.collect())), tabulate.__version__)]
-ctx.spark_session.createDataFrame(probe, "driver string, executors array<string>, tabulate string").write.json(
-    args["out"] + "_probe"
-)
+executors = ctx.spark_session.sparkContext.parallelize(range(2), 2).map(probe).collect()
+schema = "driver array<string>, executors array<array<string>>"
+probed = ctx.spark_session.createDataFrame([(probe(), executors)], schema)
+probed.write.json(args["out"] + "_probe")
 job.commit()
-"""
+""".replace("{PROBE}", PROBE)
 
 
 @pytest.fixture(scope="module")
@@ -461,14 +591,11 @@ def yarn(tmp_path_factory):
 
 
 def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
-    import site
-
     from etl_framework.packages import spark_jars_dir
 
     # The cluster's nodes have Spark (the ResourceManager's containers use this machine's JARs,
-    # as EMR's use its own) and the framework's dependencies (this venv's site-packages, as a
-    # bootstrap action installs them); the job's own package comes in the environment archive.
-    cluster_python = ":".join(site.getsitepackages())
+    # as EMR's use its own) and a Python without any package: the framework's dependencies and the
+    # job's come in the environment archive, pyspark from the cluster's Spark.
     conf = {
         "spark.yarn.jars": f"local:{spark_jars_dir()}/*",
         "spark.yarn.maxAppAttempts": "1",
@@ -477,8 +604,6 @@ def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
         "spark.executor.instances": "1",
         "spark.executor.cores": "2",
         "spark.sql.shuffle.partitions": "2",
-        "spark.yarn.appMasterEnv.PYTHONPATH": cluster_python,
-        "spark.executorEnv.PYTHONPATH": cluster_python,
     }
     return {
         "spark": {"master": "yarn", "deploy_mode": "cluster", "conf": conf},
@@ -488,6 +613,7 @@ def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
         "deploy": {
             "target": "yarn",
             "state_dir": f"{hdfs}/state",
+            "stage_dir": f"{hdfs}/deploy",
             "requirements": "requirements.txt",
             "poll_seconds": 0.5,
         },
@@ -518,7 +644,7 @@ def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeyp
         tmp_path,
         {
             "jobs/yarn_orders.py": YARN_JOB,
-            "conf/requirements.txt": "tabulate==0.9.0\n",
+            "conf/requirements.txt": REQUIREMENTS,
             "conf/yarn.yaml": yaml.safe_dump(_yarn_profile(tmp_path, hdfs)),
         },
         monkeypatch,
@@ -535,6 +661,15 @@ def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeyp
     assert "status=SUCCEEDED" in summary[0]
     assert f"read={len(lines)} written={len(valid)} errors={len(lines) - len(valid)}" in summary[0]
     assert f"etl: YARN application {app}: RUNNING (" in err and f"etl: YARN application {app}: SUCCEEDED (" in err
+    # the package was put in deploy.stage_dir, and YARN localized it from there: spark-submit sent none of it
+    assert f"etl: staged 5 files under {hdfs}/deploy/ (5 uploaded)" in printed
+    package = build(load_profile("yarn"), cache_dir() / "package")
+    submitted = (cache_dir() / "yarn" / f"yarn_orders-{os.getpid()}.log").read_text()
+    uploads = [line for line in submitted.splitlines() if "Uploading resource" in line]
+    assert uploads and not [line for line in uploads for p in package.files if p.name in line], uploads
+    assert f"Not copying {hdfs}/deploy/{package.env.name}" in submitted
+    # unchanged: nothing is put again
+    assert cluster_staging.stage(load_profile("yarn"), package.files) == []
     (record,) = RunHistory(str(root / "state")).list("yarn_orders")
     assert record.status == "SUCCEEDED" and record.args["application_id"] == app and record.args["target"] == "yarn"
     assert record.metrics["written"] == len(valid)
@@ -542,11 +677,21 @@ def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeyp
     rows = sorted((r.order_id, r.status) for r in spark_session.read.parquet(out).collect())
     assert rows == sorted((o.get("order_id"), o.get("status")) for o in valid)
     probe = spark_session.read.json(f"{out}_probe").first()
-    # the environment archive's Python ran the driver and the executors, with the job's package
-    assert probe.driver.endswith("/environment") and probe.tabulate == "0.9.0"
-    assert [p.rsplit("/", 1)[-1] for p in probe.executors] == ["environment"]
+    # the environment archive's Python ran the driver and the executors, with the framework's
+    # packages and the job's from the archive, and the framework from the package's zip
+    _assert_from_the_package(probe.driver, package)
+    for executor in probe.executors:
+        _assert_from_the_package(executor, package)
     # the bookmark is on the cluster's state_dir, committed by this run
     assert BookmarkStore(f"{hdfs}/state").committed_by("yarn_orders", record.run_id).version == 1
+
+
+def _assert_from_the_package(probed: list[str], package) -> None:
+    """``PROBE``'s answer: the archive's Python, its packages, the framework from the package's zip."""
+    prefix, *modules, framework = probed
+    assert prefix.endswith("/environment"), probed
+    assert all(m.startswith(f"{prefix}/lib/python3.11/site-packages/") for m in modules), probed
+    assert f"/{package.code.name}/etl_framework/__init__.py" in framework, probed
 
 
 @pytest.mark.cluster

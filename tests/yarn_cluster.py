@@ -72,6 +72,12 @@ def _settings() -> dict[str, str]:
     return settings
 
 
+def client_env() -> dict[str, str]:
+    """This environment without its Python path (the tests' checkout): Spark's YARN client passes
+    ``PYTHONPATH`` on to the containers, whose Python must have only what the package brings."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 @dataclass
 class MiniYarnCluster:
     workdir: Path
@@ -100,7 +106,7 @@ class MiniYarnCluster:
 
     def env(self) -> dict[str, str]:
         """The environment of a client of this cluster (spark-submit)."""
-        return {**os.environ, "HADOOP_CONF_DIR": str(self.conf_dir), "YARN_CONF_DIR": str(self.conf_dir)}
+        return {**client_env(), "HADOOP_CONF_DIR": str(self.conf_dir), "YARN_CONF_DIR": str(self.conf_dir)}
 
     def start(self, timeout: float = 180) -> MiniYarnCluster:
         self.conf_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +137,7 @@ class MiniYarnCluster:
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
             cwd=self.workdir,
-            env={**os.environ, "JAVA_HOME": java_home},
+            env={**client_env(), "JAVA_HOME": java_home},
             start_new_session=True,  # its own process group: we stop it and its children only
         )
         deadline = time.monotonic() + timeout

@@ -44,7 +44,7 @@ Schema (every key optional except ``spark.master``)::
       NAME: {url: jdbc:postgresql://host:5432/db, user: etl, password: "${DB_PASSWORD}",
              driver: null, enforce_ssl: false}
     deploy:                              # etl package, and etl run on EMR (see etl_framework.deploy)
-      target: null | emr | emr-serverless # null: spark-submit to spark.master
+      target: null | emr | emr-serverless | yarn  # null: spark-submit to spark.master
       s3_prefix: s3://bucket/prefix      # where the artefacts are staged
       endpoint_url: null                 # S3 and EMR endpoint (moto, MinIO); default: AWS
       region: null                       # default: the AWS environment's
@@ -57,6 +57,8 @@ Schema (every key optional except ``spark.master``)::
       action_on_failure: CONTINUE        # emr: CONTINUE | CANCEL_AND_WAIT | TERMINATE_CLUSTER
       application_id: null               # emr-serverless: the application
       execution_role_arn: null           # emr-serverless: the job run's role
+      state_dir: null                    # the driver's state_dir on the cluster (hdfs://, s3a://)
+      stage_dir: null                    # yarn: the hdfs:// folder the package is put in
 """
 
 from .profile import (

@@ -70,6 +70,7 @@ SCHEMA: dict[str, Any] = {
         "application_id": Key(str),
         "execution_role_arn": Key(str),
         "state_dir": Key(str),
+        "stage_dir": Key(str),
     },
 }
 
@@ -146,6 +147,7 @@ class DeploySettings:
     # The driver's state_dir on the cluster (hdfs://, s3a://: bookmarks, run results); the
     # submitter keeps its run history in the profile's own state_dir.
     state_dir: str | None = None
+    stage_dir: str | None = None  # yarn: the folder on the cluster's file system the package is put in
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The spark-submit arguments of a deployed run: every file an S3 location of the staged package
-(on YARN directly, a file of this machine that spark-submit ships).
+"""The spark-submit arguments of a deployed run: every file where the package is staged (an S3
+location; on YARN directly, in ``deploy.stage_dir`` on the cluster's file system).
 
 EMR steps pass them to ``spark-submit`` through ``command-runner.jar``; EMR Serverless takes the
 options as ``sparkSubmitParameters`` and the launcher as ``entryPoint``. The job is named by
@@ -40,25 +40,24 @@ def spark_submit(
     serverless: bool,
     files: list[str] | None = None,
 ) -> SparkSubmit:
-    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> S3 location;
+    """The arguments that run ``job`` from the staged ``package`` (``uris``: file -> its location;
     ``files``: what spark-submit ships to the containers' working folders, ``--files``)."""
     spark = profile.spark
     conf = dict(spark.conf)
-    if package.env is not None:
-        if serverless:  # EMR Serverless sets the interpreters through the driver's and executors' environment
-            conf["spark.archives"] = f"{uris[package.env]}#{ENVIRONMENT}"
-            conf["spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON"] = PYTHON
-            conf["spark.emr-serverless.driverEnv.PYSPARK_PYTHON"] = PYTHON
-            conf["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON
-        else:
-            conf["spark.pyspark.python"] = PYTHON
-            if spark.deploy_mode == "cluster":  # the driver runs in a container that has the archive
-                conf["spark.pyspark.driver.python"] = PYTHON
+    if serverless:  # EMR Serverless sets the interpreters through the driver's and executors' environment
+        conf["spark.archives"] = f"{uris[package.env]}#{ENVIRONMENT}"
+        conf["spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON"] = PYTHON
+        conf["spark.emr-serverless.driverEnv.PYSPARK_PYTHON"] = PYTHON
+        conf["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON
+    else:
+        conf["spark.pyspark.python"] = PYTHON
+        if spark.deploy_mode == "cluster":  # the driver runs in a container that has the archive
+            conf["spark.pyspark.driver.python"] = PYTHON
     options = [] if serverless else ["--deploy-mode", spark.deploy_mode]
     options += ["--name", spark.app_name or job.name]
     if spark.packages:  # the cluster fetches them; no JAR of this machine's Ivy cache travels
         options += ["--packages", ",".join(coordinate(p) for p in spark.packages)]
-    if package.env is not None and not serverless:
+    if not serverless:
         options += ["--archives", f"{uris[package.env]}#{ENVIRONMENT}"]
     for key, value in conf.items():
         options += ["--conf", f"{key}={value}"]

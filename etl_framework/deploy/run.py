@@ -14,7 +14,7 @@ from ..runtime import result
 from ..runtime.history import RunHistory, new_run_id
 from ..runtime.launcher import RunRequest, job_argv_with_defaults, summary_line
 from ..runtime.modules import resolve_job
-from . import emr, serverless, yarn
+from . import cluster_staging, emr, serverless, yarn
 from .command import SparkSubmit, spark_submit
 from .follow import follow
 from .package import build, cache_dir
@@ -30,11 +30,14 @@ def _prepare(req: RunRequest, profile: Profile, run_id: str):
     """The target, the package, the job's arguments (with Glue's defaults) and the command, whose
     files are where ``stage`` puts them."""
     target = TARGETS[profile.deploy.target or ""](profile)  # bad profile keys fail here, before any work
-    where = None if target.kind == "yarn" else location(profile)  # YARN: spark-submit ships the files
     job = resolve_job(req.job or "", module=req.module)
     package = build(profile, cache_dir() / "package", job)
     name, argv = job_argv_with_defaults(job, req.job_argv, run_id)
-    uris, files = yarn.uris(package) if where is None else ({p: where.uri(p.name) for p in package.files}, [])
+    if isinstance(target, yarn.YarnTarget):  # staged on the cluster's file system
+        uris, files = yarn.uris(package, target.stage_dir)
+    else:
+        where = location(profile)
+        uris, files = {p: where.uri(p.name) for p in package.files}, []
     serverless = target.kind == "emr-serverless"
     cmd = spark_submit(replace(req, job_argv=argv), job, profile, package, uris, serverless, files)
     return target, job, package, name, argv, cmd
@@ -57,11 +60,12 @@ def deploy_run(req: RunRequest, profile: Profile) -> int:
     target, job, package, name, argv, cmd = _prepare(req, profile, run_id)
     history = RunHistory(profile.state_dir)  # the submitter's history: checked before any upload
     target.check()
-    if target.kind == "yarn":
-        print(f"etl: spark-submit ships {len(package.files)} files to the application's staging folder")
+    # Every upload ends before the run is submitted.
+    if isinstance(target, yarn.YarnTarget):
+        where, sent = f"{target.stage_dir}/", cluster_staging.stage(profile, package.files)
     else:
-        sent = stage(profile, package.files)  # every upload ends before the run is submitted
-        print(f"etl: staged {len(package.files)} files under {location(profile).uri('')} ({len(sent)} uploaded)")
+        where, sent = location(profile).uri(""), stage(profile, package.files)
+    print(f"etl: staged {len(package.files)} files under {where} ({len(sent)} uploaded)")
     started = time.time()
     try:
         ids = target.submit(cmd, name)

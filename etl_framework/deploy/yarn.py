@@ -1,11 +1,15 @@
 """YARN directly: the run as ``spark-submit --master yarn`` from this machine, which needs only to
 reach the ResourceManager (``HADOOP_CONF_DIR`` names the cluster's client configuration).
 
-spark-submit ships the package's files to the application's staging folder on the cluster's file
-system (HDFS: ``spark.yarn.stagingDir``, by default the user's home folder), and YARN localizes
-them into the driver's and executors' containers: the profile travels with ``--files``, so the
-launcher finds it in its working folder. spark-submit waits for the application and reports it
-(``spark.yarn.submit.waitAppCompletion``); its report lines are followed here.
+The package's files are put in ``deploy.stage_dir`` on the cluster's file system first (only those
+not there yet, ``cluster_staging``), and the command names them there, so spark-submit uploads none
+of them and YARN localizes them into the driver's and executors' containers: the profile travels
+with ``--files``, so the launcher finds it in its working folder. spark-submit waits for the
+application and reports it (``spark.yarn.submit.waitAppCompletion``); its report lines are followed here.
+
+Nothing in the containers refers to this machine: spark-submit runs without this machine's
+``PYTHONPATH`` (Spark's YARN client would pass it on to the containers), and the containers' Python
+is the environment archive's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from ..config import Profile
 from ..errors import ConfigError, EtlError
 from ..jvm import spark_home
+from .cluster_staging import stage_dir
 from .command import SparkSubmit
 from .package import Package, cache_dir
 
@@ -31,12 +36,12 @@ _FINAL = re.compile(r"final status: ([A-Z]+)")
 _DIAGNOSTICS = re.compile(r"diagnostics: (.+)")
 
 
-def uris(package: Package) -> tuple[dict[Path, str], list[str]]:
-    """Where the command finds each file (this machine's paths, shipped by spark-submit; the
-    profile by its name in the container's working folder) and the ``--files`` to ship."""
-    found = {p: str(p) for p in package.files}
+def uris(package: Package, folder: str) -> tuple[dict[Path, str], list[str]]:
+    """Where the command finds each file (in the stage folder ``folder``; the profile by its name
+    in the container's working folder) and the ``--files`` YARN localizes there."""
+    found = {p: f"{folder}/{p.name}" for p in package.files}
     found[package.profile] = package.profile.name
-    return found, [str(package.profile)]
+    return found, [f"{folder}/{package.profile.name}"]
 
 
 class YarnTarget:
@@ -54,6 +59,7 @@ class YarnTarget:
                 f"{profile.source}: target yarn needs HADOOP_CONF_DIR, a folder with the cluster's yarn-site.xml "
                 f"and core-site.xml (got {conf_dir or 'none'})"
             )
+        self.stage_dir = stage_dir(profile)
         self.app_id: str | None = None
         self.process: subprocess.Popen | None = None
         self.log: Path | None = None
@@ -73,6 +79,7 @@ class YarnTarget:
             self.requests(cmd, name)["spark-submit"],
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
             start_new_session=True,  # its own process group: close() stops it alone
         )
         while self.app_id is None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -46,4 +48,19 @@ def content_file_named(target: Path, data: bytes) -> Path:
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(data)
         tmp.replace(target)
+    return target
+
+
+def content_path(stem: str, suffix: str, source: Path, folder: Path) -> Path:
+    """The file ``source`` moved to ``<folder>/<stem>-<hash of its content><suffix>`` (for files
+    too large to hold in memory); its path."""
+    digest = hashlib.sha256()
+    with source.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    target = folder / f"{stem}-{digest.hexdigest()[:16]}{suffix}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)  # source may be on another file system (a temporary folder)
+    tmp.replace(target)
     return target

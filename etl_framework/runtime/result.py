@@ -10,11 +10,10 @@ it back into its own history (``etl_framework.deploy``), with the counts of the 
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from ..jvm import spark_home
+from ..jvm import hadoop_fs
 from ..logs import get_logger
 from ..storage import Storage, local_path
 
@@ -52,8 +51,7 @@ def fetch(state_dir: str, run_id: str, env: dict[str, str] | None = None) -> dic
     """The record a cluster's driver published, read on the submitter with Hadoop's ``FsShell``
     (Spark's JARs; ``HADOOP_CONF_DIR`` for the cluster), or None when there is none."""
     uri = result_uri(state_dir, run_id)
-    cmd = [str(spark_home() / "bin" / "spark-class"), "org.apache.hadoop.fs.FsShell", "-cat", uri]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    done = hadoop_fs("-cat", uri, env=env)
     if done.returncode != 0:
         log.warning("no run result at %s: %s", uri, done.stderr.strip().splitlines()[-1:] or "")
         return None
