@@ -61,6 +61,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def env_cache(tmp_path_factory) -> Path:
+    """One cache (``ETL_CACHE_DIR``) of built cluster environments for the suite: each test that
+    packages a job would otherwise build the same environment archive again (tens of seconds)."""
+    return tmp_path_factory.mktemp("etl-cache")
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """One private PostgreSQL server for the suite (tests/postgres.py)."""
     server = PostgresServer().start()

@@ -69,12 +69,6 @@ def aws(moto):
     return clients
 
 
-@pytest.fixture(scope="session")
-def env_cache(tmp_path_factory) -> Path:
-    """One cache of built environments for the module: the venv is built once."""
-    return tmp_path_factory.mktemp("etl-cache")
-
-
 @pytest.fixture
 def project(tmp_path, monkeypatch, moto, aws, env_cache):
     """A project with one job, its requirements and a profile per target, all pointed at moto."""

@@ -373,7 +373,7 @@ PEOPLE_GRAPH = {
 }
 
 
-def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, monkeypatch, etl_here):
+def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, monkeypatch, etl_here, env_cache):
     """`etl run x.glue.json` with a profile that deploys it (YARN, cluster deploy mode; and plain
     spark-submit in cluster mode): the package carries the generated script as module x, the command
     names it with the graph's DefaultArguments, and that module, found as the cluster's driver finds it
@@ -381,6 +381,7 @@ def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, m
     import zipfile
 
     from etl_framework.bookmarks.store import BookmarkStore
+    from etl_framework.deploy.package import cache_dir
     from etl_framework.studio.graph import dump_graph
 
     from .conftest import use_project
@@ -395,20 +396,24 @@ def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, m
         tmp_path,
         {
             "jobs/people_deploy.glue.json": dump_graph(from_data(json.loads(text))),
-            "conf/yarn.yaml": json.dumps({**cluster, **catalog, "deploy": {"target": "yarn"}}),
+            "conf/yarn.yaml": json.dumps(
+                {**cluster, **catalog, "deploy": {"target": "yarn", "stage_dir": "hdfs:///etl/deploy"}}
+            ),
             "conf/submit.yaml": json.dumps({**cluster, **catalog}),
             "hadoop/yarn-site.xml": "<configuration/>",
         },
         monkeypatch,
     )
     monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path / "hadoop"))
-    monkeypatch.setenv("ETL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
     script = generate(load_graph(tmp_path / "jobs" / "people_deploy.glue.json"))
 
     result = etl_here("run", "jobs/people_deploy.glue.json", "--env", "yarn", "--dry-run")
     assert result.code == 0, result.stderr
     argv = json.loads(result.stdout)["spark-submit"]
     code, shim = argv[argv.index("--py-files") + 1].split(",")
+    assert code.startswith("hdfs:///etl/deploy/")  # staged there; the built file is in the cache
+    code = str(cache_dir() / "package" / Path(code).name)
     assert zipfile.ZipFile(code).read("people_deploy.py").decode() == script
     job_args = argv[argv.index("--module") :]
     assert job_args[:3] == ["--module", "people_deploy", "--"]
