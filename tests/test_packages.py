@@ -13,11 +13,12 @@ from etl_framework.config import load_profile
 from etl_framework.errors import ConfigError
 from etl_framework.packages import coordinate, fetch, ivy_home
 
-from .conftest import ROOT, run_etl
+from .conftest import C1_ONLY, ROOT, run_etl
 
 # A proxy on the discard port: every download fails at once, as on a laptop without network.
 OFFLINE = {
-    "SPARK_SUBMIT_OPTS": "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9"
+    "SPARK_SUBMIT_OPTS": f"{C1_ONLY} -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 "
+    "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9"
 }
 
 WRITE_DELTA = """
