@@ -6,7 +6,7 @@ a tenth of the full run's time, and ``Job.init`` + listing + bookmark selection 
 data is read) take under 1 s; the second is the ``bookmark_planning`` row. The benchmark's sizes
 are its folders' (the records' sizes mean nothing to it): 10,000 and 100,000 files, 100 of them
 new in both, so the growth table says how the incremental run and its listing grow with the
-folder while the new data stays the same (200 and 2,000 files, 2 and 20 new, at smoke scale).
+folder while the new data stays the same (200 and 1,000 files, 2 and 10 new, at smoke scale).
 
 Set up once per folder, untimed: all but the new files modified hours ago, and the bookmark a run that read them would
 have committed, set by hand (``etl bookmarks set``: reading them would only slow the set-up) and kept
@@ -77,7 +77,7 @@ class BookmarkIncremental(Benchmark):
     name = "bookmark_incremental"
     target = 0.10
     sized = False
-    sizes = {"smoke": [200, 2_000], "small": [10_000, 100_000], "full": [10_000, 100_000]}  # files
+    sizes = {"smoke": [200, 1_000], "small": [10_000, 100_000], "full": [10_000, 100_000]}  # files
 
     def _folder(self, env: Env) -> _Folder:
         return self.once(env, lambda: self._set_up(env))
