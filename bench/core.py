@@ -28,13 +28,15 @@ def reps(scale: str, bench: Benchmark | None = None) -> int:
 @dataclass(frozen=True)
 class Env:
     """What a benchmark works with: the shared session, the repository, a scratch folder, the data
-    and the scale (``BENCH_SCALE``), by which an unsized benchmark may shrink for smoke runs."""
+    and the scale (``BENCH_SCALE``), by which an unsized benchmark may shrink for smoke runs;
+    ``size`` is the benchmark's own size (see ``Benchmark.sizes``), else None."""
 
     spark: SparkSession
     root: Path
     work: Path
     data: Path
     scale: str
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class Benchmark(ABC):
     """Passes when framework median / baseline median <= target."""
     sized: bool = True
     """False when the data size means nothing (the benchmark then runs once, at the first size)."""
+    sizes: dict[str, list[int]] = {}
+    """The benchmark's own sizes per scale (files in a folder, say), when the records' sizes mean
+    nothing to it: it then runs at each of them (``Env.size``), with the first data size, and
+    they are the sizes reported and fitted in the growth table. Set ``sized = False`` with it."""
     warm_up: bool = True
     """False when every run is a fresh process, so a warm-up run would warm nothing."""
     repetitions: int = 3
@@ -84,6 +90,15 @@ class Benchmark(ABC):
 
     def verify(self, env: Env) -> None:  # noqa: B027 - an optional hook
         """Called after the warm-up; raises when the two ways disagree on the result."""
+
+    def unavailable(self, env: Env) -> str | None:
+        """Why the benchmark cannot run on this machine (a server that is not installed), or None.
+        Such a benchmark is reported as unavailable, with the reason, and is not run."""
+        return None
+
+    def close(self) -> None:  # noqa: B027 - an optional hook
+        """Release what the benchmark started (a server), after its last run and again at the end of
+        the whole run (a crash included): a second call finds nothing to release."""
 
     def limits(self) -> list[Limit]:
         """Steps timed on their own after the comparison, each against a limit in seconds."""

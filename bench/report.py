@@ -51,6 +51,9 @@ def rows(run: dict[str, Any]) -> list[list[str]]:
         if "error" in r:
             out.append([r["benchmark"], size, "", "", "", "", "", "", "CRASHED"])
             continue
+        if "unavailable" in r:  # not run here: the reason says what is missing
+            out.append([r["benchmark"], size, "unavailable", "", "", "", "", "", f"unavailable: {r['unavailable']}"])
+            continue
         fw, verdict = r["framework"], {True: "pass", False: "FAIL", None: "–"}[r["passed"]]
         if "limit" in r:  # a step held to a time in seconds, with no baseline
             compared = ["–", _spread(fw), "–", "–", f"≤ {r['limit']:.2f} s"]
@@ -63,7 +66,10 @@ def rows(run: dict[str, Any]) -> list[list[str]]:
 
 
 def growth_rows(run: dict[str, Any]) -> list[list[str]]:
-    return [[g["benchmark"], f"{g['framework']:.2f}", f"{g['baseline']:.2f}"] for g in run["growth"]]
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"  # a limit row has no baseline
+
+    return [[g["benchmark"], cell(g["framework"]), cell(g["baseline"])] for g in run["growth"]]
 
 
 def facts(run: dict[str, Any]) -> str:
@@ -146,14 +152,14 @@ def plot(run: dict[str, Any], path: Path) -> bool:
     for ax in axes.flat[len(sized) :]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, sized, strict=False):
-        done = [r for r in run["results"] if r["benchmark"] == name and "ratio" in r]
+        done = [r for r in run["results"] if r["benchmark"] == name and "framework" in r]
         sizes = [r["size"] for r in done]
-        for way in ("framework", "baseline"):
+        for way in ("framework", "baseline") if all("baseline" in r for r in done) else ("framework",):
             medians = [r[way]["median"] for r in done]
             below = [r[way]["median"] - r[way]["min"] for r in done]
             above = [r[way]["max"] - r[way]["median"] for r in done]
             ax.errorbar(sizes, medians, yerr=[below, above], marker="o", capsize=3, label=way)
-        ax.set(xscale="log", yscale="log", title=name, xlabel="records", ylabel="seconds (median, min–max)")
+        ax.set(xscale="log", yscale="log", title=name, xlabel="size", ylabel="seconds (median, min–max)")
         ax.legend()
     fig.suptitle(f"BENCH_SCALE={run['scale']}, commit {run['git']['sha']}, {run['machine']['cores']} cores")
     fig.tight_layout()

@@ -25,6 +25,7 @@ from pyspark.sql import SparkSession
 
 from etl_framework.config import load_profile
 from etl_framework.runtime.session import FRAMEWORK_CONF, catalog_conf
+from tests.postgres import JDBC_JAR
 
 from . import report
 from .benchmarks import all_benchmarks
@@ -57,6 +58,8 @@ def start_spark(work: Path) -> SparkSession:
     )
     conf = {
         **SPARK_CONF,
+        # The PostgreSQL JDBC driver, for bookmark_jdbc (where it is installed: see make services).
+        **({"spark.jars": JDBC_JAR} if os.path.exists(JDBC_JAR) else {}),
         **FRAMEWORK_CONF,
         **catalog_conf(profile),
         "spark.sql.warehouse.dir": profile.warehouse_dir,
@@ -89,17 +92,18 @@ def machine_facts(spark: SparkSession) -> dict[str, Any]:
 
 
 def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Growth slope per benchmark measured at more than one size."""
+    """Growth slope per benchmark measured at more than one size (a limit row has no baseline)."""
     out = []
     for name in dict.fromkeys(r["benchmark"] for r in results):
-        done = [r for r in results if r["benchmark"] == name and "ratio" in r and r["size"]]
+        done = [r for r in results if r["benchmark"] == name and "framework" in r and r["size"]]
         if len(done) > 1:
             sizes = [r["size"] for r in done]
+            baseline = [r["baseline"]["median"] for r in done if "baseline" in r]
             out.append(
                 {
                     "benchmark": name,
                     "framework": slope(sizes, [r["framework"]["median"] for r in done]),
-                    "baseline": slope(sizes, [r["baseline"]["median"] for r in done]),
+                    "baseline": slope(sizes, baseline) if len(baseline) == len(done) else None,
                 }
             )
     return out
@@ -116,26 +120,44 @@ def chosen(only: str) -> list[Benchmark]:
     return [b for b in benchmarks if not names or b.name in names]
 
 
+def _measured(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
+    """The benchmark's rows at one size: measured, unavailable (with the reason) or crashed."""
+    print(f"bench: {bench.name} size={size or '-'} ...", file=sys.stderr, flush=True)
+    try:
+        reason = bench.unavailable(env)
+        if reason:
+            print(f"bench: {bench.name} is unavailable: {reason}", file=sys.stderr, flush=True)
+            return [{"benchmark": bench.name, "size": size, "unavailable": reason}]
+        return measure(bench, env, size)
+    except Exception as exc:  # noqa: BLE001 - a crash is reported and makes the run fail, the others still run
+        traceback.print_exc()
+        return [{"benchmark": bench.name, "size": size, "error": f"{type(exc).__name__}: {exc}"}]
+
+
 def run_all(spark: SparkSession, benchmarks: list[Benchmark], scale: str, work: Path) -> list[dict[str, Any]]:
-    """Each benchmark at every size (unsized ones at the first), data generated once per size."""
+    """Each benchmark at every size (unsized ones at the first, those with sizes of their own at
+    each of theirs), data generated once per size; each benchmark is closed after its last run."""
     sizes = SCALES[scale]
     results = []
-    for size in sizes:
-        data = generate(work / f"data-{size}", size)
+    try:
+        for size in sizes:
+            data = generate(work / f"data-{size}", size)
+            for bench in benchmarks:
+                if not bench.sized and size != sizes[0]:
+                    continue
+                own = bench.sizes.get(scale, [])
+                for reported in own or [size if bench.sized else None]:
+                    scratch = work / f"{bench.name}-{reported or 0}"
+                    scratch.mkdir()
+                    env = Env(spark, ROOT, scratch, data, scale, reported if own else None)
+                    results += _measured(bench, env, reported)
+                    shutil.rmtree(scratch)
+                if size == (sizes[-1] if bench.sized else sizes[0]):
+                    bench.close()
+            shutil.rmtree(data)
+    finally:
         for bench in benchmarks:
-            if not bench.sized and size != sizes[0]:
-                continue
-            reported = size if bench.sized else None
-            scratch = work / bench.name
-            scratch.mkdir(exist_ok=True)
-            print(f"bench: {bench.name} size={reported or '-'} ...", file=sys.stderr, flush=True)
-            try:
-                results += measure(bench, Env(spark, ROOT, scratch, data, scale), reported)
-            except Exception as exc:  # noqa: BLE001 - a crash is reported and makes the run fail, the others still run
-                traceback.print_exc()
-                results.append({"benchmark": bench.name, "size": reported, "error": f"{type(exc).__name__}: {exc}"})
-            shutil.rmtree(scratch)
-        shutil.rmtree(data)
+            bench.close()
     return sorted(results, key=lambda r: (r["benchmark"], r["size"] or 0))
 
 

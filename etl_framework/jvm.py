@@ -36,6 +36,21 @@ def java_class(spark: SparkSession, name: str) -> JavaClass:
     return JavaClass(name, spark.sparkContext._gateway._gateway_client)
 
 
+def java_strings(spark: SparkSession, values: list[str]) -> JavaObject:
+    """``values`` as a Java ``String[]`` in two py4j calls, whatever their number (py4j sends a
+    Python list one element per call: a read of 100 files paid 100 round trips per plan). NUL,
+    which no path or URI holds, separates them on the way.
+
+    >>> list(java_strings(spark, ["a b", "c;d"])), len(java_strings(spark, []))
+    (['a b', 'c;d'], 0)
+    """
+    if not values:
+        return spark.sparkContext._gateway.new_array(java_class(spark, "java.lang.String"), 0)
+    if any("\x00" in v for v in values):
+        raise ValueError("java_strings: a value holds NUL, the separator")
+    return java_class(spark, "java.util.regex.Pattern").compile("\\x00").split("\x00".join(values), -1)
+
+
 def hadoop_path(spark: SparkSession, uri: str) -> tuple[JavaObject, JavaObject]:
     """Hadoop's ``Path`` for ``uri`` and the ``FileSystem`` that holds it (local, HDFS, S3A, ...)."""
     from .s3 import require_connector

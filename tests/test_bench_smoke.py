@@ -28,4 +28,27 @@ def test_bench_only_names_the_unknown_benchmark_and_the_known_ones():
     env = {**os.environ, "BENCH_ONLY": "json_read_inference,jsn_read"}
     done = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 2
-    assert "no benchmark named jsn_read (there are: bookmark_incremental, catalog_pruning," in done.stderr
+    known = "bookmark_incremental, bookmark_jdbc, catalog_pruning,"
+    assert f"no benchmark named jsn_read (there are: {known}" in done.stderr
+
+
+def test_a_benchmark_that_cannot_run_here_is_listed_as_unavailable_with_its_reason(tmp_path):
+    from bench import report
+    from bench.core import Benchmark, Env
+    from bench.run import _measured
+
+    class NeedsServer(Benchmark):
+        name, target, sized = "needs_server", 1.0, False
+
+        def unavailable(self, env):
+            return f"no server in {env.work}"
+
+        def framework(self, env):
+            raise AssertionError("an unavailable benchmark is not run")
+
+        baseline = framework
+
+    env = Env(None, ROOT, tmp_path, tmp_path, "smoke")  # never used: nothing runs
+    rows = _measured(NeedsServer(), env, None)
+    assert rows == [{"benchmark": "needs_server", "size": None, "unavailable": f"no server in {tmp_path}"}]
+    assert report.rows({"results": rows})[0][-1] == f"unavailable: no server in {tmp_path}"

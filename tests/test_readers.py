@@ -4,6 +4,7 @@ import bz2
 import gzip
 import json
 import logging
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -700,6 +701,45 @@ def test_folder_name_holding_the_listing_separators(ctx, tmp_path):
     assert [(f.path, f.size, f.modified_ms) for f in listed] == [
         (f"file:{p}", p.stat().st_size, int(p.stat().st_mtime * 1000)) for p in files
     ]
+
+
+def _hadoop_listing(spark, folder):
+    """(URI, length, modified ms) of the data files below ``folder`` as Hadoop's own FileSystem
+    lists them, one py4j call per file: the reference the local listing must agree with."""
+    path = spark._jvm.org.apache.hadoop.fs.Path(f"file:{folder}")
+    files, found = path.getFileSystem(spark._jsc.hadoopConfiguration()).listFiles(path, True), []
+    while files.hasNext():
+        status = files.next()
+        uri = status.getPath().toString()
+        if not any(
+            part.startswith(("_", ".")) or part.endswith(".crc") for part in uri[len(f"file:{folder}") :].split("/")
+        ):
+            found.append((uri, status.getLen(), status.getModificationTime()))
+    return sorted(found)
+
+
+def test_local_listing_agrees_with_hadoops_file_system(ctx, spark_session, tmp_path):
+    # Local folders are listed without the JVM; a bookmark must see the same paths, lengths and
+    # times Hadoop gives (a committed band of paths would otherwise read files again).
+    folder = tmp_path / "in box"
+    write(folder / "a b%20c é.json", jsonl([{"id": 1}]))
+    write(folder / "2026" / "01" / "nested.json", jsonl([{"id": 2}, {"id": 3}]))
+    write(folder / "_SUCCESS", "")
+    write(folder / ".hidden" / "skipped.json", jsonl([{"id": 9}]))
+    write(folder / "part.json.crc", "x")
+    write(tmp_path / "elsewhere" / "linked.json", jsonl([{"id": 4}]))
+    (folder / "link.json").symlink_to(tmp_path / "elsewhere" / "linked.json")
+    (folder / "linked folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (folder / "dangling.json").symlink_to(tmp_path / "gone.json")
+    os.utime(folder / "a b%20c é.json", ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    expected = _hadoop_listing(spark_session, folder)
+    assert len(expected) == 4  # a, nested, link.json, linked folder/linked.json; nothing hidden or dangling
+    for paths in ([str(folder)], [f"file://{folder}/"]):
+        listed = FileSource(ctx, {"paths": paths}, "json", None).list()
+        assert [(f.path, f.size, f.modified_ms) for f in listed] == expected, paths
+    globbed = FileSource(ctx, {"paths": [f"{folder}/20*"]}, "json", None).list()  # Hadoop matches, we walk
+    assert [(f.path, f.size, f.modified_ms) for f in globbed] == [e for e in expected if "/2026/" in e[0]]
+    assert sorted(r.id for r in read(ctx, folder).toDF().collect()) == [1, 2, 3, 4, 4]
 
 
 def test_a_file_that_is_not_avro_is_an_error_naming_it(ctx, tmp_path):

@@ -9,11 +9,15 @@ A DynamicFrame keeps the steps that led to it, each with its error records and i
 ``stageThreshold`` / ``totalThreshold``, so ``errorsCount()`` counts all errors,
 ``stageErrorsCount()`` only its own step's, and the limits are checked when the frame is computed
 (``count``, ``show``, ``toDF``, a write) or ``assertErrorThreshold()`` is called (counting costs a
-pass, so it happens only where a limit is set).
+pass, so it happens only where a limit is set). A step may give its error records as a function
+that builds them, so that a run that never asks for them does not plan the query that finds
+them (a reader's second look at its files); they are still counted in the run's summary by the
+reader's own pass.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -68,11 +72,25 @@ class Step:
     info: str = ""
     stage_threshold: int = 0
     total_threshold: int = 0
-    errors: DataFrame | None = None  # the error records this step made
+    # The error records this step made, or a function building them (called when they are asked
+    # for; the caller caches what it returns).
+    errors: DataFrame | Callable[[], DataFrame] | None = None
 
-    def with_errors(self, errors: DataFrame) -> Step:
+    def with_errors(self, errors: DataFrame | Callable[[], DataFrame]) -> Step:
         """This step with the error records it made (known only once the step has run its input)."""
         return replace(self, errors=errors)
+
+    def error_records(self) -> DataFrame | None:
+        """The step's error records (None: it makes none).
+
+        >>> built = []
+        >>> step = Step("read json", errors=lambda: built.append(1) or spark.createDataFrame([], ERROR_SCHEMA))
+        >>> len(built)  # nothing is built until the records are asked for
+        0
+        >>> step.error_records().count(), len(built)
+        (0, 1)
+        """
+        return self.errors() if callable(self.errors) else self.errors
 
     def describe(self) -> str:
         return (
@@ -97,7 +115,7 @@ class ErrorLog:
         return ErrorLog(self.spark, self.steps + other.steps + (step,))
 
     def _frames(self, steps: tuple[Step, ...]) -> list[DataFrame]:
-        return [s.errors for s in steps if s.errors is not None]
+        return [frame for s in steps if (frame := s.error_records()) is not None]
 
     def all(self) -> DataFrame:
         frames = self._frames(self.steps)
@@ -112,8 +130,8 @@ class ErrorLog:
         return sum(frame.count() for frame in self._frames(self.steps))
 
     def stage_count(self) -> int:
-        last = self.steps[-1] if self.steps else None
-        return last.errors.count() if last is not None and last.errors is not None else 0
+        errors = self.steps[-1].error_records() if self.steps else None
+        return errors.count() if errors is not None else 0
 
     def check(self) -> None:
         """Raise ErrorThresholdExceeded for the first step whose limit is exceeded (0 = no limit)."""
@@ -123,7 +141,7 @@ class ErrorLog:
             if not (step.stage_threshold or step.total_threshold):
                 continue
             for j in range(len(counts), i + 1):  # count each step's errors once
-                errors = self.steps[j].errors
+                errors = self.steps[j].error_records()
                 counts[j] = errors.count() if errors is not None else 0
             total = sum(counts[j] for j in range(i + 1))
             if step.stage_threshold and counts[i] > step.stage_threshold:

@@ -22,10 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
+from py4j.java_gateway import JavaObject
 from py4j.protocol import Py4JJavaError
-from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, DataFrameReader, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from .. import formats
@@ -43,6 +45,7 @@ from ..dynamicframe.inference import (
 )
 from ..dynamicframe.read_casts import Rescan
 from ..errors import EtlError
+from ..jvm import java_strings
 from ..listing import FileInfo, common_base, list_files
 from ..logs import get_logger
 from ..packages import require
@@ -108,6 +111,7 @@ class FileSource:
         self.format_options = dict(format_options or {})
         self.transformation_ctx = transformation_ctx
         self.paths = _paths(self.options)
+        self._files: tuple[list[str], JavaObject] | None = None  # the last files loaded, as a Java array
         compression = self.options.get("compressionType", self.format_options.get("compression"))
         if compression not in _COMPRESSION:
             raise EtlError(f"connection option 'compressionType': {compression!r} is not one of gzip, bzip2")
@@ -154,9 +158,18 @@ class FileSource:
 
     # --- helpers shared by the readers ---------------------------------------------------------
 
+    @cached_property
     def base_options(self) -> dict[str, str]:
+        """``basePath`` for Spark's partition discovery, looked up once for every load of the source."""
         base = self.base_path or common_base(self.spark, self.paths)
         return {"basePath": base} if base else {}
+
+    def load(self, reader: DataFrameReader, files: list[str]) -> DataFrame:
+        """``reader.load(files)``, with the paths sent to the JVM as one array, built once for all
+        the loads of the same files (pyspark sends a list one py4j call per path)."""
+        if self._files is None or self._files[0] != files:
+            self._files = (files, java_strings(self.spark, files))
+        return reader._df(reader._jreader.load(self._files[1]))  # pyspark's own load, less the list
 
     def observed(self, raw: DataFrame, errors: str) -> DataFrame:
         """Count records read, and those where the SQL expression ``errors`` is not null (malformed),
@@ -169,7 +182,11 @@ class FileSource:
         return raw
 
     def frame(
-        self, data: DataFrame, schema: StructType, errors: DataFrame | None, rescan: Rescan | None = None
+        self,
+        data: DataFrame,
+        schema: StructType,
+        errors: DataFrame | Callable[[], DataFrame] | None,
+        rescan: Rescan | None = None,
     ) -> DynamicFrame:
         step = Step(f"read {self.format}", self.transformation_ctx, errors=errors)
         return DynamicFrame.from_source(data, self.ctx, schema, step, rescan)
@@ -206,6 +223,9 @@ def _quick_lookup(spark: SparkSession, paths: list[str]) -> Iterator[None]:
                 spark.conf.set(key, value)
 
 
+_VARIANT = f"v variant, {CORRUPT} string"
+
+
 def _semistructured(
     source: FileSource,
     load: Callable[[str, bool], DataFrame],
@@ -217,12 +237,12 @@ def _semistructured(
 
     Pass 1 reads every record once and infers the schema over all of them in one aggregation
     (``observed_json`` over the ``lines`` of JSON-lines files, else ``observed_type`` over one
-    VARIANT per record). Pass 2 is Spark's native reader with that schema (choice fields typed
-    VARIANT), as fast as a plain read with an explicit schema. Malformed records and records that
-    are not objects become errors. With ``text_casts`` (JSON), the frame may read pass 2 again with
-    choices as text, for resolveChoice and apply_mapping to cast them there.
+    VARIANT per record); it counts the records read and the malformed ones for the run's summary.
+    Pass 2 is Spark's native reader with that schema (choice fields typed VARIANT), as fast as a
+    plain read with an explicit schema. Malformed records and records that are not objects become
+    errors. With ``text_casts`` (JSON), the frame may read pass 2 again with choices as text, for
+    resolveChoice and apply_mapping to cast them there.
     """
-    variant = load(f"v variant, {CORRUPT} string", True)
     json_path = source.format_options.get("jsonPath")
 
     def records_of(df: DataFrame, *extra: str) -> DataFrame:
@@ -233,42 +253,54 @@ def _semistructured(
             )
         return df.select("v", *extra)
 
+    variant: DataFrame | None = None  # every record as one VARIANT, beside a malformed one's raw text
     if lines is None:
         # The inference is an action over every record: it fills the read/error counts on its way.
-        variant = source.observed(variant, CORRUPT)
+        variant = source.observed(load(_VARIANT, True), CORRUPT)
         observed = observed_type(records_of(variant))
     else:
         found = observed_json(lines, _JSON_LIMITS)
         source.ctx.metrics.add(read=found.records, errors=found.malformed)
         observed = found.type
-    schema, arrays = record_schema(observed)
-    records = _explode_arrays(records_of(variant)) if arrays else records_of(variant)
-    is_object = F.coalesce(F.schema_of_variant("v").startswith("OBJECT"), F.lit(False))
-    valid = records.where(is_object)
 
-    # Error records: only computed when asked for, so the file names are fetched only then.
+    @cache
+    def raw() -> DataFrame:
+        return variant if variant is not None else load(_VARIANT, True)
+
+    schema, arrays = record_schema(observed)
     stage, tctx = f"read {source.format}", source.transformation_ctx
-    with_file = variant.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
-    # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
-    malformed = with_file.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
-    errors = error_records(
-        malformed, stage, tctx, F.col(SOURCE_FILE), F.col(CORRUPT), F.lit(f"malformed {what} record")
-    )
-    file_records = records_of(with_file, SOURCE_FILE)
-    not_object = (_explode_arrays(file_records, SOURCE_FILE) if arrays else file_records).where(~is_object)
-    errors = errors.unionByName(
-        error_records(
-            not_object, stage, tctx, F.col(SOURCE_FILE), F.to_json("v"), F.lit(f"{what} record is not an object")
+
+    @cache
+    def errors() -> DataFrame:
+        """Error records, planned only when asked for (pass 1 counted them); the file names are
+        fetched only then."""
+        with_file = raw().select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
+        # Spark refuses a query that reads only the corrupt-record column of a raw file; name `v` too.
+        malformed = with_file.where(F.col(CORRUPT).isNotNull() & F.col("v").isNull())
+        found = error_records(
+            malformed, stage, tctx, F.col(SOURCE_FILE), F.col(CORRUPT), F.lit(f"malformed {what} record")
         )
-    )
+        file_records = records_of(with_file, SOURCE_FILE)
+        not_object = (_explode_arrays(file_records, SOURCE_FILE) if arrays else file_records).where(~_is_object())
+        return found.unionByName(
+            error_records(
+                not_object, stage, tctx, F.col(SOURCE_FILE), F.to_json("v"), F.lit(f"{what} record is not an object")
+            )
+        )
+
     if json_path or not schema.fields:
-        return source.frame(valid.select(*variant_columns(schema, "v")), schema, errors)
+        records = _explode_arrays(records_of(raw())) if arrays else records_of(raw())
+        return source.frame(records.where(_is_object()).select(*variant_columns(schema, "v")), schema, errors)
 
     def data(read_schema: StructType) -> DataFrame:
         # Malformed records are already error records (pass 1); the data pass drops them.
         return load(", ".join(f"{ddl_name(f.name)} {spark_ddl(f.dataType)}" for f in read_schema), False)
 
     return source.frame(data(schema), schema, errors, data if text_casts else None)
+
+
+def _is_object() -> Column:
+    return F.coalesce(F.schema_of_variant("v").startswith("OBJECT"), F.lit(False))
 
 
 def _explode_arrays(records: DataFrame, *extra: str) -> DataFrame:
@@ -303,17 +335,19 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
     multiline = _flag(source.format_options, "multiline", False) or bool(source.format_options.get("jsonPath"))
 
     def load(schema: str, single_variant: bool) -> DataFrame:
-        reader = source.spark.read.options(**source.base_options(), **_JSON_LIMITS).option("multiLine", multiline)
+        reader = source.spark.read.format("json").options(**source.base_options, **_JSON_LIMITS)
+        reader = reader.option("multiLine", multiline)
         if single_variant:
             reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
         else:
             reader = reader.option("mode", "DROPMALFORMED")
         with _quick_lookup(source.spark, files):  # the frame may read again later (casts in the read)
-            return reader.schema(schema).json(files)
+            return source.load(reader.schema(schema), files)
 
     lines = None
     if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
-        lines = source.spark.read.options(**source.base_options()).text(files).select(F.col("value").cast("binary"))
+        text = source.load(source.spark.read.format("text").options(**source.base_options), files)
+        lines = text.select(F.col("value").cast("binary"))
     return _semistructured(source, load, "JSON", lines, text_casts=True)
 
 
@@ -328,12 +362,13 @@ def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
     }
 
     def load(schema: str, single_variant: bool) -> DataFrame:
-        reader = source.spark.read.format("xml").options(**source.base_options()).options(**options)
+        reader = source.spark.read.format("xml").options(**source.base_options).options(**options)
         if single_variant:
             reader = reader.option("singleVariantColumn", "v").option("columnNameOfCorruptRecord", CORRUPT)
         else:
             reader = reader.option("mode", "DROPMALFORMED")
-        return reader.option("rowTag", row_tag).schema(schema).load(files)
+        with _quick_lookup(source.spark, files):  # the error records may read again later
+            return source.load(reader.option("rowTag", row_tag).schema(schema), files)
 
     return _semistructured(source, load, "XML")
 
@@ -359,7 +394,7 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
         "encoding": encoding,
         "mode": "PERMISSIVE",
         "columnNameOfCorruptRecord": CORRUPT,
-        **source.base_options(),
+        **source.base_options,
     }
     # Glue's CSV has no escape character by default (RFC 4180: a quote inside a quoted value is
     # doubled); Spark's default is a backslash, so set it explicitly.
@@ -373,7 +408,7 @@ def read_csv(source: FileSource, files: list[str]) -> DynamicFrame:
     if not header:
         names = [f"col{i}" for i in range(len(names))]
     schema_ddl = ", ".join([*(f"{ddl_name(n)} string" for n in names), f"{CORRUPT} string"])
-    raw = source.spark.read.options(**options).schema(schema_ddl).csv(files)
+    raw = source.load(source.spark.read.format("csv").options(**options).schema(schema_ddl), files)
     raw = raw.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))
     # Text that is not valid in the encoding decodes to U+FFFD: such a record is an error record
     # rather than a row with replacement characters in it. (This also reads the data columns in
@@ -427,7 +462,7 @@ _UNREADABLE = re.compile(r"SparkException: Could not read file: (\S+)")
 def read_as_is(source: FileSource, files: list[str]) -> DynamicFrame:
     """Files of a format Spark reads with its types (Parquet, ORC, Avro, text): no choices."""
     fmt = source.described
-    reader = source.spark.read.options(**source.base_options()).format(fmt.spark_source)
+    reader = source.spark.read.options(**source.base_options).format(fmt.spark_source)
     if source.columns:
         reader = reader.schema(source.columns)
     elif fmt.merges_schemas:
@@ -435,7 +470,7 @@ def read_as_is(source: FileSource, files: list[str]) -> DynamicFrame:
         # (null in the older ones). Types that cannot merge fail the read naming the file.
         reader = reader.option("mergeSchema", "true")
     try:
-        df = reader.load(files)
+        df = source.load(reader, files)
     except Py4JJavaError as exc:
         bad = _UNREADABLE.search(str(exc))
         if bad is None:
