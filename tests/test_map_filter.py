@@ -173,6 +173,48 @@ def test_every_column_type_reaches_the_function_as_a_json_record_holds_it(ctx, s
     }
 
 
+def test_nested_nulls_reach_the_function_as_absent_fields_and_none_elements(ctx, spark_session):
+    # The records are built column by column from Arrow: null structs, null arrays, null elements and
+    # null fields inside array elements, at every depth, and types checked on each record's nesting.
+    df = spark_session.sql(
+        "select * from values "
+        "(1, named_struct('c', 'x', 'z', 1), array(array(named_struct('q', 1, 'r', null)), null), array(1, null)), "
+        "(2, null, array(cast(null as array<struct<q:int,r:string>>), array(null)), null), "
+        "(3, named_struct('c', null, 'z', null), null, array()) "
+        "as t(id, s, deep, flat)"
+    )
+
+    def look(rec):
+        kinds = sorted(f"{k}:{type(v).__name__}" for k, v in rec.items())
+        deep = rec.get("deep") or []
+        inner = [type(e).__name__ for lst in deep if lst for e in lst]
+        return {"id": rec.id, "seen": json.dumps(rec, sort_keys=True), "kinds": kinds, "inner": inner}
+
+    got = {r.id: r for r in DynamicFrame.fromDF(df, ctx, "nested").map(look).toDF().collect()}
+    assert json.loads(got[1].seen) == {
+        "id": 1,
+        "s": {"c": "x", "z": 1},
+        "deep": [[{"q": 1}], None],
+        "flat": [1, None],
+    }
+    assert got[1].kinds == ["deep:list", "flat:list", "id:int", "s:DynamicRecord"] and got[1].inner == ["DynamicRecord"]
+    assert json.loads(got[2].seen) == {"id": 2, "deep": [None, [None]]} and got[2].inner == ["NoneType"]
+    assert json.loads(got[3].seen) == {"id": 3, "s": {}, "flat": []}
+
+
+def test_a_record_with_nan_or_infinity_is_an_error_record(medicare):
+    def ratio(rec):
+        rec["ratio"] = float("nan") if rec["name"].startswith("ST ") else 1.0
+        rec["none"] = None  # an explicit None is a null field, not an error
+        return rec
+
+    mapped = medicare.map(ratio)
+    assert mapped.count() == 3
+    (error,) = errors(mapped)
+    assert error.msg == "a record field cannot hold NaN or infinity: ratio"
+    assert json.loads(error.input)["name"] == "ST VINCENT'S EAST"
+
+
 def test_a_record_whose_function_raises_becomes_an_error_record(medicare):
     def covered(rec):
         rec["covered"] = money(rec["average covered charges"])  # "n/a" raises ValueError

