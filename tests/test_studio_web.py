@@ -325,6 +325,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+def open_table(page, database: str, table: str) -> str:
+    """Open ``database.table`` in the console's catalog tree (the suite's metastore has other
+    databases, with tables of the same names); returns the table detail's text."""
+    page.get_by_test_id("nav-catalog").click()
+    tree = page.get_by_test_id("catalog-tree").locator("li").filter(has=page.locator("b", has_text=database))
+    tree.get_by_role("link", name=table, exact=True).click()
+    return page.get_by_test_id("table-detail").inner_text()
+
+
 def test_console_pages_in_the_browser(page, server, project):
     first, second, broken = project["runs"]
     page.goto(server.url + "#/runs")
@@ -337,12 +346,8 @@ def test_console_pages_in_the_browser(page, server, project):
     row = page.get_by_test_id("bookmarks-table").locator("tr", has_text="people_source")
     assert "load_people" in row.inner_text() and second.run_id in row.inner_text()
     shot(page, "bookmarks")
-    page.get_by_test_id("nav-catalog").click()
-    # The suite's metastore has other databases (and tables named sales): the one in studio_shop.
-    shop = page.get_by_test_id("catalog-tree").locator("li").filter(has=page.locator("b", has_text="studio_shop"))
-    shop.get_by_role("link", name="sales", exact=True).click()
-    detail = page.get_by_test_id("table-detail")
-    assert "studio_shop.sales" in detail.inner_text() and "2026-01-02" in detail.inner_text()
+    detail = open_table(page, "studio_shop", "sales")
+    assert "studio_shop.sales" in detail and "2026-01-02" in detail
     shot(page, "catalog-partitions")
     page.get_by_test_id("nav-crawlers").click()
     assert "sales_crawler" in page.get_by_test_id("crawlers-table").inner_text()
@@ -526,9 +531,6 @@ def test_build_the_sample_orders_job_preview_each_node_run_it_and_find_it_in_the
     row = page.get_by_test_id("bookmarks-table").locator("tr", has_text="orders_studio")
     assert f"Orders_{source.replace('-', '')}" in row.inner_text() and run_id in row.inner_text()
     shot(page, "bookmark")
-    page.get_by_test_id("nav-catalog").click()
-    raw = page.get_by_test_id("catalog-tree").locator("li").filter(has=page.locator("b", has_text="shop_raw"))
-    raw.get_by_role("link", name="orders", exact=True).click()
-    detail = page.get_by_test_id("table-detail")
-    assert "shop_raw.orders" in detail.inner_text() and "placed_at" in detail.inner_text()
+    detail = open_table(page, "shop_raw", "orders")
+    assert "shop_raw.orders" in detail and "placed_at" in detail
     shot(page, "catalog")
