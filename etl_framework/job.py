@@ -4,11 +4,16 @@
 ``transformation_ctx`` then read only what is new; ``commit`` records what this run read. A run
 that never commits leaves the state as it was, so the next run reads the same input again.
 
-    >>> from etl_framework import EtlContext, Job, getResolvedOptions
-    >>> args = getResolvedOptions(sys.argv, ["JOB_NAME"])  # doctest: +SKIP
-    >>> job = Job(EtlContext(spark))  # doctest: +SKIP
-    >>> job.init(args["JOB_NAME"], args)  # doctest: +SKIP
-    >>> job.commit()  # doctest: +SKIP
+    >>> from etl_framework import Job, getResolvedOptions
+    >>> argv = ["orders.py", "--JOB_NAME", "orders", "--job-bookmark-option", "job-bookmark-enable"]
+    >>> args = getResolvedOptions(argv, ["JOB_NAME"])
+    >>> job = Job(glueContext)
+    >>> _ = job.init(args["JOB_NAME"], args)
+    >>> job.commit().version  # the job's first committed bookmark
+    1
+    >>> from etl_framework.bookmarks.store import BookmarkStore
+    >>> BookmarkStore(glueContext.profile.state_dir).latest("orders").note
+    'commit'
 """
 
 from __future__ import annotations
