@@ -394,6 +394,15 @@ def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def literal(value: str) -> str:
+    """A string as a Spark SQL literal, quoted and escaped.
+
+    >>> literal("it's")
+    "'it\\\\'s'"
+    """
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def ddl_name(name: str) -> str:
     """A field name as type text needs it: as is when plain, else in backquotes."""
     return name if _PLAIN_NAME.fullmatch(name) else quote(name)

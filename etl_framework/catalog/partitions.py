@@ -22,8 +22,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..jvm import java_class
+from ..types import literal
 from .model import Catalog, CatalogError, Partition, Table
-from .spark import SparkCatalog, literal, quote
+from .spark import SparkCatalog, quote
 
 _INDEX = "__etl_partition_index"
 T = TypeVar("T", DataFrame, JavaObject)

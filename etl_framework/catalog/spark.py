@@ -33,7 +33,7 @@ from pyspark.sql.types import StructType
 from ..delta.table import live_partitions, native_available, open_table, table_uri, to_spark_schema
 from ..formats import FORMATS
 from ..jvm import java_class
-from ..types import quote, spark_type_ddl
+from ..types import literal, quote, spark_type_ddl
 from .model import NULL_PARTITION, Catalog, CatalogError, Column, Database, Partition, Table
 
 # Glue's format option names (what SerDe parameters hold) -> Spark reader options of the table.
@@ -54,10 +54,6 @@ _INTERNAL = re.compile(
 )
 _PARTITION_BATCH = 100
 _CONVERTERS = "scala.jdk.javaapi.CollectionConverters"
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class SparkCatalog(Catalog):

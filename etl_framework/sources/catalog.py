@@ -26,13 +26,13 @@ from pyspark.sql import functions as F
 from ..catalog.model import NULL_PARTITION, CatalogError, Partition, Table
 from ..catalog.partitions import find_partitions, select_partitions
 from ..catalog.schema import table_schema
-from ..catalog.spark import literal, quote
+from ..catalog.spark import quote
 from ..dynamicframe.errors import Step
 from ..dynamicframe.frame import DynamicFrame
 from ..errors import EtlError
 from ..formats import FORMATS
 from ..listing import FileInfo
-from ..types import Field, StructType, from_spark, to_spark
+from ..types import Field, StructType, from_spark, literal, to_spark
 from .delta import read_delta
 from .readers import FileSource
 
