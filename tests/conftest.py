@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +99,17 @@ def needs_package(spark, name: str) -> None:
 
     if not loaded(spark, name):
         pytest.skip(f"needs the Spark package {coordinate(name)}, which could not be fetched (see `etl jars`)")
+
+
+def spark_jobs(spark, run):
+    """(what ``run`` returned, how many Spark jobs it ran)."""
+    sc, group = spark.sparkContext, f"counted-{uuid.uuid4().hex}"
+    sc.setJobGroup(group, "counted")
+    try:
+        out = run()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    return out, len(sc.statusTracker().getJobIdsForGroup(group))
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 
 import pytest
 from pyspark.sql import functions as F
@@ -14,6 +13,8 @@ from etl_framework.data_quality import parse
 from etl_framework.dynamicframe import DynamicFrame
 from etl_framework.errors import EtlError
 from etl_framework.transforms import EvaluateDataQuality
+
+from .conftest import spark_jobs
 
 ROWS = [  # id, the unit price (a dot in the name), the size (unicode name), a status, a code
     (1, 10.0, "S", "open", "ab1"),
@@ -36,17 +37,6 @@ def frame(ctx, rows=ROWS, ddl=DDL, name="orders"):
 def outcomes(dyf, ruleset, **options):
     rows = EvaluateDataQuality().process_rows(frame=dyf, ruleset=ruleset, **options)["ruleOutcomes"].toDF().collect()
     return {r.Rule: (r.Outcome, r.FailureReason, dict(r.EvaluatedMetrics)) for r in rows}
-
-
-def spark_jobs(spark, run):
-    """(what ``run`` returned, how many Spark jobs it ran)."""
-    sc, group = spark.sparkContext, f"dq-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, "counted")
-    try:
-        out = run()
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    return out, len(sc.statusTracker().getJobIdsForGroup(group))
 
 
 def test_parse_errors_name_the_rule_and_column():

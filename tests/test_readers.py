@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext, EtlError
 from etl_framework.dynamicframe.inference import observed_type
+from etl_framework.sources import readers
 from etl_framework.sources.readers import FileSource
 from etl_framework.types import (
     ArrayType,
@@ -29,7 +30,7 @@ from etl_framework.types import (
     choice_paths,
 )
 
-from .conftest import needs_package
+from .conftest import needs_package, spark_jobs
 
 LONG_OR_STRING = ChoiceType([LongType(), StringType()])
 
@@ -448,9 +449,15 @@ def test_malformed_lines_beside_good_ones(ctx, tmp_path):
     assert sorted(r.id for r in frame.toDF().collect()) == [1, 2, 4]
 
 
-def test_json_lines_inference_parses_each_line_as_sparks_reader_does(ctx, spark_session, tmp_path):
+@pytest.mark.parametrize("on_driver", [True, False])
+def test_json_lines_inference_parses_each_line_as_sparks_reader_does(
+    ctx, spark_session, tmp_path, monkeypatch, on_driver
+):
     # Inference parses JSON lines itself; Spark's reader reads the data and the error records. Both
-    # must agree on every line: the same types, the same records, the same ones malformed.
+    # must agree on every line: the same types, the same records, the same ones malformed. A small
+    # input is inferred on the driver from its collected lines; a larger one by a Spark aggregation.
+    if not on_driver:
+        monkeypatch.setattr(readers, "DRIVER_BYTES", 0)
     lines = [
         '{"id": 1, "tags": ["a", 2], "price": 1.5}',
         "{'id': 'quoted', 'price': NaN}",  # Spark's reader allows single quotes and NaN
@@ -466,7 +473,8 @@ def test_json_lines_inference_parses_each_line_as_sparks_reader_does(ctx, spark_
         '{"caf\\u00e9": "\\ud83d\\ude00", "nested": {"a": [[1], {"b": 2}]}}',
     ]
     path = write(tmp_path / "edge.json", "\n".join(lines) + "\n")
-    frame = read(ctx, path)
+    frame, jobs = spark_jobs(spark_session, lambda: read(ctx, path))
+    assert jobs == (1 if on_driver else 2)  # collecting is one job; an aggregation's shuffle adds one
     assert frame.schema() == StructType(
         [
             Field("café", StringType()),

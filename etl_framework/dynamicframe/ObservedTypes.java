@@ -291,6 +291,14 @@ public final class ObservedTypes extends Aggregator {
     return out.append('}').toString();
   }
 
+  /** The aggregation over ``rows`` (each a Row of the one input value) run here, on the driver: for
+   *  input small enough to be collected, where a Spark aggregation costs a shuffle and a job more. */
+  public String observe(java.util.List rows) {
+    Object buffer = zero();
+    for (int i = 0; i < rows.size(); i++) buffer = reduce(buffer, rows.get(i));
+    return (String) finish(buffer);
+  }
+
   public Encoder bufferEncoder() { return Encoders.javaSerialization(Buffer.class); }
 
   public Encoder outputEncoder() { return Encoders.STRING(); }

@@ -61,15 +61,21 @@ def observed_type(df: DataFrame, column: str = "v") -> DataType:
     return _observe(df.select(column), "variant", _aggregator(df.sparkSession)).type
 
 
-def observed_json(lines: DataFrame, options: dict[str, str] | None = None) -> Observed:
+def observed_json(lines: DataFrame, options: dict[str, str] | None = None, on_driver: bool = False) -> Observed:
     """The Glue type of the JSON texts in the one binary column of ``lines`` (a record per row;
     blank rows hold none), parsed as Spark's JSON reader parses them with the reader ``options``
     given: a row it would call malformed is counted as such and adds no type.
+
+    With ``on_driver`` the lines are collected into the driver's JVM (not into Python) and parsed
+    there: for a small input, one Spark job without a shuffle instead of an aggregation's two jobs
+    (Spark runs the shuffle's map side as a job of its own), a third of the cost of 100 small files.
 
     >>> lines = spark.createDataFrame([('{"a": 1}',), ('{"a": ',), ('',)], "value string")
     >>> found = observed_json(lines.select(F.col("value").cast("binary")))
     >>> found.type, found.records, found.malformed
     (StructType([Field('a', LongType())]), 2, 1)
+    >>> observed_json(lines.select(F.col("value").cast("binary")), on_driver=True) == found
+    True
     """
     spark = lines.sparkSession
     given = java_class(spark, "java.util.HashMap")()
@@ -80,7 +86,10 @@ def observed_json(lines: DataFrame, options: dict[str, str] | None = None) -> Ob
         java_class(spark, "org.apache.spark.api.python.PythonUtils").toScalaMap(given), zone, ""
     ).buildJsonFactory()
     duplicates = spark.conf.get("spark.sql.variant.allowDuplicateKeys", "false").lower() == "true"
-    return _observe(lines, "binary", _aggregator(spark).readsJson(factory, duplicates))
+    aggregator = _aggregator(spark).readsJson(factory, duplicates)
+    if on_driver:
+        return _observed(aggregator.observe(lines._jdf.collectAsList()))
+    return _observe(lines, "binary", aggregator)
 
 
 def _aggregator(spark: SparkSession) -> JavaObject:
@@ -95,7 +104,12 @@ def _observe(df: DataFrame, input_type: str, aggregator: JavaObject) -> Observed
     )
     args = spark.sparkContext._gateway.new_array(java_class(spark, "org.apache.spark.sql.Column"), 1)
     args[0] = df[df.columns[0]]._jc
-    found = json.loads(df.select(Column(udaf.apply(args))).first()[0])
+    return _observed(df.select(Column(udaf.apply(args))).first()[0])
+
+
+def _observed(result: str) -> Observed:
+    """``ObservedTypes``' result (JSON) as an ``Observed``."""
+    found = json.loads(result)
     return Observed(_tree_type(found["type"]), found["records"], found["malformed"])
 
 

@@ -59,6 +59,10 @@ log = get_logger("source")
 CORRUPT = "_corrupt_record"
 SOURCE_FILE = "_source_file"
 _COMPRESSION = {None, "", "none", "gzip", "bzip2", "bz2", "gz"}
+# Suffixes by which Hadoop picks a codec: the text is larger than the file, by how much unknown.
+_CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
+# New JSON lines up to this many bytes in all are parsed for inference on the driver (``collectable``).
+DRIVER_BYTES = 4 * 2**20
 
 
 def _flag(options: dict[str, Any], name: str, default: bool = False) -> bool:
@@ -112,6 +116,7 @@ class FileSource:
         self.transformation_ctx = transformation_ctx
         self.paths = _paths(self.options)
         self._files: tuple[list[str], JavaObject] | None = None  # the last files loaded, as a Java array
+        self._sizes: dict[str, int] = {}  # the bytes of each file ``read`` was given, as listed
         compression = self.options.get("compressionType", self.format_options.get("compression"))
         if compression not in _COMPRESSION:
             raise EtlError(f"connection option 'compressionType': {compression!r} is not one of gzip, bzip2")
@@ -138,6 +143,7 @@ class FileSource:
                 empty, self.ctx, StructType(), Step(f"read {self.format}", self.transformation_ctx)
             )
         paths = [f.path for f in files]
+        self._sizes = {f.path: f.size for f in files}
         with _quick_lookup(self.spark, paths):
             return _READERS.get(self.format, read_as_is)(self, paths)
 
@@ -157,6 +163,13 @@ class FileSource:
         return chosen
 
     # --- helpers shared by the readers ---------------------------------------------------------
+
+    def collectable(self, files: list[str]) -> bool:
+        """Whether ``files``, as listed for ``read``, hold at most ``DRIVER_BYTES`` in all and none
+        is compressed: text small enough for the driver to hold and parse (an incremental run's)."""
+        if any(p not in self._sizes or p.endswith(_CODEC_SUFFIXES) for p in files):
+            return False
+        return sum(self._sizes[p] for p in files) <= DRIVER_BYTES
 
     @cached_property
     def base_options(self) -> dict[str, str]:
@@ -232,6 +245,7 @@ def _semistructured(
     what: str,
     lines: DataFrame | None = None,
     text_casts: bool = False,
+    small: bool = False,
 ) -> DynamicFrame:
     """Common path of JSON and XML.
 
@@ -241,7 +255,8 @@ def _semistructured(
     Pass 2 is Spark's native reader with that schema (choice fields typed VARIANT), as fast as a
     plain read with an explicit schema. Malformed records and records that are not objects become
     errors. With ``text_casts`` (JSON), the frame may read pass 2 again with choices as text, for
-    resolveChoice and apply_mapping to cast them there.
+    resolveChoice and apply_mapping to cast them there. With ``small``, the ``lines`` are few enough
+    to be collected and inferred on the driver (``observed_json``'s ``on_driver``).
     """
     json_path = source.format_options.get("jsonPath")
 
@@ -259,7 +274,7 @@ def _semistructured(
         variant = source.observed(load(_VARIANT, True), CORRUPT)
         observed = observed_type(records_of(variant))
     else:
-        found = observed_json(lines, _JSON_LIMITS)
+        found = observed_json(lines, _JSON_LIMITS, on_driver=small)
         source.ctx.metrics.add(read=found.records, errors=found.malformed)
         observed = found.type
 
@@ -348,7 +363,7 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
     if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
         text = source.load(source.spark.read.format("text").options(**source.base_options), files)
         lines = text.select(F.col("value").cast("binary"))
-    return _semistructured(source, load, "JSON", lines, text_casts=True)
+    return _semistructured(source, load, "JSON", lines, text_casts=True, small=source.collectable(files))
 
 
 def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
