@@ -96,16 +96,17 @@ def _observe(df: DataFrame, input_type: str, aggregator: JavaObject) -> Observed
     args = spark.sparkContext._gateway.new_array(java_class(spark, "org.apache.spark.sql.Column"), 1)
     args[0] = df[df.columns[0]]._jc
     found = json.loads(df.select(Column(udaf.apply(args))).first()[0])
-    return Observed(_tree_type(found["type"]), found["records"], found["malformed"])
+    return Observed(tree_type(found["type"]), found["records"], found["malformed"])
 
 
-def _tree_type(node: dict[str, Any]) -> DataType:
+def tree_type(node: dict[str, Any]) -> DataType:
+    """The Glue type of an ObservedTypes tree (struct fields in name order)."""
     out: DataType = NullType()
     for kind in node["k"]:
         if kind == "OBJECT":
-            t: DataType = StructType(Field(n, _tree_type(c)) for n, c in sorted(node["f"].items()))
+            t: DataType = StructType(Field(n, tree_type(c)) for n, c in sorted(node["f"].items()))
         elif kind == "ARRAY":
-            t = ArrayType(_tree_type(node["e"]))
+            t = ArrayType(tree_type(node["e"]))
         else:
             t = VARIANT_SCALARS[kind]()
         out = merge_types(out, t)
