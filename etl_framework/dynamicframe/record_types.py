@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .records import DynamicRecord
@@ -33,6 +34,8 @@ _SCALARS = {str: STRING, int: BIGINT, float: DOUBLE, bool: BOOLEAN}
 _OBJECTS = (dict, DynamicRecord)
 _ARRAYS = (list, tuple, set, frozenset)  # msgspec writes each as a JSON array
 _LONG = range(-(2**63), 2**63)
+# Shapes kept per node: records keyed by data (ids as keys) would otherwise keep one per record.
+_SHAPES = 1024
 # An integer past a long has at least 19 digits; a text without such a run needs no range checks.
 _LONG_DIGITS = re.compile(r"[0-9]{19}")
 
@@ -50,8 +53,8 @@ class Node:
         self.kinds = 0
         self.fields: dict[str, Node] | None = None
         self.element: Node | None = None
-        # record shape -> the (position, child) of its values that hold objects or arrays
-        self.shapes: dict[tuple[tuple, tuple], list[tuple[int, Node]]] = {}
+        # record shape (keys, then their values' types) -> how to walk its objects and arrays
+        self.shapes: dict[tuple, list[tuple[Any, Callable[[Any], None]]]] = {}
 
     def add(self, value: Any, text: str | None = None) -> None:
         """Observe one value; ``text``, its JSON, tells whether its integers need range checks."""
@@ -63,44 +66,60 @@ class Node:
         if bit is not None:
             self.kinds |= DOUBLE if t is int and exact and value not in _LONG else bit
         elif t in _OBJECTS:
-            self._object(value, exact)
+            self._mark(OBJECT)
+            if not exact:
+                self._shaped(value)
+            else:  # rare (a 19-digit run): no shapes, every integer checked
+                for key, item in value.items():
+                    self._child(key)._add(item, True)
         elif t in _ARRAYS:
-            if self.element is None:
-                self.element = Node()
-            self.kinds |= ARRAY
+            self._mark(ARRAY)
             for item in value:
-                self.element._add(item, exact)
+                self.element._add(item, exact)  # type: ignore[union-attr]
         elif value is not None:
             raise Unobservable(f"no JSON type decided for a {t.__name__} value")
 
-    def _object(self, record: dict, exact: bool) -> None:
-        if self.fields is None:
+    def _mark(self, bit: int) -> None:
+        self.kinds |= bit
+        if bit == OBJECT and self.fields is None:
             self.fields = {}
-        self.kinds |= OBJECT
-        if exact:  # rare (a 19-digit run): no shapes, every integer checked
-            for key, value in record.items():
-                self._child(key)._add(value, True)
-            return
-        values = tuple(record.values())
-        shape = (tuple(record), tuple(map(type, values)))
-        nested = self.shapes.get(shape)
-        if nested is None:
-            nested = self.shapes[shape] = self._learn(*shape)
-        for i, child in nested:
-            child._add(values[i], False)
+        elif bit == ARRAY and self.element is None:
+            self.element = Node()
 
-    def _learn(self, keys: tuple, types: tuple) -> list[tuple[int, Node]]:
-        nested = []
-        for i, (key, t) in enumerate(zip(keys, types, strict=True)):
+    def _shaped(self, record: dict) -> None:
+        """An object whose integers all fit a long: its shape's scalars are marked once."""
+        shape = (*record, *map(type, record.values()))
+        walks = self.shapes.get(shape)
+        if walks is None:
+            walks = self._learn(record)
+            if len(self.shapes) < _SHAPES:
+                self.shapes[shape] = walks
+        for key, walk in walks:
+            walk(record[key])
+
+    def _learn(self, record: dict) -> list[tuple[Any, Callable[[Any], None]]]:
+        walks = []
+        for key, value in record.items():
             child = self._child(key)
+            t = type(value)
             bit = _SCALARS.get(t)
             if bit is not None:
                 child.kinds |= bit
-            elif t in _OBJECTS or t in _ARRAYS:
-                nested.append((i, child))
-            elif t is not type(None):
+            elif t in _OBJECTS:
+                child._mark(OBJECT)
+                walks.append((key, child._shaped))
+            elif t in _ARRAYS:
+                child._mark(ARRAY)
+                walks.append((key, child._items))
+            elif value is not None:
                 raise Unobservable(f"no JSON type decided for a {t.__name__} value")
-        return nested
+        return walks
+
+    def _items(self, items: Any) -> None:
+        element = self.element
+        assert element is not None
+        for item in items:
+            element._add(item, False)
 
     def _child(self, key: Any) -> Node:
         if type(key) is not str:
