@@ -136,11 +136,11 @@ def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
     columns = [F.col(quote(f.name)) for f in native]
     text = bool(texts) or not native  # a frame without fields still needs a column, one "{}" per row
     if text:
-        json = F.to_json(F.struct(*[F.col(quote(n)) for n in texts])) if texts else F.lit("{}")
+        as_json = F.to_json(F.struct(*[F.col(quote(n)) for n in texts])) if texts else F.lit("{}")
         # Named: the expression's own name holds the fields' names, dots and all, which Spark would
         # read back as a path.
         name = next(n for n in (f"_json{i}" for i in range(len(df.columns) + 1)) if n not in df.columns)
-        columns.append(json.alias(name))
+        columns.append(as_json.alias(name))
     count = len(native)
 
     def decode(batch: pa.RecordBatch) -> list[DynamicRecord]:
