@@ -95,6 +95,17 @@ def postgres():
         server.stop()
 
 
+# The files that take minutes (clusters, environment builds, the benchmark smoke run, both Delta
+# engines), longest first, as measured on 2 cores: they start first, so neither xdist worker is
+# left with one of them at the end while the other idles. Every other file keeps its place.
+LONGEST_FIRST = ["test_deploy.py", "test_delta.py", "test_bench_smoke.py", "test_cluster.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest as collected
+
+
 def pytest_unconfigure(config):
     import shutil
 
