@@ -71,8 +71,9 @@ studio:
 	cd studio-ui && npm ci --no-audit --no-fund && npm run build
 
 # Two workers, each with its own Spark session, Derby metastore and servers; a test file stays on
-# one worker (its module fixtures are shared). PYTEST_WORKERS= runs the suite in one process.
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+# one worker (its module fixtures are shared), the longest files first (tests/conftest.py's order;
+# xdist's own would put the files with few tests last). PYTEST_WORKERS= runs the suite in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 test: java services browser $(STAMP)
 	@$(JARS_OR_WARN)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .postgres import PostgresServer
-from .spark_cluster import free_port
+from .spark_cluster import C1_ONLY, free_port
 
 # Glue scripts that tests run as jobs, and the Studio's golden generated scripts (they import
 # awsglue, which only our runs put on the path): --doctest-modules must not import them.
@@ -24,11 +24,8 @@ pytest_plugins = ["pytester"]
 # Spark's Python workers must run this interpreter (it has pyarrow); set before any session starts.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
-# Every Spark JVM the suite starts (its own sessions, each `etl run` process, spark-submit's
-# drivers) compiles with C1 only: on test-sized data C2's compiler threads cost more CPU than
-# its code saves. Measured back to back on 2 cores: a no-op `etl run` 16.4 -> 9.4 CPU seconds,
-# test_transforms.py + test_dynamicframe.py in one process 63 -> 33. Behaviour is the same.
-C1_ONLY = "-XX:TieredStopAtLevel=1"
+# The suite's own sessions, each `etl run` process and spark-submit's drivers compile with C1 only
+# (see C1_ONLY; the clusters' JVMs get it from tests/spark_cluster.py and tests/yarn_cluster.py).
 if C1_ONLY not in os.environ.get("SPARK_SUBMIT_OPTS", ""):
     os.environ["SPARK_SUBMIT_OPTS"] = f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {C1_ONLY}".strip()
 
@@ -69,11 +66,23 @@ def pytest_configure(config):
     conf.set("spark.sql.warehouse.dir", f"{home}/warehouse")
 
 
+# A job's own requirements (``deploy.requirements``), one small pure package beyond the framework's
+# (the YARN tests' job imports it): every test project that packages a job uses this text, so the
+# suite builds one environment archive.
+JOB_REQUIREMENTS = "tabulate==0.9.0\n"
+
+
 @pytest.fixture(scope="session")
 def env_cache(tmp_path_factory) -> Path:
-    """One cache (``ETL_CACHE_DIR``) of built cluster environments for the suite: each test that
-    packages a job would otherwise build the same environment archive again (tens of seconds)."""
-    return tmp_path_factory.mktemp("etl-cache")
+    """One cache (``ETL_CACHE_DIR``) of built cluster environments for the suite, shared by the
+    xdist workers (``etl package`` builds a missing archive once, under a lock): each test that
+    packages a job would otherwise build the same environment archive again (about a minute)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' base folders share this run's folder
+    cache = root / "etl-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +93,17 @@ def postgres():
         yield server
     finally:
         server.stop()
+
+
+# The files that take minutes (clusters, environment builds, the benchmark smoke run, both Delta
+# engines), longest first, as measured on 2 cores: they start first, so neither xdist worker is
+# left with one of them at the end while the other idles. Every other file keeps its place.
+LONGEST_FIRST = ["test_deploy.py", "test_delta.py", "test_bench_smoke.py", "test_cluster.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest as collected
 
 
 def pytest_unconfigure(config):

@@ -28,14 +28,12 @@ from etl_framework.deploy.package import cache_dir, cluster_requirements
 from etl_framework.runtime import launcher
 from etl_framework.runtime.history import RunHistory
 
-from .conftest import use_project
+from .conftest import ETL, JOB_REQUIREMENTS, use_project
 from .moto_server import REGION, MotoServer
+from .spark_cluster import C1_ONLY
 
 BUCKET = "deploy-bucket"
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/etl-job"  # moto refuses another account's role
-# One small pure package of the job's own, beyond the framework's (the YARN tests' job imports it):
-# the tests build one environment archive.
-REQUIREMENTS = "tabulate==0.9.0\n"
 # A Glue-style script that needs no Spark: the launcher runs it without starting a JVM.
 JOB = """import sys
 from etl_framework import getResolvedOptions
@@ -106,7 +104,7 @@ def project(tmp_path, monkeypatch, moto, aws, env_cache):
         {
             "jobs/hello.py": JOB,
             "jobs/count.py": COUNT_JOB,
-            "conf/requirements.txt": REQUIREMENTS,
+            "conf/requirements.txt": JOB_REQUIREMENTS,
             "conf/emr.yaml": yaml.safe_dump(emr),
             "conf/serverless.yaml": yaml.safe_dump(serverless),
             "conf/yarn.yaml": yaml.safe_dump(on_yarn),
@@ -153,9 +151,18 @@ def test_package_rebuilds_byte_identical_with_content_names(project, tmp_path, e
         "profile",
     ]
     assert _package(tmp_path / "dist2") == first
-    # the environment again from nothing (no cache): the same bytes
+    # the environment again from nothing (no cache), by two `etl package` at once: built once (the
+    # second waits for the first's build), and the same bytes
     monkeypatch.setenv("ETL_CACHE_DIR", str(tmp_path / "empty-cache"))
-    assert _package(tmp_path / "dist3") == first
+    outs = [tmp_path / f"dist3{i}" for i in "ab"]
+    runs = [
+        subprocess.Popen([*ETL, "package", "--env", "emr", "-o", str(out)], stderr=subprocess.PIPE, text=True)
+        for out in outs
+    ]
+    logs = [run.communicate(timeout=900)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], logs
+    assert sum("building the environment" in log for log in logs) == 1, logs
+    assert all({p.name: p.read_bytes() for p in out.iterdir()} == first for out in outs)
     monkeypatch.setenv("ETL_CACHE_DIR", str(env_cache))
     # a changed job: only the code zip gets a new name
     (project["root"] / "jobs" / "hello.py").write_text(JOB + "# changed\n")
@@ -491,7 +498,7 @@ def test_the_environment_archive_runs_the_job_on_a_worker_with_a_bare_python(
             tmp_path,
             {
                 "jobs/probe.py": STANDALONE_JOB,
-                "conf/requirements.txt": REQUIREMENTS,
+                "conf/requirements.txt": JOB_REQUIREMENTS,
                 "conf/bare.yaml": yaml.safe_dump(profile),
             },
             monkeypatch,
@@ -598,6 +605,9 @@ def _yarn_profile(tmp_path: Path, hdfs: str) -> dict:
         "spark.executor.instances": "1",
         "spark.executor.cores": "2",
         "spark.sql.shuffle.partitions": "2",
+        # The containers' JVMs (YARN starts them with its own environment, not the tests')
+        "spark.driver.extraJavaOptions": C1_ONLY,
+        "spark.executor.extraJavaOptions": C1_ONLY,
     }
     return {
         "spark": {"master": "yarn", "deploy_mode": "cluster", "conf": conf},
@@ -638,7 +648,7 @@ def test_yarn_cluster_mode_runs_the_package_through_hdfs(yarn, tmp_path, monkeyp
         tmp_path,
         {
             "jobs/yarn_orders.py": YARN_JOB,
-            "conf/requirements.txt": REQUIREMENTS,
+            "conf/requirements.txt": JOB_REQUIREMENTS,
             "conf/yarn.yaml": yaml.safe_dump(_yarn_profile(tmp_path, hdfs)),
         },
         monkeypatch,

@@ -384,7 +384,7 @@ def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, m
     from etl_framework.deploy.package import cache_dir
     from etl_framework.studio.graph import dump_graph
 
-    from .conftest import use_project
+    from .conftest import JOB_REQUIREMENTS, use_project
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
@@ -396,8 +396,14 @@ def test_a_visual_job_deploys_as_its_generated_script(spark_session, tmp_path, m
         tmp_path,
         {
             "jobs/people_deploy.glue.json": dump_graph(from_data(json.loads(text))),
+            # the deploy tests' requirements: the suite's one environment archive serves this test too
+            "conf/requirements.txt": JOB_REQUIREMENTS,
             "conf/yarn.yaml": json.dumps(
-                {**cluster, **catalog, "deploy": {"target": "yarn", "stage_dir": "hdfs:///etl/deploy"}}
+                {
+                    **cluster,
+                    **catalog,
+                    "deploy": {"target": "yarn", "stage_dir": "hdfs:///etl/deploy", "requirements": "requirements.txt"},
+                }
             ),
             "conf/submit.yaml": json.dumps({**cluster, **catalog}),
             "hadoop/yarn-site.xml": "<configuration/>",

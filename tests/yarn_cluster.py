@@ -24,7 +24,7 @@ from pathlib import Path
 
 from etl_framework.packages import Packages, fetch, hadoop_version, spark_jars_dir
 
-from .spark_cluster import free_port
+from .spark_cluster import C1_ONLY, free_port
 
 LAUNCHER = Path(__file__).with_name("MiniCluster.java")
 _SCHEDULERS = "org.apache.hadoop.yarn.server.resourcemanager.scheduler"
@@ -121,6 +121,7 @@ class MiniYarnCluster:
         command = [
             java,
             "-Xmx1g",
+            C1_ONLY,
             "-Dlog4j2.configurationFile=org/apache/spark/log4j2-defaults.properties",
             f"-Dtest.build.data={self.workdir / 'data'}",
             "-cp",

@@ -15,11 +15,13 @@
 The same inputs give the same bytes (sorted entries, fixed timestamps, owners and modes), so an
 unchanged project builds the same names and uploads nothing. Building a virtualenv takes
 seconds to minutes: the archive is cached under ``$ETL_CACHE_DIR`` (default ``~/.cache/etl_framework``)
-by the hash of the requirements and the Python that builds it.
+by the hash of the requirements and the Python that builds it. Two ``etl package`` runs that need the
+same archive at once build it once: the second waits for the first's (a lock file beside the cache).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import io
@@ -165,10 +167,14 @@ def env_archive(requirements: Path | None, out_dir: Path) -> Path:
         b"\0".join([pins.encode(), job, sys.version.encode(), platform.machine().encode()])
     ).hexdigest()[:16]
     cached_dir = cache_dir() / "env" / key
-    cached = next(cached_dir.glob("env-*.tar.gz"), None)
-    if cached is None:
-        log.info("building the environment (%s; cached under %s)", requirements or "no job requirements", cached_dir)
-        cached = _packed_venv(pins, requirements, cached_dir)
+    cached_dir.mkdir(parents=True, exist_ok=True)
+    with (cached_dir.parent / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        cached = next(cached_dir.glob("env-*.tar.gz"), None)
+        if cached is None:
+            what = requirements or "no job requirements"
+            log.info("building the environment (%s; cached under %s)", what, cached_dir)
+            cached = _packed_venv(pins, requirements, cached_dir)
     target = out_dir / cached.name
     if not target.exists():
         try:
