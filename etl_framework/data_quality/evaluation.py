@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..dynamicframe import DynamicFrame, DynamicFrameCollection, Step
@@ -126,22 +126,23 @@ def _options(given: Mapping[str, Any] | None, known: tuple[str, ...], what: str)
 def _row_level(frame: DynamicFrame, plan: Plan, checks: list[Check], passed: list[bool]) -> DynamicFrame:
     """The records with the rules each passed, failed or skipped: a row-level rule judges each record
     (those outside its ``where`` skip it); any other rule lists its dataset outcome on every record."""
-    lists: dict[str, list[Column]] = {"Pass": [], "Fail": [], "Skip": []}
+    lists: dict[str, list[str]] = {"Pass": [], "Fail": [], "Skip": []}
     for check, ok in zip(checks, passed, strict=True):
-        text = F.lit(check.text)
+        text = literal(check.text)
         if check.row is None:
             lists["Pass" if ok else "Fail"].append(text)
             continue
-        inside = F.lit(True) if check.where is None else F.coalesce(check.where, F.lit(False))
-        lists["Pass"].append(F.when(inside & check.row, text))
-        lists["Fail"].append(F.when(inside & ~check.row, text))
-        lists["Skip"].append(F.when(~inside, text))
-    strings = "array<string>"
-    added = {f"DataQualityRules{k}": F.array_compact(F.array(*v)).cast(strings) for k, v in lists.items()}
-    added["DataQualityEvaluationResult"] = F.when(F.size(added["DataQualityRulesFail"]) > 0, F.lit("Failed")).otherwise(
-        F.lit("Passed")
+        inside = "true" if check.where is None else f"coalesce({check.where}, false)"
+        lists["Pass"].append(f"CASE WHEN {inside} AND {check.row} THEN {text} END")
+        lists["Fail"].append(f"CASE WHEN {inside} AND NOT {check.row} THEN {text} END")
+        lists["Skip"].append(f"CASE WHEN NOT {inside} THEN {text} END")
+    added = {
+        f"DataQualityRules{k}": f"CAST(array_compact(array({', '.join(v)})) AS ARRAY<STRING>)" for k, v in lists.items()
+    }
+    added["DataQualityEvaluationResult"] = (
+        f"CASE WHEN size({added['DataQualityRulesFail']}) > 0 THEN 'Failed' ELSE 'Passed' END"
     )
     internal = [c for c in plan.df.columns if c not in plan.columns]  # the window counts
-    df = plan.df.withColumns(added).drop(*internal)
+    df = plan.df.withColumns({n: F.expr(e) for n, e in added.items()}).drop(*internal)
     fields = [Field(n, StringType() if n == "DataQualityEvaluationResult" else ArrayType(StringType())) for n in added]
     return frame.derive(df, StructType([*frame.schema().fields, *fields]), Step("EvaluateDataQuality"))

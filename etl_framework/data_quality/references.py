@@ -4,14 +4,19 @@ SchemaMatch, ReferentialIntegrity, AggregateMatch and DatasetMatch."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from .checks import INTERNAL, Check, History, Metrics, Plan, col, filtered, metric_rule, rows
+from ..types import quote
+from .checks import INTERNAL, Check, History, Metrics, Plan, Sql, filtered, metric_rule, number, rows, share
 from .parser import Rule
+
+
+def _column(name: str) -> Column:
+    return F.col(quote(name))
 
 
 def source(rule: Rule, plan: Plan, alias: str) -> DataFrame:
@@ -23,14 +28,14 @@ def source(rule: Rule, plan: Plan, alias: str) -> DataFrame:
     return plan.sources[alias]
 
 
-def row_count_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def row_count_match(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # the reference's count is a job of its own; the frame's count joins the one aggregation
     name, other = f"Dataset.{rule.args[0]}.RowCountMatch", source(rule, plan, rule.args[0]).count()
-    ratio = plan.agg(F.try_divide(rows(where), F.lit(other)))
+    ratio = plan.agg(f"try_divide({rows(where)}, {other})")
     return Check(rule.text, {name: ratio}, decide=metric_rule(name, rule.constraint))
 
 
-def schema_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def schema_match(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     name, other = f"Dataset.{rule.args[0]}.SchemaMatch", source(rule, plan, rule.args[0])
     mine = [(c, t) for c, t in plan.df.dtypes if c in plan.columns]
     missing = sorted(set(other.dtypes) ^ set(mine))
@@ -43,7 +48,7 @@ def schema_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     return Check(rule.text, {name: 0.0 if missing else 1.0}, decide=decide)
 
 
-def referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def referential_integrity(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # "c1,c2" "reference.{r1,r2}": the share of the frame's (non-null) keys found in the reference
     mine = [c.strip() for c in rule.args[0].split(",")]
     alias, _, theirs_text = rule.args[1].partition(".")
@@ -54,9 +59,11 @@ def referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Check
     unknown = [m for m in mine if m not in plan.columns] + [f"{alias}.{t}" for t in theirs if t not in other.columns]
     if unknown:
         raise EtlError(f"DQDL: rule {rule.text!r}: no column {unknown[0]!r}")
-    keys = plan.df.select(*[col(m).alias(f"_k{i}") for i, m in enumerate(mine)]).dropna()
+    keys = plan.df.select(*[_column(m).alias(f"_k{i}") for i, m in enumerate(mine)]).dropna()
     found = (
-        other.select(*[col(t).alias(f"_k{i}") for i, t in enumerate(theirs)]).distinct().withColumn("_found", F.lit(1))
+        other.select(*[_column(t).alias(f"_k{i}") for i, t in enumerate(theirs)])
+        .distinct()
+        .withColumn("_found", F.lit(1))
     )
     row = (
         keys.join(found, [f"_k{i}" for i in range(len(mine))], "left")
@@ -70,10 +77,10 @@ def referential_integrity(rule: Rule, plan: Plan, where: Column | None) -> Check
 
 
 _AGGREGATE = re.compile(r"\s*(sum|avg|count|min|max)\s*\(\s*(.+?)\s*\)\s*", re.IGNORECASE)
-_AGGREGATES = {"sum": F.sum, "avg": F.avg, "count": F.count, "min": F.min, "max": F.max}
+_AGGREGATES = ("sum", "avg", "count", "min", "max")
 
 
-def _aggregate(rule: Rule, plan: Plan, arg: str) -> tuple[Callable[[Column], Column], str | None, str]:
+def _aggregate(rule: Rule, plan: Plan, arg: str) -> tuple[str, str | None, str]:
     """``"sum(total)"`` or ``"sum(reference.total)"``: (the function, the data source or None, the column)."""
     match = _AGGREGATE.fullmatch(arg)
     if match is None:
@@ -84,16 +91,19 @@ def _aggregate(rule: Rule, plan: Plan, arg: str) -> tuple[Callable[[Column], Col
     columns = source(rule, plan, alias).columns if alias else plan.columns
     if name not in columns:
         raise EtlError(f"DQDL: rule {rule.text!r}: no column {match[2]!r}")
-    return _AGGREGATES[match[1].lower()], alias or None, name
+    return match[1].lower(), alias or None, name
 
 
-def aggregate_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def aggregate_match(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # the frame's aggregate over the other's; a data source's aggregate is a job of its own
     (fa, sa, ca), (fb, sb, cb) = (_aggregate(rule, plan, arg) for arg in rule.args)
     if sa is not None:
         raise EtlError(f"DQDL: rule {rule.text!r}: the first aggregate is the frame's, not {sa!r}'s")
-    theirs = F.lit(plan.sources[sb].agg(fb(col(cb))).first()[0]) if sb else fb(filtered(where, col(cb)))
-    ratio = plan.agg(F.try_divide(fa(filtered(where, col(ca))), theirs))
+    if sb:
+        theirs = _number(rule, sb, plan.sources[sb].selectExpr(f"{fb}({quote(cb)})").first()[0])
+    else:
+        theirs = f"{fb}({filtered(where, quote(cb))})"
+    ratio = plan.agg(f"try_divide({fa}({filtered(where, quote(ca))}), {theirs})")
     name = f"Column.{ca}.AggregateMatch" if ca == cb else f"Column.{ca},{cb}.AggregateMatch"
     return Check(rule.text, {name: ratio}, decide=metric_rule(name, rule.constraint))
 
@@ -111,7 +121,7 @@ def _mapping(rule: Rule, text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def dataset_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def dataset_match(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # "reference" "keys" ["columns"]: the share of the frame's records whose key is in the reference
     # with equal values in the compared columns (nulls equal). The reference is joined onto the frame
     # (its keys unique: checked first, as a job of its own), so the share joins the one aggregation.
@@ -129,7 +139,7 @@ def dataset_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     if missing:
         reason = f"Column {missing[0]!r} does not exist"
         return Check(rule.text, decide=lambda m, h: reason)
-    theirs = F.count_distinct(*[col(t) for _, t in keys])
+    theirs = F.count_distinct(*[_column(t) for _, t in keys])
     total, distinct = other.agg(F.count(F.lit(1)), theirs).first()
     if total != distinct:
         reason = f"{NOT_A_KEY}: the key is null or repeated in {total - distinct} of the {total} records of {alias!r}"
@@ -137,18 +147,18 @@ def dataset_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     n = len(plan.aggs)
     found, same = f"_dq_dm{n}_found", f"_dq_dm{n}_same"
     renamed = {t: f"_dq_dm{n}_{i}" for i, (_, t) in enumerate(keys + compared)}
-    reference = other.select(*[col(t).alias(a) for t, a in renamed.items()], F.lit(True).alias(found))
-    on = [col(m) == F.col(renamed[t]) for m, t in keys]
+    reference = other.select(*[_column(t).alias(a) for t, a in renamed.items()], F.lit(True).alias(found))
+    on = [_column(m) == F.col(renamed[t]) for m, t in keys]
     joined = plan.df.join(reference, on, "left")
-    equal = [col(m).eqNullSafe(F.col(renamed[t])) for m, t in compared]
+    equal = [_column(m).eqNullSafe(F.col(renamed[t])) for m, t in compared]
     matched = F.coalesce(F.col(found), F.lit(False))
     for condition in equal:
         matched = matched & condition
     plan.df = joined.withColumn(same, matched).drop(*renamed.values(), found)
-    row = F.col(same)
-    mine = F.count_distinct(*[filtered(where, col(m)) for m, _ in keys])
-    not_key = plan.agg(rows(where) - mine)  # records whose key is null or repeated
-    ratio = plan.agg(F.try_divide(F.sum(filtered(where, F.when(row, 1).otherwise(0))), rows(where)))
+    row = quote(same)
+    mine = f"count(DISTINCT {', '.join(filtered(where, quote(m)) for m, _ in keys)})"
+    not_key = plan.agg(f"{rows(where)} - {mine}")  # records whose key is null or repeated
+    ratio = plan.agg(share(where, row))
     judge = metric_rule(name, rule.constraint)
 
     def decide(m: Metrics, h: History) -> str | None:
@@ -158,6 +168,17 @@ def dataset_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
 
     metrics: dict[str, str | float | None] = {name: ratio, INTERNAL + "not_key": not_key}
     return Check(rule.text, metrics, row=row, where=where, decide=decide)
+
+
+def _number(rule: Rule, alias: str, value: object) -> Sql:
+    """A data source's aggregate as SQL text of the type ``F.lit`` would give it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise EtlError(f"DQDL: rule {rule.text!r}: the aggregate of {alias!r} is not a number: {value!r}")
+    if isinstance(value, float):
+        return number(value)
+    return f"{value:f}BD" if isinstance(value, Decimal) else str(value)
 
 
 NOT_A_KEY = "Provided key map not suitable for given data frames"  # Glue's message

@@ -8,17 +8,14 @@ first. The rules on other data sources are in ``references``.
 
 from __future__ import annotations
 
-import operator
 import re
 import uuid
 from collections.abc import Callable
-from functools import reduce
 
-from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ..errors import EtlError
-from .checks import Check, History, Metrics, Plan, col, compliance, filtered, metric_rule, predicate, rows
+from .checks import Check, History, Metrics, Plan, Sql, col, compliance, filtered, metric_rule, predicate, rows, share
 from .parser import BinOp, Call, Composite, Duration, Last, Num, Rule, Str
 from .references import aggregate_match, dataset_match, referential_integrity, row_count_match, schema_match
 
@@ -44,9 +41,7 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
         parts = [compile_rule(p, plan) for p in rule.parts]
         row = None
         if all(p.row is not None and p.where is None for p in parts):  # row-level when every part is
-            row = parts[0].row
-            for p in parts[1:]:
-                row = (row & p.row) if rule.op == "and" else (row | p.row)
+            row = "(" + f" {rule.op.upper()} ".join(str(p.row) for p in parts) + ")"
         if row is not None and plan.row_composites:  # judged record by record, as one row-level rule
             return compliance(rule, plan, None, row, f"Composite.{rule.text}.Compliance")
         return Check(rule.text, row=row, parts=parts, op=rule.op)
@@ -72,8 +67,8 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
     where = None
     if rule.where is not None:
         try:
-            where = F.expr(rule.where)
-            plan.df.select(where)  # analysed now, so a bad condition names its rule
+            where = f"({rule.where})"
+            plan.df.select(F.expr(where))  # analysed now, so a bad condition names its rule
         except Exception as exc:  # Spark parse and analysis errors alike
             first = str(exc).strip().splitlines()[0]
             raise EtlError(f"DQDL: rule {rule.text!r}: where clause {rule.where!r} is not valid SQL: {first}") from exc
@@ -89,23 +84,23 @@ def compile_rule(rule: Rule | Composite, plan: Plan) -> Check:
 
 
 # --- the rule types --------------------------------------------------------------------------------
-def _row_count(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _row_count(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     name = "Dataset.*.RowCount"
     return Check(rule.text, {name: plan.agg(rows(where))}, decide=metric_rule(name, rule.constraint))
 
 
-def _column_count(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _column_count(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     name = "Dataset.*.ColumnCount"
     columns = float(len(plan.columns))
     return Check(rule.text, {name: columns}, decide=metric_rule(name, rule.constraint))
 
 
-def _column_exists(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _column_exists(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # reached only when the column exists (compile_rule fails the rule otherwise)
     return Check(rule.text)
 
 
-def _names_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _names_match(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     name, names = "Dataset.*.ColumnNamesPatternMatchRatio", plan.columns
     pattern = re.compile(rule.args[0])
     ratio = sum(1 for c in names if pattern.fullmatch(c)) / len(names) if names else None
@@ -117,25 +112,25 @@ def _names_match(rule: Rule, plan: Plan, where: Column | None) -> Check:
     return Check(rule.text, {name: ratio}, decide=decide)
 
 
-def _completeness(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _completeness(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c, name = rule.args[0], f"Column.{rule.args[0]}.Completeness"
-    ratio = plan.agg(F.try_divide(F.count(filtered(where, col(c))), rows(where)))
+    ratio = plan.agg(f"try_divide(count({filtered(where, col(c))}), {rows(where)})")
     equals = 1.0 if rule.type == "IsComplete" else None
     return Check(
         rule.text,
         {name: ratio},
-        row=col(c).isNotNull(),
+        row=f"({col(c)} IS NOT NULL)",
         where=where,
         decide=metric_rule(name, rule.constraint, equals=equals),
     )
 
 
-def _uniqueness(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _uniqueness(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     names = tuple(rule.args)
     label = ",".join(names)
     freq = plan.freq(names, where, rule.where)
-    unique = plan.agg(F.try_divide(F.count(F.when(freq == 1, 1)), rows(where)))
-    row = F.coalesce(freq == 1, F.lit(False))
+    unique = plan.agg(f"try_divide(count(CASE WHEN {freq} = 1 THEN 1 END), {rows(where)})")
+    row = f"coalesce({freq} = 1, false)"
     metrics: dict[str, str | float | None] = {f"Column.{label}.Uniqueness": unique}
     if rule.type == "Uniqueness":
         return Check(
@@ -143,83 +138,86 @@ def _uniqueness(rule: Rule, plan: Plan, where: Column | None) -> Check:
         )
     decide = metric_rule(f"Column.{label}.Uniqueness", equals=1.0)
     if rule.type == "IsPrimaryKey":  # unique and complete: a null key is not unique (freq is null)
-        complete = F.count(filtered(where, F.when(reduce(operator.and_, [col(n).isNotNull() for n in names]), 1)))
-        metrics[f"Column.{label}.Completeness"] = plan.agg(F.try_divide(complete, rows(where)))
+        keys = " AND ".join(f"{col(n)} IS NOT NULL" for n in names)
+        complete = f"count({filtered(where, f'CASE WHEN {keys} THEN 1 END')})"
+        metrics[f"Column.{label}.Completeness"] = plan.agg(f"try_divide({complete}, {rows(where)})")
     return Check(rule.text, metrics, row=row, where=where, decide=decide)
 
 
-def _unique_value_ratio(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _unique_value_ratio(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c, name = rule.args[0], f"Column.{rule.args[0]}.UniqueValueRatio"
     freq = plan.freq((c,), where, rule.where)
-    ratio = plan.agg(F.try_divide(F.count(F.when(freq == 1, 1)), F.count_distinct(filtered(where, col(c)))))
+    unique = f"count(CASE WHEN {freq} = 1 THEN 1 END)"
+    ratio = plan.agg(f"try_divide({unique}, count(DISTINCT {filtered(where, col(c))}))")
     return Check(rule.text, {name: ratio}, decide=metric_rule(name, rule.constraint))
 
 
-def _distinct_values(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _distinct_values(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c, name = rule.args[0], f"Column.{rule.args[0]}.DistinctValuesCount"
     return Check(
         rule.text,
-        {name: plan.agg(F.count_distinct(filtered(where, col(c))))},
+        {name: plan.agg(f"count(DISTINCT {filtered(where, col(c))})")},
         decide=metric_rule(name, rule.constraint),
     )
 
 
-def _entropy(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _entropy(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # Entropy over value frequencies p = freq/n: -sum_values p ln p, as a sum over rows = ln n - sum_rows ln(freq) / n.
     c, name = rule.args[0], f"Column.{rule.args[0]}.Entropy"
     freq = plan.freq((c,), where, rule.where)
-    n = F.count(freq)
-    entropy = plan.agg(F.log(n) - F.try_divide(F.sum(F.log(freq)), n))
+    n = f"count({freq})"
+    entropy = plan.agg(f"ln({n}) - try_divide(sum(ln({freq})), {n})")
     return Check(rule.text, {name: entropy}, decide=metric_rule(name, rule.constraint))
 
 
-def _statistic(function: Callable[[Column], Column], metric: str):
-    def build(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _statistic(function: str, metric: str):
+    def build(rule: Rule, plan: Plan, where: Sql | None) -> Check:
         name = f"Column.{rule.args[0]}.{metric}"
-        value = plan.agg(function(filtered(where, col(rule.args[0]).cast("double"))))
+        value = plan.agg(f"{function}({filtered(where, f'CAST({col(rule.args[0])} AS DOUBLE)')})")
         return Check(rule.text, {name: value}, decide=metric_rule(name, rule.constraint))
 
     return build
 
 
-def _correlation(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _correlation(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     a, b = rule.args
     name = f"Multicolumn.{a},{b}.ColumnCorrelation"
-    value = plan.agg(F.corr(filtered(where, col(a).cast("double")), filtered(where, col(b).cast("double"))))
+    a_, b_ = (filtered(where, f"CAST({col(c)} AS DOUBLE)") for c in (a, b))
+    value = plan.agg(f"corr({a_}, {b_})")
     return Check(rule.text, {name: value}, decide=metric_rule(name, rule.constraint))
 
 
-def _column_values(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _column_values(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
     metric = "PatternMatch" if rule.constraint.op == "matches" else "ColumnValues.Compliance"  # Glue's names
     check = compliance(rule, plan, where, predicate(col(c), rule.constraint), f"Column.{c}.{metric}")
     if rule.constraint.op not in ("in", "matches") and dict(plan.df.dtypes)[c] not in ("string", "boolean"):
-        check.metrics[f"Column.{c}.Maximum"] = plan.agg(F.max(filtered(where, col(c))).cast("double"))
-        check.metrics[f"Column.{c}.Minimum"] = plan.agg(F.min(filtered(where, col(c))).cast("double"))
+        check.metrics[f"Column.{c}.Maximum"] = plan.agg(f"CAST(max({filtered(where, col(c))}) AS DOUBLE)")
+        check.metrics[f"Column.{c}.Minimum"] = plan.agg(f"CAST(min({filtered(where, col(c))}) AS DOUBLE)")
     return check
 
 
-def _column_length(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _column_length(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
-    length = F.length(col(c).cast("string"))
+    length = f"length(CAST({col(c)} AS STRING))"
     check = compliance(rule, plan, where, predicate(length, rule.constraint), f"Column.{c}.LengthCompliance")
-    check.metrics[f"Column.{c}.MaximumLength"] = plan.agg(F.max(filtered(where, length)))
-    check.metrics[f"Column.{c}.MinimumLength"] = plan.agg(F.min(filtered(where, length)))
+    check.metrics[f"Column.{c}.MaximumLength"] = plan.agg(f"max({filtered(where, length)})")
+    check.metrics[f"Column.{c}.MinimumLength"] = plan.agg(f"min({filtered(where, length)})")
     return check
 
 
-def _data_freshness(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _data_freshness(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c = rule.args[0]
     assert rule.constraint is not None
     if not all(isinstance(v, Duration) for v in rule.constraint.values):
         raise EtlError(f"DQDL: rule {rule.text!r}: expected a duration with its unit (24 hours, 3 days, 30 minutes)")
-    age = F.unix_timestamp(F.current_timestamp()) - F.unix_timestamp(col(c).cast("timestamp"))
+    age = f"(unix_timestamp(current_timestamp()) - unix_timestamp(CAST({col(c)} AS TIMESTAMP)))"
     return compliance(rule, plan, where, predicate(age, rule.constraint), f"Column.{c}.DataFreshness.Compliance")
 
 
-def _data_type(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _data_type(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     c = rule.args[0]
     c_ = rule.constraint
     if (
@@ -230,23 +228,20 @@ def _data_type(rule: Rule, plan: Plan, where: Column | None) -> Check:
         raise EtlError(
             f'DQDL: rule {rule.text!r}: expected = "TYPE" or in ["TYPE", ...], TYPE one of {", ".join(DATA_TYPES)}'
         )
-    fits = F.lit(False)
-    for v in c_.values:
-        assert isinstance(v, Str)
-        fits = fits | F.expr(f"try_cast(`{c.replace('`', '``')}` as {DATA_TYPES[v.value.upper()]})").isNotNull()
-    passes = col(c).isNull() | fits
-    ratio = plan.agg(F.try_divide(F.sum(filtered(where, F.when(passes, 1).otherwise(0))), rows(where)))
+    types = [DATA_TYPES[v.value.upper()] for v in c_.values if isinstance(v, Str)]
+    fits = " OR ".join(f"(try_cast({col(c)} AS {t}) IS NOT NULL)" for t in types)
+    ratio = plan.agg(share(where, f"({col(c)} IS NULL OR {fits})"))
     name = f"Column.{c}.ColumnDataType.Compliance"
     decide = metric_rule(name, rule.threshold, equals=None if rule.threshold else 1.0)
     return Check(rule.text, {name: ratio}, decide=decide)
 
 
-def _custom_sql(rule: Rule, plan: Plan, where: Column | None) -> Check:
+def _custom_sql(rule: Rule, plan: Plan, where: Sql | None) -> Check:
     # A query of its own (it may join or group) in which the frame is "primary", as in Glue: a CTE of
     # that name over a view only this evaluation knows, so a user's own view "primary" stays as it is.
     name, spark = "Dataset.*.CustomSQL", plan.df.sparkSession
     view = f"_dq_primary_{uuid.uuid4().hex}"
-    plan.df.select(*[col(c) for c in plan.columns]).createOrReplaceTempView(view)
+    plan.df.selectExpr(*[col(c) for c in plan.columns]).createOrReplaceTempView(view)
     query = rule.args[0].strip().rstrip(";")
     try:
         rows = spark.sql(f"WITH primary AS (SELECT * FROM {view}) SELECT * FROM (\n{query}\n)").collect()
@@ -262,7 +257,7 @@ def _custom_sql(rule: Rule, plan: Plan, where: Column | None) -> Check:
 
 # type -> builder; _SPECS: (quoted arguments (negative: at least), needs an expression, how many of the
 # arguments are columns (None: all))
-_RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
+_RULES: dict[str, Callable[[Rule, Plan, Sql | None], Check]] = {
     "RowCount": _row_count,
     "ColumnCount": _column_count,
     "ColumnExists": _column_exists,
@@ -278,9 +273,9 @@ _RULES: dict[str, Callable[[Rule, Plan, Column | None], Check]] = {
     "UniqueValueRatio": _unique_value_ratio,
     "DistinctValuesCount": _distinct_values,
     "Entropy": _entropy,
-    "Mean": _statistic(F.avg, "Mean"),
-    "Sum": _statistic(F.sum, "Sum"),
-    "StandardDeviation": _statistic(F.stddev_pop, "StandardDeviation"),
+    "Mean": _statistic("avg", "Mean"),
+    "Sum": _statistic("sum", "Sum"),
+    "StandardDeviation": _statistic("stddev_pop", "StandardDeviation"),
     "ColumnCorrelation": _correlation,
     "CustomSql": _custom_sql,
     "DataFreshness": _data_freshness,
