@@ -455,7 +455,7 @@ def test_json_lines_inference_parses_each_line_as_sparks_reader_does(
 ):
     # Inference parses JSON lines itself; Spark's reader reads the data and the error records. Both
     # must agree on every line: the same types, the same records, the same ones malformed. A small
-    # input is inferred on the driver from its collected lines; a larger one by a Spark aggregation.
+    # input's lines are read and parsed on the driver; a larger one's by a Spark aggregation.
     if not on_driver:
         monkeypatch.setattr(readers, "DRIVER_BYTES", 0)
     lines = [
@@ -474,7 +474,7 @@ def test_json_lines_inference_parses_each_line_as_sparks_reader_does(
     ]
     path = write(tmp_path / "edge.json", "\n".join(lines) + "\n")
     frame, jobs = spark_jobs(spark_session, lambda: read(ctx, path))
-    assert jobs == (1 if on_driver else 2)  # collecting is one job; an aggregation's shuffle adds one
+    assert jobs == (0 if on_driver else 2)  # the driver reads no Spark job; an aggregation's shuffle adds one
     assert frame.schema() == StructType(
         [
             Field("café", StringType()),
@@ -500,6 +500,34 @@ def test_json_lines_inference_parses_each_line_as_sparks_reader_does(
     elements = F.when(F.schema_of_variant("v").startswith("ARRAY"), F.try_variant_get("v", "$", "array<variant>"))
     records = variants.where("c IS NULL").select(F.explode(F.coalesce(elements, F.array("v"))).alias("v"))
     assert observed_type(records.where(F.schema_of_variant("v").startswith("OBJECT"))) == frame.schema()
+
+
+@pytest.mark.parametrize("on_driver", [True, False])
+def test_json_lines_end_where_sparks_reader_ends_them(ctx, spark_session, tmp_path, monkeypatch, on_driver):
+    # The driver splits the files itself (Hadoop's line reader, as Spark's reader runs it): \r\n, \r
+    # and \n end lines, a UTF-8 byte order mark is no text, the last line needs no end. The data read
+    # is Spark's, with its file names, on both paths.
+    if not on_driver:
+        monkeypatch.setattr(readers, "DRIVER_BYTES", 0)
+    folder = tmp_path / "ends"
+    write(folder / "day=1" / "a.json", "")
+    (folder / "day=1" / "a.json").write_bytes(b'\xef\xbb\xbf{"id": 1}\r\n{"id": "two"}\r{"id": 3}\n\r\n{"id": ')
+    write(folder / "day=2" / "b.json", "")
+    (folder / "day=2" / "b.json").write_bytes(b'{"id": 4.5}')
+    frame, jobs = spark_jobs(spark_session, lambda: read(ctx, folder))
+    assert jobs == (0 if on_driver else 2)
+    assert frame.schema() == StructType([Field("id", ChoiceType([LongType(), StringType(), DoubleType()]))])
+    assert ctx.metrics.as_dict() == {"read": 5, "written": 0, "errors": 1}
+    rows = frame.toDF().select(
+        F.col("id.long").alias("n"), F.col("id.string").alias("s"), F.input_file_name().alias("file")
+    )
+    assert sorted([(r.n, r.s, r.file.rsplit("/", 2)[-2]) for r in rows.collect()], key=str) == [
+        (1, None, "day=1"),
+        (3, None, "day=1"),
+        (None, "two", "day=1"),
+        (None, None, "day=2"),
+    ]
+    assert [r.error.input for r in frame.errorsAsDynamicFrame().toDF().collect()] == ['{"id": ']
 
 
 def b_long():

@@ -252,7 +252,12 @@ public final class ObservedTypes extends Aggregator {
       b.journal.clear();
       return b;
     }
-    byte[] text = (byte[]) r.get(0);
+    return addText(b, (byte[]) r.get(0));
+  }
+
+  /** Counts the one JSON record in ``text`` (none in a blank line) and adds its types, or counts it
+   *  malformed and adds none. */
+  Buffer addText(Buffer b, byte[] text) {
     boolean counted = false;
     try {
       JsonParser p = json.createParser(text);
@@ -291,12 +296,13 @@ public final class ObservedTypes extends Aggregator {
     return out.append('}').toString();
   }
 
-  /** The aggregation over ``rows`` (each a Row of the one input value) run here, on the driver: for
-   *  input small enough to be collected, where a Spark aggregation costs a shuffle and a job more. */
-  public String observe(java.util.List rows) {
-    Object buffer = zero();
-    for (int i = 0; i < rows.size(); i++) buffer = reduce(buffer, rows.get(i));
-    return (String) finish(buffer);
+  /** The aggregation over ``lines`` (a List of byte[]: JSON text, see readsJson) run here, on the
+   *  driver: for lines read there (FileLines.java), where a Spark aggregation costs two jobs. */
+  public String observe(java.util.List lines) {
+    Buffer b = (Buffer) zero();
+    b.journal = new Journal();
+    for (int i = 0; i < lines.size(); i++) addText(b, (byte[]) lines.get(i));
+    return (String) finish(b);
   }
 
   public Encoder bufferEncoder() { return Encoders.javaSerialization(Buffer.class); }

@@ -36,9 +36,11 @@ from ..bookmarks.session import source_bookmark
 from ..dynamicframe.errors import Step, error_records
 from ..dynamicframe.frame import DynamicFrame
 from ..dynamicframe.inference import (
+    Observed,
     csv_columns,
     infer_csv_schema,
     observed_json,
+    observed_json_files,
     observed_type,
     record_schema,
     variant_columns,
@@ -61,7 +63,7 @@ SOURCE_FILE = "_source_file"
 _COMPRESSION = {None, "", "none", "gzip", "bzip2", "bz2", "gz"}
 # Suffixes by which Hadoop picks a codec: the text is larger than the file, by how much unknown.
 _CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
-# New JSON lines up to this many bytes in all are parsed for inference on the driver (``collectable``).
+# New JSON lines up to this many bytes in all are read and parsed for inference on the driver (``collectable``).
 DRIVER_BYTES = 4 * 2**20
 
 
@@ -164,12 +166,14 @@ class FileSource:
 
     # --- helpers shared by the readers ---------------------------------------------------------
 
-    def collectable(self, files: list[str]) -> bool:
-        """Whether ``files``, as listed for ``read``, hold at most ``DRIVER_BYTES`` in all and none
-        is compressed: text small enough for the driver to hold and parse (an incremental run's)."""
+    def collectable(self, files: list[str]) -> dict[str, int] | None:
+        """The listed length of each of ``files`` when, as listed for ``read``, they hold at most
+        ``DRIVER_BYTES`` in all and none is compressed: text small enough for the driver to read,
+        hold and parse (an incremental run's); else None."""
         if any(p not in self._sizes or p.endswith(_CODEC_SUFFIXES) for p in files):
-            return False
-        return sum(self._sizes[p] for p in files) <= DRIVER_BYTES
+            return None
+        sizes = {p: self._sizes[p] for p in files}
+        return sizes if sum(sizes.values()) <= DRIVER_BYTES else None
 
     @cached_property
     def base_options(self) -> dict[str, str]:
@@ -243,20 +247,18 @@ def _semistructured(
     source: FileSource,
     load: Callable[[str, bool], DataFrame],
     what: str,
-    lines: DataFrame | None = None,
+    json_lines: Callable[[], Observed] | None = None,
     text_casts: bool = False,
-    small: bool = False,
 ) -> DynamicFrame:
     """Common path of JSON and XML.
 
-    Pass 1 reads every record once and infers the schema over all of them in one aggregation
-    (``observed_json`` over the ``lines`` of JSON-lines files, else ``observed_type`` over one
-    VARIANT per record); it counts the records read and the malformed ones for the run's summary.
+    Pass 1 reads every record once and infers the schema over all of them (``json_lines``, the
+    inference over the text of JSON-lines files, else ``observed_type`` over one VARIANT per
+    record, one aggregation); it counts the records read and the malformed ones for the run's summary.
     Pass 2 is Spark's native reader with that schema (choice fields typed VARIANT), as fast as a
     plain read with an explicit schema. Malformed records and records that are not objects become
     errors. With ``text_casts`` (JSON), the frame may read pass 2 again with choices as text, for
-    resolveChoice and apply_mapping to cast them there. With ``small``, the ``lines`` are few enough
-    to be collected and inferred on the driver (``observed_json``'s ``on_driver``).
+    resolveChoice and apply_mapping to cast them there.
     """
     json_path = source.format_options.get("jsonPath")
 
@@ -269,12 +271,12 @@ def _semistructured(
         return df.select("v", *extra)
 
     variant: DataFrame | None = None  # every record as one VARIANT, beside a malformed one's raw text
-    if lines is None:
+    if json_lines is None:
         # The inference is an action over every record: it fills the read/error counts on its way.
         variant = source.observed(load(_VARIANT, True), CORRUPT)
         observed = observed_type(records_of(variant))
     else:
-        found = observed_json(lines, _JSON_LIMITS, on_driver=small)
+        found = json_lines()
         source.ctx.metrics.add(read=found.records, errors=found.malformed)
         observed = found.type
 
@@ -359,11 +361,16 @@ def read_json(source: FileSource, files: list[str]) -> DynamicFrame:
         with _quick_lookup(source.spark, files):  # the frame may read again later (casts in the read)
             return source.load(reader.schema(schema), files)
 
-    lines = None
-    if not multiline:  # one record per line: inference parses the text, no VARIANT is built for it
+    def json_lines() -> Observed:
+        """One record per line: inference parses the text, no VARIANT is built for it; a small
+        input's lines are read and parsed on the driver, with no Spark job."""
+        small = source.collectable(files)
+        if small is not None:
+            return observed_json_files(source.spark, small, _JSON_LIMITS)
         text = source.load(source.spark.read.format("text").options(**source.base_options), files)
-        lines = text.select(F.col("value").cast("binary"))
-    return _semistructured(source, load, "JSON", lines, text_casts=True, small=source.collectable(files))
+        return observed_json(text.select(F.col("value").cast("binary")), _JSON_LIMITS)
+
+    return _semistructured(source, load, "JSON", None if multiline else json_lines, text_casts=True)
 
 
 def read_xml(source: FileSource, files: list[str]) -> DynamicFrame:
