@@ -5,13 +5,10 @@ import decimal
 import json
 
 import pytest
-from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, ErrorThresholdExceeded, EtlContext
-from etl_framework.dynamicframe.inference import observed_json, tree_type
-from etl_framework.dynamicframe.record_types import Observer
-from etl_framework.dynamicframe.records import DynamicRecord, MissingField, record_to_json
-from etl_framework.types import ChoiceType, DoubleType, LongType, StringType, StructType
+from etl_framework.dynamicframe.records import DynamicRecord, MissingField
+from etl_framework.types import ChoiceType, DoubleType, LongType, StringType
 
 MEDICARE = [
     {
@@ -321,72 +318,6 @@ def test_functions_run_in_arrow_batches(medicare):
     mapped, kept = plan(medicare.map(lambda rec: rec)), plan(medicare.filter(lambda rec: True))
     assert "MapInArrow" in mapped and "ArrowEvalPython" in kept
     assert "BatchEvalPython" not in mapped + kept
-
-
-# What f returns for record i: 3 partitions of 4 records, batches of 2 (see mapped_by_index).
-TRICKY = [
-    {"n": 1, "only_null": None, "s": {"x": 1}, "arr": [1, 2]},
-    {"n": 2, "only_null": None, "s": {"x": 2, "y": None}, "arr": []},
-    {"n": 3, "s": {"x": 3}, "e": {}, "deep": [[1], [], [None]]},
-    {"n": 4, "t": (1, "a")},
-    {"n": 1.5, "s": {"x": "one"}, "arr": [1.5]},  # long and double in different batches, a nested choice
-    {"n": 2**63, "big": -(2**63), "huge": 2**64},  # past a long: a double (a big integer to Jackson)
-    {"m": True, "recs": [{"a": 1}, {"b": "x"}]},
-    {"s": None, "n": None, "m": False},
-    {"other": "x", "recs": [{"a": "1"}]},  # a field set of its own in the last partition
-    {"other": [1], "s": [{"x": 1}]},  # a struct in some records, an array in others
-    {"phone": "1234567890123456789", "n": 5},  # 19 digits of text: integers checked, none past a long
-    {"n": 7},
-]
-
-
-def spark_inference(spark, outputs):
-    """The type Spark's inference over the records' JSON text gives (how map typed them before)."""
-    text = spark.createDataFrame([(record_to_json(o),) for o in outputs], "value string")
-    return observed_json(text.select(F.col("value").cast("binary"))).type
-
-
-def mapped_by_index(ctx, spark, outputs):
-    """map over records 0..n-1 in 3 partitions and batches of 2, f returning outputs[i] with i added
-    (None for an empty one)."""
-    df = spark.range(len(outputs)).repartitionByRange(3, "id")
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "2")
-    try:
-        frame = DynamicFrame.fromDF(df, ctx, "ids")
-        mapped = frame.map(lambda rec: outputs[rec.id] and dict(outputs[rec.id], i=rec.id))
-        mapped.count()  # computed (and persisted) while batches are small
-    finally:
-        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
-    return mapped
-
-
-def test_map_types_its_records_as_spark_infers_over_their_text(ctx, spark_session):
-    expected = spark_inference(spark_session, [dict(o, i=i) for i, o in enumerate(TRICKY)])
-    observer = Observer()  # the Python walk alone, one task's records
-    for i, out in enumerate(TRICKY):
-        observer.add(dict(out, i=i), record_to_json(dict(out, i=i)))
-    assert tree_type(json.loads(observer.summary())) == expected
-    mapped = mapped_by_index(ctx, spark_session, TRICKY)
-    assert mapped.schema() == expected
-    assert mapped.schema().field("n").dataType == ChoiceType([LongType(), DoubleType()])
-    n = {r.i: r.n for r in mapped.resolveChoice(specs=[("n", "cast:double")]).toDF().collect()}
-    assert (n[0], n[4], n[5], n[6], n[10]) == (1.0, 1.5, float(2**63), None, 5.0)
-    assert mapped.count() == len(TRICKY) and mapped.stageErrorsCount() == 0
-
-
-def test_map_types_values_it_does_not_observe_with_spark_inference(ctx, spark_session):
-    outputs = [{"paid": decimal.Decimal("1.50")}, {"paid": decimal.Decimal("2")}, {"day": datetime.date(2024, 1, 2)}]
-    observer = Observer()
-    observer.add(outputs[0], record_to_json(outputs[0]))
-    assert observer.summary() == ""  # Spark decides, over all the text
-    mapped = mapped_by_index(ctx, spark_session, outputs)
-    assert mapped.schema() == spark_inference(spark_session, [dict(o, i=i) for i, o in enumerate(outputs)])
-    assert mapped.schema().field("paid").dataType == ChoiceType([DoubleType(), LongType()])
-
-
-def test_map_with_every_record_an_error_has_no_fields(ctx, spark_session):
-    mapped = mapped_by_index(ctx, spark_session, [{}] * 5)
-    assert mapped.schema() == StructType() and mapped.count() == 0 and mapped.stageErrorsCount() == 5
 
 
 def test_dynamic_record_without_spark():

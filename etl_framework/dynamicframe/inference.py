@@ -131,17 +131,16 @@ def _observe(df: DataFrame, input_type: str, aggregator: JavaObject) -> Observed
 def _observed(result: str) -> Observed:
     """``ObservedTypes``' result (JSON) as an ``Observed``."""
     found = json.loads(result)
-    return Observed(tree_type(found["type"]), found["records"], found["malformed"])
+    return Observed(_tree_type(found["type"]), found["records"], found["malformed"])
 
 
-def tree_type(node: dict[str, Any]) -> DataType:
-    """The Glue type of an ObservedTypes tree (struct fields in name order)."""
+def _tree_type(node: dict[str, Any]) -> DataType:
     out: DataType = NullType()
     for kind in node["k"]:
         if kind == "OBJECT":
-            t: DataType = StructType(Field(n, tree_type(c)) for n, c in sorted(node["f"].items()))
+            t: DataType = StructType(Field(n, _tree_type(c)) for n, c in sorted(node["f"].items()))
         elif kind == "ARRAY":
-            t = ArrayType(tree_type(node["e"]))
+            t = ArrayType(_tree_type(node["e"]))
         else:
             t = VARIANT_SCALARS[kind]()
         out = merge_types(out, t)

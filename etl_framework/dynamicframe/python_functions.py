@@ -9,12 +9,9 @@ so ``f`` sees the same values either way: a choice's value as its Python value, 
 The user's function is called once per record; no row is sent one at a time and none reaches the
 driver.
 
-``map``'s results go back as JSON text (encoded with msgspec), persisted so that ``f`` never runs
-twice, and their types are observed as they are encoded (``record_types``): each task adds one row
-holding the tree of types its records showed, the driver merges those trees into the schema (what
-Spark's inference over the text would give, with no pass of its own), and ``from_json`` reads the
-text with it. A task whose records hold a value the walker does not type (a decimal, a date) sends
-no tree, and Spark infers over all the text as before.
+``map``'s results go back as JSON text (encoded with msgspec), persisted: one Spark pass infers their schema over all of
+them (the JSON reader's inference), and one reads them with it (``from_json``), so ``f`` never runs
+twice.
 
 As in Glue (``awsglue/dynamicframe.py``): a record whose function raises, or whose ``map`` function
 returns nothing, becomes an error record (the input record as JSON, the exception text as ``msg``,
@@ -27,7 +24,6 @@ the traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyErr
 from __future__ import annotations
 
 import gc
-import json
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,10 +35,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..types import DataType, NullType, StructType, quote, to_spark
+from ..types import NullType, StructType, quote, to_spark
 from .errors import Step, error_records
-from .inference import observed_json, tree_type
-from .record_types import Observer, merge_trees
+from .inference import observed_json
 from .records import DynamicRecord, record_to_json
 
 if TYPE_CHECKING:
@@ -53,7 +48,7 @@ Decode = Callable[[pa.RecordBatch], list[DynamicRecord]]
 
 # Glue's message for a map function that returns None (or any false value, such as {}).
 NONE_RETURNED = "User-specified function returned None instead of DynamicRecord"
-_MAP_COLUMNS = ["output", "msg", "stackTrace", "input", "types"]
+_MAP_COLUMNS = ["output", "msg", "stackTrace", "input"]
 _DECISION = "keep boolean, msg string, stackTrace string"
 # Spark types whose Arrow values are the Python values a JSON record would hold: these columns
 # travel as Arrow columns, any other as JSON text.
@@ -156,11 +151,8 @@ def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
 # --- executor side: one record ------------------------------------------------------------------
 
 
-def map_one(
-    f: RecordFunction, record: DynamicRecord, observer: Observer | None = None
-) -> tuple[str | None, str | None, str | None]:
-    """(output JSON, msg, stackTrace) of ``f`` on one record; msg is set for an error. A record
-    returned goes to ``observer`` too.
+def map_one(f: RecordFunction, record: DynamicRecord) -> tuple[str | None, str | None, str | None]:
+    """(output JSON, msg, stackTrace) of ``f`` on one record; msg is set for an error.
 
     >>> map_one(lambda r: {**r, "b": r["a"] * 2}, DynamicRecord(a=1))
     ('{"a":1,"b":2}', None, None)
@@ -175,12 +167,9 @@ def map_one(
             return None, NONE_RETURNED, None
         if not isinstance(result, dict):
             return None, f"User-specified function returned {type(result).__name__} instead of DynamicRecord", None
-        text = record_to_json(result)
+        return record_to_json(result), None, None
     except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
         return (None, *_failure(e))
-    if observer is not None:
-        observer.add(result, text)
-    return text, None, None
 
 
 def filter_one(f: RecordFunction, record: DynamicRecord) -> tuple[bool, str | None, str | None]:
@@ -218,18 +207,13 @@ def _collection_paused() -> Iterator[None]:
 
 def _map_batches(f: RecordFunction, decode: Decode) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        observer = Observer()
         for batch in batches:
             with _collection_paused():
-                results = [map_one(f, rec, observer) for rec in decode(batch)]
+                results = [map_one(f, rec) for rec in decode(batch)]
             # An error's input is the record as it came (f may have changed it before it failed).
             inputs = [record_to_json(decode(batch.slice(i, 1))[0]) if r[1] else None for i, r in enumerate(results)]
             columns = [*([r[i] for r in results] for i in range(3)), inputs]  # output, msg, stackTrace, input
-            arrays = [pa.array(c, pa.string()) for c in columns]
-            yield pa.RecordBatch.from_arrays([*arrays, pa.nulls(len(results), pa.string())], names=_MAP_COLUMNS)
-        # The task's types: one more row, with no record.
-        summary = [pa.nulls(1, pa.string())] * 4 + [pa.array([observer.summary()], pa.string())]
-        yield pa.RecordBatch.from_arrays(summary, names=_MAP_COLUMNS)
+            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=_MAP_COLUMNS)
 
     return run
 
@@ -252,14 +236,14 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
     columns, decode = record_batches(frame.dataframe)
-    # Read three times (types, data, errors): persisted so that f runs once per record.
+    # Read twice or three times (inference, data, errors): persisted so that f runs once per record.
     results = (
         frame.dataframe.select(*columns)
         .mapInArrow(_map_batches(f, decode), ", ".join(f"{c} string" for c in _MAP_COLUMNS))
         .persist()
     )
-    records = results.where(F.col("output").isNotNull())
-    observed = _observed(results, records)
+    records = results.where(F.col("msg").isNull())
+    observed = observed_json(records.select(F.col("output").cast("binary")), _JSON_OPTIONS).type
     if not isinstance(observed, StructType | NullType):
         raise ValueError(f"records are not objects (their type is {observed.simple_string()})")
     schema = observed if isinstance(observed, StructType) else StructType()
@@ -280,18 +264,6 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     record = records.select(parsed.alias("r"))
     data = record.select(*[F.col("r").getField(f.name).alias(f.name) for f in schema])
     return frame.derive(data, schema, step.with_errors(errors))
-
-
-def _observed(results: DataFrame, records: DataFrame) -> DataType:
-    """The type of the mapped records: the tasks' trees merged, or, when a task sent none, Spark's
-    inference over the text of all records."""
-    trees = [row[0] for row in results.where(F.col("types").isNotNull()).select("types").collect()]
-    if "" in trees:
-        return observed_json(records.select(F.col("output").cast("binary")), _JSON_OPTIONS).type
-    merged: dict[str, Any] = {"k": []}
-    for tree in trees:
-        merged = merge_trees(merged, json.loads(tree))
-    return tree_type(merged)
 
 
 def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
