@@ -5,6 +5,8 @@ session that has the Delta JARs: the framework's way is ``delta.engine: spark``,
 ``delta.engine: delta-rs``, with the same ``write_dynamic_frame.from_options(..., format="delta")``
 call on the same rows (the orders staged as Parquet once per data size, as delta_append does).
 
+Unsized: they run at the first data size of the scale (100,000 orders at small scale).
+
 * ``delta_engines_append``: each run appends every order, partitioned by ``channel``.
 * ``delta_engines_merge``: each engine's table starts as nine orders in ten (written once by that
   engine, untimed); each run merges a stage on ``order_id``: the tenth of the orders whose id ends
@@ -35,6 +37,7 @@ NEW_IDS = 10**12  # run n inserts the orders whose id ends in 0 at id + n * NEW_
 
 class DeltaEngines(Benchmark):
     target = 1.5
+    sized = False  # the first size only: a commit costs seconds whatever the rows; smoke runs are in make test
 
     def __init__(self, mode: str) -> None:
         self.mode, self.name = mode, f"delta_engines_{mode}"
