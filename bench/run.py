@@ -24,11 +24,14 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from etl_framework.config import load_profile
+from etl_framework.packages import session_conf
 from etl_framework.runtime.session import FRAMEWORK_CONF, catalog_conf
+from etl_framework.s3 import spark_conf as s3_conf
 from tests.postgres import JDBC_JAR
+from tests.spark_cluster import free_port
 
 from . import report
-from .benchmarks import all_benchmarks
+from .benchmarks import benchmark_modules
 from .core import Benchmark, Env, measure, reps, slope
 from .data import generate
 
@@ -48,23 +51,39 @@ SPARK_CONF = {
 }
 
 
+def s3_sets(port: int) -> list[str]:
+    """Profile settings for S3 at a moto server on loopback ``port`` (the one s3_bookmarks starts)."""
+    return [
+        f"s3.endpoint_url=http://127.0.0.1:{port}",
+        "s3.region=us-east-1",
+        "s3.access_key_id=testing",
+        "s3.secret_access_key=testing",
+    ]
+
+
 def start_spark(work: Path) -> SparkSession:
     """The session every benchmark shares, built as ``etl run`` builds a local one: Hive support,
-    with the embedded Derby metastore (and the warehouse) in this run's scratch folder ``work``."""
+    with the embedded Derby metastore (and the warehouse) in this run's scratch folder ``work``, the
+    profile's Spark packages (Delta, hadoop-aws, Avro: those in Ivy's cache, see ``make jars``) and
+    S3 at a free loopback port, where s3_bookmarks starts its moto server (the port is fixed with the
+    JVM: S3A reads its endpoint once)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # as etl does for local runs
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers need this venv (pyarrow, etl_framework)
     profile = load_profile(
-        str(ROOT / "conf" / "local.yaml"), sets=[f"state_dir={work}", f"warehouse_dir={work / 'warehouse'}"]
+        str(ROOT / "conf" / "local.yaml"),
+        sets=[f"state_dir={work}", f"warehouse_dir={work / 'warehouse'}", *s3_sets(free_port())],
     )
     conf = {
         **SPARK_CONF,
         # The PostgreSQL JDBC driver, for bookmark_jdbc (where it is installed: see make services).
         **({"spark.jars": JDBC_JAR} if os.path.exists(JDBC_JAR) else {}),
+        **s3_conf(profile.s3),
         **FRAMEWORK_CONF,
         **catalog_conf(profile),
         "spark.sql.warehouse.dir": profile.warehouse_dir,
         "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={work / 'derby.log'}",
     }
+    conf.update(session_conf(profile.spark.packages, conf, profile.spark.is_local)[0])
     builder = SparkSession.builder.appName("etl-framework-bench").enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -110,14 +129,16 @@ def growth(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def chosen(only: str) -> list[Benchmark]:
-    """Every benchmark, or those named in ``only`` (comma-separated); an unknown name is an error."""
-    benchmarks = all_benchmarks()
+    """Every benchmark, or those named in ``only`` (comma-separated): a benchmark's name, or a
+    module's for all of its benchmarks; an unknown name is an error."""
+    modules = benchmark_modules()
     names = [n.strip() for n in only.split(",") if n.strip()]
-    unknown = sorted(set(names) - {b.name for b in benchmarks})
+    known = {b.name for bs in modules.values() for b in bs}
+    unknown = sorted(set(names) - known - set(modules))
     if unknown:
-        known = ", ".join(b.name for b in benchmarks)
-        raise ValueError(f"BENCH_ONLY: no benchmark named {', '.join(unknown)} (there are: {known})")
-    return [b for b in benchmarks if not names or b.name in names]
+        listed = ", ".join(sorted(known | set(modules)))
+        raise ValueError(f"BENCH_ONLY: no benchmark named {', '.join(unknown)} (there are: {listed})")
+    return [b for m, bs in modules.items() for b in bs if not names or m in names or b.name in names]
 
 
 def _measured(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:

@@ -3,9 +3,10 @@
 The orders are staged once per data size as Parquet (``total`` as a number), so that both ways
 spend their time writing, not parsing JSON. Each timed framework run wraps them in a DynamicFrame
 and appends them, partitioned by ``channel``, with ``write_dynamic_frame.from_options(...,
-format="delta")``: without the Delta JARs (as here: checked) Spark writes the Parquet files, they
-move into the table and one delta-rs commit adds them with their statistics. The baseline appends
-the same rows, partitioned the same way, with ``df.write.mode("append").partitionBy(...).parquet``.
+format="delta")`` under a profile with ``delta.engine: delta-rs`` (delta_engines sets it against
+delta-spark): Spark writes the Parquet files, they move into the table and one delta-rs commit adds
+them with their statistics. The baseline appends the same rows, partitioned the same way, with
+``df.write.mode("append").partitionBy(...).parquet``.
 Both grow by one copy of the rows per run; after the warm-up, the table read through its Delta log
 and the Parquet folder must hold the same records.
 """
@@ -18,7 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from etl_framework import DynamicFrame, EtlContext
-from etl_framework.delta.table import engine_for
+from etl_framework.config import load_profile
 
 from ..core import Benchmark, Env, same_records
 from ..data import ORDERS_SCHEMA
@@ -26,21 +27,29 @@ from ..data import ORDERS_SCHEMA
 PARTITION = "channel"
 
 
+def staged_orders(env: Env) -> Path:
+    """The orders as Parquet in ``env.work``, ``total`` as a number: what the Delta benchmarks write."""
+    path = env.work / "orders.parquet"
+    orders = env.spark.read.schema(ORDERS_SCHEMA).json(str(env.data))
+    orders.withColumn("total", F.regexp_replace("total", r"[$,]", "").cast("double")).write.parquet(str(path))
+    return path
+
+
+def context(env: Env, engine: str) -> EtlContext:
+    """A context on the shared session whose profile writes and reads Delta with ``engine``."""
+    profile = load_profile(
+        str(env.root / "conf" / "local.yaml"),
+        sets=[f"state_dir={env.work / 'state'}", f"warehouse_dir={env.work / 'warehouse'}", f"delta.engine={engine}"],
+    )
+    return EtlContext(env.spark, profile)
+
+
 class DeltaAppend(Benchmark):
     name = "delta_append"
     target = 1.2
 
     def _staged(self, env: Env) -> tuple[EtlContext, DataFrame]:
-        def stage() -> tuple[EtlContext, Path]:
-            ctx = EtlContext(env.spark)
-            if engine_for(ctx.spark_session, ctx.profile) != "delta-rs":
-                raise RuntimeError("the Delta JARs are on the classpath: this benchmark measures the delta-rs path")
-            path = env.work / "orders.parquet"
-            orders = env.spark.read.schema(ORDERS_SCHEMA).json(str(env.data))
-            orders.withColumn("total", F.regexp_replace("total", r"[$,]", "").cast("double")).write.parquet(str(path))
-            return ctx, path
-
-        ctx, path = self.once(env, stage)
+        ctx, path = self.once(env, lambda: (context(env, "delta-rs"), staged_orders(env)))
         return ctx, env.spark.read.parquet(str(path))
 
     def framework(self, env: Env) -> None:
