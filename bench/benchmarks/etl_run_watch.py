@@ -29,7 +29,7 @@ from ..core import Benchmark, Env, Limit
 JOB = "jobs/sample_orders.py"
 ARGS = ["--job-bookmark-option", "job-bookmark-disable"]
 SUMMARY = "etl run summary: "
-WAIT_SECONDS = 300  # a JVM start with the Spark packages, then a run, on a loaded machine
+WAIT_SECONDS = 900  # a JVM start with the Spark packages, then a run: minutes on an overloaded machine
 
 
 class _Lines:
@@ -108,7 +108,8 @@ class EtlRunWatch(Benchmark):
                 )
             return _Lines(proc, log), homes[way]
 
-        procs = {"warm": start("warm", [python, "-m", "bench.benchmarks.etl_run_watch"])}
+        # Kept as they start, so that close() stops them when the set-up fails halfway.
+        procs = self._procs = {"warm": start("warm", [python, "-m", "bench.benchmarks.etl_run_watch"])}
         crawl = [etl, "crawl", "sample_orders", "--env", "local"]
         done = subprocess.run(crawl, cwd=homes["watch"], env=envs["watch"], capture_output=True, text=True)
         if done.returncode:
@@ -116,7 +117,6 @@ class EtlRunWatch(Benchmark):
         procs["watch"] = start("watch", [etl, "run", JOB, "--env", "local", "--watch", *ARGS])
         procs["watch"][0].next(SUMMARY)
         procs["warm"][0].next("ready")
-        self._procs = procs
 
     def _save(self, env: Env) -> float:
         """Rewrite the watched job file; the seconds to the next summary line."""
