@@ -91,6 +91,10 @@ class Benchmark(ABC):
     def verify(self, env: Env) -> None:  # noqa: B027 - an optional hook
         """Called after the warm-up; raises when the two ways disagree on the result."""
 
+    def prepare(self, env: Env) -> None:  # noqa: B027 - an optional hook
+        """One-time set-up before the first run of either way (a process both ways then talk to),
+        timed by neither; ``close()`` releases it."""
+
     def unavailable(self, env: Env) -> str | None:
         """Why the benchmark cannot run on this machine (a server that is not installed), or None.
         Such a benchmark is reported as unavailable, with the reason, and is not run."""
@@ -150,9 +154,10 @@ def _summary(times: list[float]) -> dict[str, Any]:
 
 
 def measure(bench: Benchmark, env: Env, size: int | None) -> list[dict[str, Any]]:
-    """One warm-up of each way and reference (unless the benchmark needs none or the scale is smoke), then
-    ``reps(env.scale, bench)`` repetitions of each, alternating the order; then as many timings of
-    each of the benchmark's limits."""
+    """The benchmark's ``prepare``, then one warm-up of each way and reference (unless the benchmark
+    needs none or the scale is smoke), then ``reps(env.scale, bench)`` repetitions of each,
+    alternating the order; then as many timings of each of the benchmark's limits."""
+    bench.prepare(env)
     ways = {"framework": bench.framework, "baseline": bench.baseline, **{r.name: r.run for r in bench.references()}}
     # A smoke run only proves the suite runs: its one timed run of each way is checked instead.
     warm_up = bench.warm_up and env.scale != "smoke"
