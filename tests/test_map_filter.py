@@ -141,6 +141,52 @@ def test_records_are_dicts_with_nested_records_and_lists(medicare):
     assert (checks.provider_id, got["MARSHALL MEDICAL CENTER SOUTH"].checks.provider_id) == ("str", "int")
 
 
+def test_a_choice_of_a_number_and_text_keeps_its_type_through_map(ctx, tmp_path):
+    # A VARIANT holds 31.0 from a JSON file as a decimal that JSON text writes as 31: f must still
+    # see a float, and an identity map must give back the frame's own schema.
+    path = tmp_path / "orders" / "o.json"
+    path.parent.mkdir()
+    path.write_text('{"id": 1, "total": 31.0}\n{"id": 2, "total": 12.5}\n{"id": 3, "total": "$4.00"}\n')
+    orders = ctx.create_dynamic_frame.from_options("file", {"paths": [str(path)]}, "json")
+    assert orders.schema().field("total").dataType == ChoiceType([DoubleType(), StringType()])
+
+    def kind(rec):
+        rec["kind"] = type(rec["total"]).__name__
+        return rec
+
+    mapped = orders.map(kind)
+    assert mapped.schema().field("total").dataType == orders.schema().field("total").dataType
+    got = {r.id: (r.kind, r.total) for r in mapped.resolveChoice(choice="cast:double").toDF().collect()}
+    assert got == {1: ("float", 31.0), 2: ("float", 12.5), 3: ("str", None)}
+
+
+def test_records_typed_differently_from_batch_to_batch_merge_as_glue_infers_them(ctx, spark_session):
+    # Each Arrow batch of results is typed on its own (ids 0-9 in one partition, 10-19 in the
+    # other); their types merge into choices, nested ones too, and a batch pyarrow would type
+    # unlike Glue (a date, which JSON holds as text) joins them as JSON text.
+    df = spark_session.range(20).repartitionByRange(2, "id")
+
+    def vary(rec):
+        first = rec["id"] < 10
+        return {
+            "id": rec["id"],
+            "v": rec["id"] if first else rec["id"] + 0.5,
+            "s": {"a": 1} if first else {"a": "x", "b": True},
+            "l": [1] if first else None,
+            "d": datetime.date(2024, 1, 2) if rec["id"] == 15 else None,
+        }
+
+    mapped = DynamicFrame.fromDF(df, ctx, "ids").map(vary)
+    assert mapped.schema().simple_string() == (
+        "struct<d:string,id:long,l:array<long>,s:struct<a:choice<long,string>,b:boolean>,v:choice<double,long>>"
+    )
+    rows = mapped.resolveChoice(choice="cast:string").toDF().collect()
+    got = {r.id: (r.v, r.s.a, r.s.b, r.l, r.d) for r in rows}
+    assert got[3] == ("3", "1", None, [1], None)
+    assert got[15] == ("15.5", "x", True, None, "2024-01-02")
+    assert len(got) == 20 and mapped.errorsCount() == 0
+
+
 def test_every_column_type_reaches_the_function_as_a_json_record_holds_it(ctx, spark_session):
     # Arrow-native columns and those sent as JSON text (decimal, date, float, map, binary) alike.
     df = spark_session.sql(

@@ -155,7 +155,7 @@ def record_schema(observed: DataType) -> tuple[StructType, bool]:
     arrays = "array" in alternatives
     elements = _alternatives(alternatives["array"].elementType) if arrays else {}
     merged = merge_types(alternatives.get("struct", NullType()), elements.get("struct", NullType()))
-    return (_sort_fields(merged) if isinstance(merged, StructType) else StructType()), arrays
+    return (sort_fields(merged) if isinstance(merged, StructType) else StructType()), arrays
 
 
 def _alternatives(t: DataType) -> dict[str, DataType]:
@@ -165,14 +165,14 @@ def _alternatives(t: DataType) -> dict[str, DataType]:
     return {} if isinstance(t, NullType) else {t.name: t}
 
 
-def _sort_fields(t: DataType) -> DataType:
+def sort_fields(t: DataType) -> DataType:
     """Struct fields in name order at every level (merging two structs appends the second's new ones)."""
     if isinstance(t, StructType):
-        return StructType(Field(f.name, _sort_fields(f.dataType)) for f in sorted(t.fields, key=lambda f: f.name))
+        return StructType(Field(f.name, sort_fields(f.dataType)) for f in sorted(t.fields, key=lambda f: f.name))
     if isinstance(t, ArrayType):
-        return ArrayType(_sort_fields(t.elementType))
+        return ArrayType(sort_fields(t.elementType))
     if isinstance(t, ChoiceType):
-        return ChoiceType(_sort_fields(c) for c in t.choices.values())
+        return ChoiceType(sort_fields(c) for c in t.choices.values())
     return t
 
 

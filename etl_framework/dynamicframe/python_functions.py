@@ -3,15 +3,19 @@
 The records reach the executors as Arrow columns: a batch becomes one :class:`DynamicRecord` per
 row, built column by column (each struct once, null fields left out, as in Glue's records), with
 Python's cyclic garbage collection paused for the batch.
-Columns whose Arrow values are not what a JSON record holds (a choice's VARIANT, decimals, dates,
-timestamps, binary, maps, floats) travel as one JSON text per row instead (Spark's ``to_json``),
-so ``f`` sees the same values either way: a choice's value as its Python value, a date as ISO text.
-The user's function is called once per record; no row is sent one at a time and none reaches the
-driver.
+A top-level choice travels as one typed column per alternative (so a double stays a float, though
+its VARIANT may hold ``31.0`` as a decimal that JSON text writes as ``31``). Other columns whose
+Arrow values are not what a JSON record holds (a nested choice, decimals, dates, timestamps,
+binary, maps, floats) travel as one JSON text per row instead (Spark's ``to_json``), so ``f`` sees
+the same values either way: a choice's value as its Python value, a date as ISO text. The user's
+function is called once per record; no row is sent one at a time and none reaches the driver.
 
-``map``'s results go back as JSON text (encoded with msgspec), persisted: one Spark pass infers their schema over all of
-them (the JSON reader's inference), and one reads them with it (``from_json``), so ``f`` never runs
-twice.
+``map``'s results go back as typed Arrow batches (``typed_batches.py``: pyarrow types each batch of
+returned records, where its types agree with Glue's JSON inference; where not, the batch goes as
+JSON text, one record a row), persisted so that ``f`` never runs twice. The driver merges the
+batches' types with Glue's rules (and infers the JSON texts' in Spark, if there are any); Spark
+reads the batches in its JVM (``ArrowBatches.java``) and widens each to the merged schema with SQL
+expressions: absent fields as nulls, a value where the schema has a choice as its VARIANT.
 
 As in Glue (``awsglue/dynamicframe.py``): a record whose function raises, or whose ``map`` function
 returns nothing, becomes an error record (the input record as JSON, the exception text as ``msg``,
@@ -23,10 +27,12 @@ the traceback as ``stackTrace``) and the job goes on; ``filter`` treats ``KeyErr
 
 from __future__ import annotations
 
+import functools
 import gc
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -35,24 +41,33 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..types import NullType, StructType, quote, to_spark
+from ..jvm import compiled_class
+from ..types import ArrayType, ChoiceType, DataType, NullType, StructType, merge_types, quote, to_spark
 from .errors import Step, error_records
-from .inference import observed_json
+from .inference import observed_json, sort_fields
 from .records import DynamicRecord, record_to_json
+from .typed_batches import glue_type, spark_type, typed_batch
+from .variants import get_as
+from .variants import kind as variant_kind
 
 if TYPE_CHECKING:
     from .frame import DynamicFrame
 
 RecordFunction = Callable[[DynamicRecord], Any]
 Decode = Callable[[pa.RecordBatch], list[DynamicRecord]]
+BatchFunction = Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
 # Glue's message for a map function that returns None (or any false value, such as {}).
 NONE_RETURNED = "User-specified function returned None instead of DynamicRecord"
-_MAP_COLUMNS = ["output", "msg", "stackTrace", "input"]
+_MAP_COLUMNS = ["batch", "types", "output", "msg", "stackTrace", "input"]
+_MAP_TYPES = [pa.binary(), pa.binary(), pa.string(), pa.string(), pa.string(), pa.string()]
+_MAP_SCHEMA = "batch binary, types binary, output string, msg string, stackTrace string, input string"
 _DECISION = "keep boolean, msg string, stackTrace string"
 # Spark types whose Arrow values are the Python values a JSON record would hold: these columns
 # travel as Arrow columns, any other as JSON text.
 _NATIVE = (T.StringType, T.LongType, T.IntegerType, T.ShortType, T.ByteType, T.DoubleType, T.BooleanType, T.NullType)
+# A package resource, not a path: the package may be imported from a --py-files zip.
+_ARROW_BATCHES = resources.files(__package__) / "ArrowBatches.java"
 # Jackson's default limit on one string (20 MB) would make a long text field of f's an error.
 _JSON_OPTIONS = {"maxStringLen": str(2**31 - 1)}
 
@@ -116,20 +131,34 @@ def _records(columns: list[pa.Array], t: T.StructType, rows: int, structs: pa.Ar
     return records
 
 
-def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
+def record_batches(df: DataFrame, schema: StructType | None = None) -> tuple[list[Column], Decode]:
     """The columns that carry ``df``'s records to the Python workers, and what decodes an Arrow
-    batch of them into one DynamicRecord per row.
+    batch of them into one DynamicRecord per row. With the records' Glue ``schema``, a top-level
+    choice of plain alternatives travels as one typed column per alternative, so that ``f`` sees
+    each value as the type the schema gives it (a double stays a float even where the VARIANT holds
+    ``31.0`` as a decimal, which JSON text would write as ``31``).
 
     >>> df = spark.sql("select 'Ana' name, named_struct('id', 1, 'x', null) s, 1.5bd d")
     >>> columns, decode = record_batches(df)
     >>> decode(df.select(*columns).toArrow().to_batches()[0])
     [{'name': 'Ana', 's': {'id': 1}, 'd': 1.5}]
     """
+    glue = {f.name: f.dataType for f in schema} if schema is not None else {}
     native = [f for f in df.schema.fields if _native(f.dataType)]
-    texts = [f.name for f in df.schema.fields if not _native(f.dataType)]
+    choices = [
+        (f.name, list(glue[f.name].choices.values())) for f in df.schema.fields if _plain_choice(glue.get(f.name))
+    ]
+    plain = {name for name, _ in choices}
+    texts = [f.name for f in df.schema.fields if not _native(f.dataType) and f.name not in plain]
     native_type = T.StructType(native)
     columns = [F.col(quote(f.name)) for f in native]
-    text = bool(texts) or not native  # a frame without fields still needs a column, one "{}" per row
+    for i, (name, alternatives) in enumerate(choices):
+        value = F.col(quote(name))
+        columns += [
+            F.when(variant_kind(value) == a.name, get_as(value, a)).alias(f"_alt{i}_{j}")
+            for j, a in enumerate(alternatives)
+        ]
+    text = bool(texts) or not (native or choices)  # a frame without fields still needs a column, one "{}" per row
     if text:
         as_json = F.to_json(F.struct(*[F.col(quote(n)) for n in texts])) if texts else F.lit("{}")
         # Named: the expression's own name holds the fields' names, dots and all, which Spark would
@@ -140,22 +169,39 @@ def record_batches(df: DataFrame) -> tuple[list[Column], Decode]:
 
     def decode(batch: pa.RecordBatch) -> list[DynamicRecord]:
         records = _records(batch.columns[:count], native_type, batch.num_rows)
+        at = count
+        for name, alternatives in choices:
+            values = _values(batch.column(at), to_spark(alternatives[0]))
+            for j, a in enumerate(alternatives[1:], 1):  # a value is of one alternative, the others null
+                values = [
+                    v if v is not None else w
+                    for v, w in zip(values, _values(batch.column(at + j), to_spark(a)), strict=True)
+                ]
+            at += len(alternatives)
+            for rec, value in zip(records, values, strict=True):
+                if value is not None:
+                    rec[name] = value
         if text:
-            for rec, value in zip(records, batch.column(count).to_pylist(), strict=True):
+            for rec, value in zip(records, batch.column(at).to_pylist(), strict=True):
                 rec.update(DynamicRecord.from_json(value))
         return records
 
     return columns, decode
 
 
+def _plain_choice(t: DataType | None) -> bool:
+    """A choice whose alternatives are known and travel as Arrow columns."""
+    return isinstance(t, ChoiceType) and bool(t.choices) and all(_native(to_spark(a)) for a in t.choices.values())
+
+
 # --- executor side: one record ------------------------------------------------------------------
 
 
-def map_one(f: RecordFunction, record: DynamicRecord) -> tuple[str | None, str | None, str | None]:
-    """(output JSON, msg, stackTrace) of ``f`` on one record; msg is set for an error.
+def map_one(f: RecordFunction, record: DynamicRecord) -> tuple[dict | None, str | None, str | None]:
+    """(output record, msg, stackTrace) of ``f`` on one record; msg is set for an error.
 
     >>> map_one(lambda r: {**r, "b": r["a"] * 2}, DynamicRecord(a=1))
-    ('{"a":1,"b":2}', None, None)
+    ({'a': 1, 'b': 2}, None, None)
     >>> map_one(lambda r: None, DynamicRecord(a=1))[1]
     'User-specified function returned None instead of DynamicRecord'
     >>> map_one(lambda r: r["x"], DynamicRecord(a=1))[1]
@@ -163,12 +209,28 @@ def map_one(f: RecordFunction, record: DynamicRecord) -> tuple[str | None, str |
     """
     try:
         result = f(record)
-        if not result:  # Glue's test is truthiness: None and {} are both errors
-            return None, NONE_RETURNED, None
-        if not isinstance(result, dict):
-            return None, f"User-specified function returned {type(result).__name__} instead of DynamicRecord", None
-        return record_to_json(result), None, None
     except Exception as e:  # noqa: BLE001 - any failure of the user's function is an error record
+        return (None, *_failure(e))
+    if not result:  # Glue's test is truthiness: None and {} are both errors
+        return None, NONE_RETURNED, None
+    if not isinstance(result, dict):
+        return None, f"User-specified function returned {type(result).__name__} instead of DynamicRecord", None
+    return result, None, None
+
+
+def as_json(result: tuple[dict | None, str | None, str | None]) -> tuple[str | None, str | None, str | None]:
+    """A :func:`map_one` outcome with its record as JSON text; a record JSON cannot hold (NaN, an
+    object of no JSON type) becomes an error here.
+
+    >>> as_json(({"a": 1}, None, None)), as_json(({"a": float("nan")}, None, None))[1]
+    (('{"a":1}', None, None), 'a record field cannot hold NaN or infinity: a')
+    """
+    record, msg, trace = result
+    if msg is not None:
+        return None, msg, trace
+    try:
+        return record_to_json(record), None, None
+    except (TypeError, ValueError) as e:
         return (None, *_failure(e))
 
 
@@ -205,15 +267,36 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _map_batches(f: RecordFunction, decode: Decode) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+def _map_batches(f: RecordFunction, decode: Decode) -> BatchFunction:
+    """Each batch's results: the records as one typed Arrow batch (its IPC bytes in ``batch``, its
+    schema in ``types``) where pyarrow types them as Glue would, else one JSON text per record
+    (``output``); and one row per error record."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             with _collection_paused():
                 results = [map_one(f, rec) for rec in decode(batch)]
+                typed = typed_batch([r[0] for r in results if r[1] is None])
+            if typed is None:
+                results = [as_json(r) for r in results]
             # An error's input is the record as it came (f may have changed it before it failed).
-            inputs = [record_to_json(decode(batch.slice(i, 1))[0]) if r[1] else None for i, r in enumerate(results)]
-            columns = [*([r[i] for r in results] for i in range(3)), inputs]  # output, msg, stackTrace, input
-            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=_MAP_COLUMNS)
+            failed = [(i, r) for i, r in enumerate(results) if r[1] is not None]
+            inputs = [record_to_json(decode(batch.slice(i, 1))[0]) for i, _ in failed]
+            texts = [] if typed is not None else [r[0] for r in results if r[1] is None]
+            blobs = [typed.serialize().to_pybytes()] if typed is not None and typed.num_rows else []
+            types = [typed.schema.serialize().to_pybytes()] if blobs else []
+            size = len(blobs) + len(texts) + len(failed)
+            columns = [
+                [*blobs, *[None] * (size - len(blobs))],
+                [*types, *[None] * (size - len(types))],
+                [*[None] * len(blobs), *texts, *[None] * len(failed)],
+                [*[None] * (len(blobs) + len(texts)), *(r[1] for _, r in failed)],
+                [*[None] * (len(blobs) + len(texts)), *(r[2] for _, r in failed)],
+                [*[None] * (len(blobs) + len(texts)), *inputs],
+            ]
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(c, t) for c, t in zip(columns, _MAP_TYPES, strict=True)], names=_MAP_COLUMNS
+            )
 
     return run
 
@@ -235,19 +318,10 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     """Glue's ``DynamicFrame.map``: ``f(record)`` returns the new record. The result's schema is
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
-    columns, decode = record_batches(frame.dataframe)
-    # Read twice or three times (inference, data, errors): persisted so that f runs once per record.
-    results = (
-        frame.dataframe.select(*columns)
-        .mapInArrow(_map_batches(f, decode), ", ".join(f"{c} string" for c in _MAP_COLUMNS))
-        .persist()
-    )
-    records = results.where(F.col("msg").isNull())
-    observed = observed_json(records.select(F.col("output").cast("binary")), _JSON_OPTIONS).type
-    if not isinstance(observed, StructType | NullType):
-        raise ValueError(f"records are not objects (their type is {observed.simple_string()})")
-    schema = observed if isinstance(observed, StructType) else StructType()
-    parsed = F.from_json("output", to_spark(schema), _JSON_OPTIONS)
+    columns, decode = record_batches(frame.dataframe, frame.schema())
+    # Read more than once (types, data, errors): persisted so that f runs once per record.
+    results = frame.dataframe.select(*columns).mapInArrow(_map_batches(f, decode), _MAP_SCHEMA).persist()
+    types, schema, texts = _merged_type(results)
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
         failed,
@@ -260,10 +334,84 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
         F.col("stackTrace"),
         F.col("input"),
     )
-    # Parsed once, then split: fields taken from from_json directly would parse the text once each.
-    record = records.select(parsed.alias("r"))
-    data = record.select(*[F.col("r").getField(f.name).alias(f.name) for f in schema])
-    return frame.derive(data, schema, step.with_errors(errors))
+    return frame.derive(_typed_records(results, types, schema, texts), schema, step.with_errors(errors))
+
+
+def _merged_type(results: DataFrame) -> tuple[list[bytes], StructType, bool]:
+    """The typed batches' types (Arrow schemas); the schema of all records ``map`` returned, those
+    types and the JSON texts' inferred type merged with Glue's rules; and whether there are JSON
+    texts."""
+    kinds = results.where(F.col("msg").isNull()).select("types", F.col("output").isNotNull()).distinct().collect()
+    types = [bytes(t) for t, _ in kinds if t is not None]
+    merged: DataType = NullType()
+    for t in types:
+        merged = merge_types(merged, glue_type(pa.ipc.read_schema(pa.py_buffer(t))))
+    texts = any(text for _, text in kinds)
+    if texts:
+        lines = results.where(F.col("output").isNotNull()).select(F.col("output").cast("binary"))
+        merged = merge_types(merged, observed_json(lines, _JSON_OPTIONS).type)
+    if not isinstance(merged, StructType | NullType):
+        raise ValueError(f"records are not objects (their type is {merged.simple_string()})")
+    return types, (sort_fields(merged) if isinstance(merged, StructType) else StructType()), texts
+
+
+def _typed_records(results: DataFrame, types: list[bytes], schema: StructType, texts: bool) -> DataFrame:
+    """The records of ``schema``: the typed batches of each of the ``types`` read by Spark
+    (``ArrowBatches.java``) and widened to it, and the JSON texts parsed by Spark."""
+    spark = results.sparkSession
+    spark_schema = to_spark(schema)
+    if not schema.fields:
+        return results.where(F.lit(False)).select()
+    reader = compiled_class(spark, _ARROW_BATCHES, "etl_framework.dynamicframe.ArrowBatches").newInstance()
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    parts = []
+    for t in types:
+        arrow = pa.ipc.read_schema(pa.py_buffer(t))
+        batches = results.where(F.col("types") == F.lit(t)).select("batch")
+        rows = DataFrame(
+            reader.rows(batches._jdf, spark._jsparkSession.parseDataType(spark_type(arrow).json()), zone), spark
+        )
+        have = {f.name: f.dataType for f in glue_type(arrow)}
+        parts.append(
+            rows.select(
+                *[
+                    _widened(F.col(quote(f.name)), have.get(f.name, NullType()), f.dataType).alias(f.name)
+                    for f in schema
+                ]
+            )
+        )
+    if texts:
+        # Parsed once, then split: fields taken from from_json directly would parse the text once each.
+        lines = results.where(F.col("output").isNotNull())
+        parsed = lines.select(F.from_json("output", spark_schema, _JSON_OPTIONS).alias("r"))
+        parts.append(parsed.select(*[F.col("r").getField(f.name).alias(f.name) for f in spark_schema]))
+    return functools.reduce(DataFrame.unionByName, parts)
+
+
+def _widened(value: Column, have: DataType, want: DataType) -> Column:
+    """``value`` of type ``have`` (a typed batch's) as the merged type ``want``: struct fields the
+    batch lacks added as nulls (all in ``want``'s order), a null column typed, and a value where
+    ``want`` has a choice as its VARIANT."""
+    if have == want:
+        return value
+    if isinstance(have, NullType):
+        return F.lit(None).cast(to_spark(want))
+    if isinstance(want, ChoiceType):
+        alternative = _widened(value, have, want.choices[have.name])
+        return (
+            F.to_variant_object(alternative)
+            if isinstance(have, StructType | ArrayType)
+            else alternative.cast("variant")
+        )
+    if isinstance(want, StructType):
+        fields = {f.name: f.dataType for f in have.fields}
+        widened = [
+            _widened(value.getField(f.name), fields.get(f.name, NullType()), f.dataType).alias(f.name) for f in want
+        ]
+        return F.when(value.isNotNull(), F.struct(*widened))
+    if isinstance(want, ArrayType):
+        return F.transform(value, lambda element: _widened(element, have.elementType, want.elementType))
+    return value.cast(to_spark(want))
 
 
 def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFrame:
@@ -274,11 +422,11 @@ def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> Dynami
     decision = "_decision"
     while decision in df.columns:
         decision = "_" + decision
-    carried, decode = record_batches(df)
+    sent, decode = record_batches(df, frame.schema())
     # Non-deterministic, so the optimizer never copies the call into a second expression.
     decide = F.arrow_udf(_filter_udf(f, decode), _DECISION).asNondeterministic()
     # Read twice (data, errors); persisted so that f runs once per record.
-    decided = df.select(*columns, decide(F.struct(*carried)).alias(decision)).persist()
+    decided = df.select(*columns, decide(F.struct(*sent)).alias(decision)).persist()
     kept = decided.where(F.col(f"{decision}.keep")).select(*columns)
     failed = decided.where(F.col(f"{decision}.msg").isNotNull())
     errors = error_records(
