@@ -268,35 +268,29 @@ def _collection_paused() -> Iterator[None]:
 
 
 def _map_batches(f: RecordFunction, decode: Decode) -> BatchFunction:
-    """Each batch's results: the records as one typed Arrow batch (its IPC bytes in ``batch``, its
-    schema in ``types``) where pyarrow types them as Glue would, else one JSON text per record
-    (``output``); and one row per error record."""
+    """Each batch's results: a first row whose ``types`` says how its records travel (a typed
+    Arrow batch's schema, with the batch in ``batch``, where pyarrow types them as Glue would;
+    empty when they follow as one JSON text a row, in ``output``); and one row per error record."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             with _collection_paused():
                 results = [map_one(f, rec) for rec in decode(batch)]
                 typed = typed_batch([r[0] for r in results if r[1] is None])
-            if typed is None:
+            if typed is not None:
+                rows = [(typed.serialize().to_pybytes(), typed.schema.serialize().to_pybytes(), None, None, None, None)]
+            else:
                 results = [as_json(r) for r in results]
+                texts = [(None, None, r[0], None, None, None) for r in results if r[1] is None]
+                rows = [(None, b"", None, None, None, None), *texts] if texts else []
             # An error's input is the record as it came (f may have changed it before it failed).
-            failed = [(i, r) for i, r in enumerate(results) if r[1] is not None]
-            inputs = [record_to_json(decode(batch.slice(i, 1))[0]) for i, _ in failed]
-            texts = [] if typed is not None else [r[0] for r in results if r[1] is None]
-            blobs = [typed.serialize().to_pybytes()] if typed is not None and typed.num_rows else []
-            types = [typed.schema.serialize().to_pybytes()] if blobs else []
-            size = len(blobs) + len(texts) + len(failed)
-            columns = [
-                [*blobs, *[None] * (size - len(blobs))],
-                [*types, *[None] * (size - len(types))],
-                [*[None] * len(blobs), *texts, *[None] * len(failed)],
-                [*[None] * (len(blobs) + len(texts)), *(r[1] for _, r in failed)],
-                [*[None] * (len(blobs) + len(texts)), *(r[2] for _, r in failed)],
-                [*[None] * (len(blobs) + len(texts)), *inputs],
-            ]
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(c, t) for c, t in zip(columns, _MAP_TYPES, strict=True)], names=_MAP_COLUMNS
+            for i, (_, msg, trace) in enumerate(results):
+                if msg is not None:
+                    rows.append((None, None, None, msg, trace, record_to_json(decode(batch.slice(i, 1))[0])))
+            columns = (
+                [pa.array(c, t) for c, t in zip(zip(*rows, strict=True), _MAP_TYPES, strict=True)] if rows else None
             )
+            yield pa.RecordBatch.from_arrays(columns or [pa.array([], t) for t in _MAP_TYPES], names=_MAP_COLUMNS)
 
     return run
 
@@ -341,12 +335,13 @@ def _merged_type(results: DataFrame) -> tuple[list[bytes], StructType, bool]:
     """The typed batches' types (Arrow schemas); the schema of all records ``map`` returned, those
     types and the JSON texts' inferred type merged with Glue's rules; and whether there are JSON
     texts."""
-    kinds = results.where(F.col("msg").isNull()).select("types", F.col("output").isNotNull()).distinct().collect()
-    types = [bytes(t) for t, _ in kinds if t is not None]
+    # One row per batch: no shuffle (a distinct cost a stage, a tenth of a second at any size).
+    kinds = {bytes(row[0]) for row in results.where(F.col("types").isNotNull()).select("types").collect()}
+    types = sorted(kinds - {b""})
     merged: DataType = NullType()
     for t in types:
         merged = merge_types(merged, glue_type(pa.ipc.read_schema(pa.py_buffer(t))))
-    texts = any(text for _, text in kinds)
+    texts = b"" in kinds
     if texts:
         lines = results.where(F.col("output").isNotNull()).select(F.col("output").cast("binary"))
         merged = merge_types(merged, observed_json(lines, _JSON_OPTIONS).type)
@@ -391,7 +386,10 @@ def _typed_records(results: DataFrame, types: list[bytes], schema: StructType, t
 def _widened(value: Column, have: DataType, want: DataType) -> Column:
     """``value`` of type ``have`` (a typed batch's) as the merged type ``want``: struct fields the
     batch lacks added as nulls (all in ``want``'s order), a null column typed, and a value where
-    ``want`` has a choice as its VARIANT."""
+    ``want`` has a choice as its VARIANT (a batch's own choice is a struct of one field per kind,
+    of which a row fills one)."""
+    if isinstance(have, ChoiceType):
+        return F.coalesce(*[_widened(value.getField(kind), t, want) for kind, t in have.choices.items()])
     if have == want:
         return value
     if isinstance(have, NullType):
