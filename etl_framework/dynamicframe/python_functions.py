@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -131,16 +132,17 @@ def _records(columns: list[pa.Array], t: T.StructType, rows: int, structs: pa.Ar
     return records
 
 
-def record_batches(df: DataFrame, schema: StructType | None = None) -> tuple[list[Column], Decode]:
-    """The columns that carry ``df``'s records to the Python workers, and what decodes an Arrow
-    batch of them into one DynamicRecord per row. With the records' Glue ``schema``, a top-level
-    choice of plain alternatives travels as one typed column per alternative, so that ``f`` sees
-    each value as the type the schema gives it (a double stays a float even where the VARIANT holds
-    ``31.0`` as a decimal, which JSON text would write as ``31``).
+def record_batches(df: DataFrame, schema: StructType | None = None) -> tuple[DataFrame, list[Column], Decode]:
+    """``df`` with what the columns need (each choice's kind, computed once a row), the columns
+    that carry ``df``'s records to the Python workers from it, and what decodes an Arrow batch of
+    them into one DynamicRecord per row. With the records' Glue ``schema``, a top-level choice of
+    plain alternatives travels as one typed column per alternative, so that ``f`` sees each value
+    as the type the schema gives it (a double stays a float even where the VARIANT holds ``31.0``
+    as a decimal, which JSON text would write as ``31``).
 
     >>> df = spark.sql("select 'Ana' name, named_struct('id', 1, 'x', null) s, 1.5bd d")
-    >>> columns, decode = record_batches(df)
-    >>> decode(df.select(*columns).toArrow().to_batches()[0])
+    >>> source, columns, decode = record_batches(df)
+    >>> decode(source.select(*columns).toArrow().to_batches()[0])
     [{'name': 'Ana', 's': {'id': 1}, 'd': 1.5}]
     """
     glue = {f.name: f.dataType for f in schema} if schema is not None else {}
@@ -152,19 +154,20 @@ def record_batches(df: DataFrame, schema: StructType | None = None) -> tuple[lis
     texts = [f.name for f in df.schema.fields if not _native(f.dataType) and f.name not in plain]
     native_type = T.StructType(native)
     columns = [F.col(quote(f.name)) for f in native]
-    for i, (name, alternatives) in enumerate(choices):
+    # Named apart from df's columns: the kinds, and the JSON text (whose expression's own name holds
+    # the fields' names, dots and all, which Spark would read back as a path).
+    fresh = (n for n in (f"_etl{i}" for i in itertools.count()) if n not in df.columns)
+    kinds = [next(fresh) for _ in choices]
+    # A projection of its own: Spark keeps it (a costly expression read twice is not inlined), so
+    # each kind is computed once, not once per alternative.
+    source = df.select("*", *[variant_kind(F.col(quote(n))).alias(k) for (n, _), k in zip(choices, kinds, strict=True)])
+    for (name, alternatives), k in zip(choices, kinds, strict=True):
         value = F.col(quote(name))
-        columns += [
-            F.when(variant_kind(value) == a.name, get_as(value, a)).alias(f"_alt{i}_{j}")
-            for j, a in enumerate(alternatives)
-        ]
+        columns += [F.when(F.col(k) == a.name, get_as(value, a)).alias(next(fresh)) for a in alternatives]
     text = bool(texts) or not (native or choices)  # a frame without fields still needs a column, one "{}" per row
     if text:
         as_json = F.to_json(F.struct(*[F.col(quote(n)) for n in texts])) if texts else F.lit("{}")
-        # Named: the expression's own name holds the fields' names, dots and all, which Spark would
-        # read back as a path.
-        name = next(n for n in (f"_json{i}" for i in range(len(df.columns) + 1)) if n not in df.columns)
-        columns.append(as_json.alias(name))
+        columns.append(as_json.alias(next(fresh)))
     count = len(native)
 
     def decode(batch: pa.RecordBatch) -> list[DynamicRecord]:
@@ -186,7 +189,7 @@ def record_batches(df: DataFrame, schema: StructType | None = None) -> tuple[lis
                 rec.update(DynamicRecord.from_json(value))
         return records
 
-    return columns, decode
+    return source, columns, decode
 
 
 def _plain_choice(t: DataType | None) -> bool:
@@ -312,9 +315,9 @@ def map_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> DynamicFr
     """Glue's ``DynamicFrame.map``: ``f(record)`` returns the new record. The result's schema is
     inferred over all returned records, so a field ``f`` makes a number here and a string there
     becomes a choice."""
-    columns, decode = record_batches(frame.dataframe, frame.schema())
+    source, columns, decode = record_batches(frame.dataframe, frame.schema())
     # Read more than once (types, data, errors): persisted so that f runs once per record.
-    results = frame.dataframe.select(*columns).mapInArrow(_map_batches(f, decode), _MAP_SCHEMA).persist()
+    results = source.select(*columns).mapInArrow(_map_batches(f, decode), _MAP_SCHEMA).persist()
     types, schema, texts = _merged_type(results)
     failed = results.where(F.col("msg").isNotNull())
     errors = error_records(
@@ -420,11 +423,11 @@ def filter_records(frame: DynamicFrame, f: RecordFunction, step: Step) -> Dynami
     decision = "_decision"
     while decision in df.columns:
         decision = "_" + decision
-    sent, decode = record_batches(df, frame.schema())
+    source, sent, decode = record_batches(df, frame.schema())
     # Non-deterministic, so the optimizer never copies the call into a second expression.
     decide = F.arrow_udf(_filter_udf(f, decode), _DECISION).asNondeterministic()
     # Read twice (data, errors); persisted so that f runs once per record.
-    decided = df.select(*columns, decide(F.struct(*sent)).alias(decision)).persist()
+    decided = source.select(*columns, decide(F.struct(*sent)).alias(decision)).persist()
     kept = decided.where(F.col(f"{decision}.keep")).select(*columns)
     failed = decided.where(F.col(f"{decision}.msg").isNotNull())
     errors = error_records(
